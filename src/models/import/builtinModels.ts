@@ -1,0 +1,154 @@
+import { join } from 'node:path';
+import { packageDir } from '../../util/paths.js';
+import { addFaceApiFeatureNet, FACE_API_INPUT_SIZE } from './faceApiFeatureNet.js';
+import { OnnxGraphBuilder } from './onnxGraphBuilder.js';
+import { addTfjsGraph, loadTfjsGraph } from './tfjsGraphConverter.js';
+import { readTfjsWeightsManifest, type WeightMap } from './tfjsWeights.js';
+import { addTinyFaceDetectorNet } from './tinyFaceDetectorNet.js';
+
+/**
+ * The pretrained networks fer-stream builds from MIT-licensed TF.js weights shipped in npm packages.
+ * Each entry names its source files (hashed to invalidate the cache) and builds one ONNX graph.
+ *
+ * Members (`member-*`) are the multi-task networks of the paper: one graph, one face crop in, two outputs
+ * out — expression probabilities (emotion branch) and 68 landmarks (appearance branch).
+ */
+export interface BuiltinModel {
+  id: string;
+  description: string;
+  sources: () => string[];
+  build: () => Uint8Array;
+}
+
+const faceApiModel = (file: string) => join(packageDir('@vladmandic/face-api'), 'model', file);
+const humanModel = (file: string) => join(packageDir('@vladmandic/human'), 'models', file);
+
+const FACE_API_EXPRESSION = () => faceApiModel('face_expression_model-weights_manifest.json');
+const FACE_API_LANDMARKS = () => faceApiModel('face_landmark_68_model-weights_manifest.json');
+const TINY_FACE = () => faceApiModel('tiny_face_detector_model-weights_manifest.json');
+const HUMAN_EMOTION = () => humanModel('emotion.json');
+
+const shards = (manifest: string, bins: string[]) => [manifest, ...bins.map((b) => join(manifest, '..', b))];
+
+/** face-api labels in its output order. */
+export const FACE_API_EXPRESSION_LABELS = ['neutral', 'happy', 'sad', 'angry', 'fearful', 'disgusted', 'surprised'];
+/** human's oarriaga emotion net labels in its output order (human/src/gear/emotion.ts). */
+export const HUMAN_EMOTION_LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];
+/** human converts RGB to gray with these weights before its emotion net. */
+export const HUMAN_GRAY_WEIGHTS = [0.2989, 0.587, 0.114];
+export const HUMAN_EMOTION_INPUT_SIZE = 64;
+
+const CROP_SHAPE = ['batch', 3, FACE_API_INPUT_SIZE, FACE_API_INPUT_SIZE];
+
+function faceApiHead(g: OnnxGraphBuilder, weights: WeightMap, input: string, scope: string): string {
+  return g.scope(scope, () => addFaceApiFeatureNet(g, weights, input));
+}
+
+function faceApiExpression(g: OnnxGraphBuilder, input: string): string {
+  const logits = faceApiHead(g, readTfjsWeightsManifest(FACE_API_EXPRESSION()), input, 'face_api_expression');
+  return g.node('Softmax', [logits], { attrs: { axis: -1 } });
+}
+
+/** face-api's 68 landmarks, (x, y) interleaved, relative (0..1) to the square crop. */
+function faceApiLandmarks(g: OnnxGraphBuilder, input: string): string {
+  return faceApiHead(g, readTfjsWeightsManifest(FACE_API_LANDMARKS()), input, 'face_api_landmarks');
+}
+
+/** human's emotion net on a [N,1,64,64] tensor already in human's (gray - 0.5) * 2 range. */
+function humanEmotion(g: OnnxGraphBuilder, gray: string): string {
+  const graph = loadTfjsGraph(HUMAN_EMOTION());
+  return g.scope('human_emotion', () => addTfjsGraph(g, graph, { input_1: gray }, ['Identity']).Identity);
+}
+
+/**
+ * From a [N,3,112,112] RGB 0..255 crop to human's emotion input: bilinear resize to 64x64 the way
+ * tf.image.resizeBilinear does (align_corners = half_pixel_centers = false, i.e. 'asymmetric'), weighted
+ * gray, then (x/255 - 0.5) * 2.
+ */
+function cropToHumanEmotionInput(g: OnnxGraphBuilder, crop: string): string {
+  const batch = g.node('Slice', [g.node('Shape', [crop]), g.int64Constant('zero', [0]), g.int64Constant('two', [2])]);
+  const sizes = g.node('Concat', [batch, g.int64Constant('hw', [HUMAN_EMOTION_INPUT_SIZE, HUMAN_EMOTION_INPUT_SIZE])], {
+    attrs: { axis: 0 },
+  });
+  const resized = g.node('Resize', [crop, '', '', sizes], {
+    attrs: { mode: 'linear', coordinate_transformation_mode: 'asymmetric' },
+  });
+  const grayWeights = g.constant('gray_w', HUMAN_GRAY_WEIGHTS.map((w) => w / 255), [1, 3, 1, 1]);
+  const gray = g.node('Conv', [resized, grayWeights], { attrs: { kernel_shape: [1, 1] } });
+  return g.node('Mul', [g.node('Sub', [gray, g.constant('half', [0.5], [1])]), g.constant('two_f', [2], [1])]);
+}
+
+export const BUILTIN_MODELS: BuiltinModel[] = [
+  {
+    id: 'face-api-expression',
+    description: 'face-api FaceExpressionNet: [N,3,112,112] RGB 0..255 -> expression [N,7]',
+    sources: () => shards(FACE_API_EXPRESSION(), ['face_expression_model.bin']),
+    build() {
+      const g = new OnnxGraphBuilder();
+      const input = g.input('input', CROP_SHAPE);
+      g.output(faceApiExpression(g, input), 'expression', ['batch', 7]);
+      return g.encode('face-api-expression', this.description);
+    },
+  },
+  {
+    id: 'face-api-landmark68',
+    description: 'face-api FaceLandmark68Net: [N,3,112,112] RGB 0..255 -> landmarks [N,136] relative to the crop',
+    sources: () => shards(FACE_API_LANDMARKS(), ['face_landmark_68_model.bin']),
+    build() {
+      const g = new OnnxGraphBuilder();
+      const input = g.input('input', CROP_SHAPE);
+      g.output(faceApiLandmarks(g, input), 'landmarks', ['batch', 136]);
+      return g.encode('face-api-landmark68', this.description);
+    },
+  },
+  {
+    id: 'human-emotion',
+    description: "human's emotion net (oarriaga mini-Xception): [N,1,64,64] (gray/255-0.5)*2 -> expression [N,7]",
+    sources: () => shards(HUMAN_EMOTION(), ['emotion.bin']),
+    build() {
+      const g = new OnnxGraphBuilder();
+      const input = g.input('input', ['batch', 1, HUMAN_EMOTION_INPUT_SIZE, HUMAN_EMOTION_INPUT_SIZE]);
+      g.output(humanEmotion(g, input), 'expression', ['batch', 7]);
+      return g.encode('human-emotion', this.description);
+    },
+  },
+  {
+    id: 'tiny-face-detector',
+    description: 'face-api TinyFaceDetector: [N,3,S,S] RGB 0..255 (S multiple of 32) -> YOLO grid NHWC [N,S/32,S/32,25]',
+    sources: () => shards(TINY_FACE(), ['tiny_face_detector_model.bin']),
+    build() {
+      const g = new OnnxGraphBuilder();
+      const input = g.input('input', ['batch', 3, 'size', 'size']);
+      const grid = g.scope('tiny_face', () => addTinyFaceDetectorNet(g, readTfjsWeightsManifest(TINY_FACE()), input));
+      g.output(grid, 'grid', ['batch', 'cells', 'cells', 25]);
+      return g.encode('tiny-face-detector', this.description);
+    },
+  },
+  {
+    id: 'member-face-api',
+    description: 'multi-task member: face-api expression branch + face-api 68-landmark branch on one 112x112 RGB crop',
+    sources: () => [
+      ...shards(FACE_API_EXPRESSION(), ['face_expression_model.bin']),
+      ...shards(FACE_API_LANDMARKS(), ['face_landmark_68_model.bin']),
+    ],
+    build() {
+      const g = new OnnxGraphBuilder();
+      const crop = g.input('crop', CROP_SHAPE);
+      g.output(faceApiExpression(g, crop), 'expression', ['batch', 7]);
+      g.output(faceApiLandmarks(g, crop), 'landmarks', ['batch', 136]);
+      return g.encode('member-face-api', this.description);
+    },
+  },
+  {
+    id: 'member-human',
+    description: "multi-task member: human's emotion branch (64x64 gray) + face-api 68-landmark branch on one 112x112 RGB crop",
+    sources: () => [...shards(HUMAN_EMOTION(), ['emotion.bin']), ...shards(FACE_API_LANDMARKS(), ['face_landmark_68_model.bin'])],
+    build() {
+      const g = new OnnxGraphBuilder();
+      const crop = g.input('crop', CROP_SHAPE);
+      g.output(humanEmotion(g, cropToHumanEmotionInput(g, crop)), 'expression', ['batch', 7]);
+      g.output(faceApiLandmarks(g, crop), 'landmarks', ['batch', 136]);
+      return g.encode('member-human', this.description);
+    },
+  },
+];
