@@ -1,0 +1,71 @@
+import { resampleToTensor } from '../image/resampleToTensor.js';
+import type { RgbImage } from '../image/rgbImage.js';
+import { ensureBuiltinModel } from '../models/import/modelImporter.js';
+import type { InputSpec } from '../models/manifest.js';
+import type { Device } from '../models/ort/device.js';
+import type { InferencePool } from '../models/ort/inferencePool.js';
+import { nonMaxSuppression, type Detection } from './nonMaxSuppression.js';
+import { decodeTinyFaceGrid } from './tinyFaceDecoder.js';
+
+export interface FaceDetectorOptions {
+  /** Network input side, a multiple of 32. Larger finds smaller faces, slower. */
+  inputSize?: number;
+  minScore?: number;
+  iouThreshold?: number;
+  /** Faces smaller than this (box side in image pixels) are dropped. */
+  minFaceSize?: number;
+}
+
+/**
+ * Face detector on face-api's Tiny Face Detector weights (chosen by measurement: see docs/detectors.md).
+ * The image is letterboxed into a square at its top-left, as face-api does, so boxes map back by one scale.
+ */
+export class FaceDetector {
+  private constructor(
+    private readonly pool: InferencePool,
+    private readonly key: string,
+    private readonly opts: Required<FaceDetectorOptions>,
+  ) {}
+
+  static async load(pool: InferencePool, device: Device, options: FaceDetectorOptions = {}): Promise<FaceDetector> {
+    const opts = { inputSize: 416, minScore: 0.5, iouThreshold: 0.4, minFaceSize: 0, ...options };
+    if (opts.inputSize % 32 !== 0) throw new RangeError(`detector inputSize must be a multiple of 32, got ${opts.inputSize}`);
+    const key = 'detector/tiny-face';
+    await pool.load(key, ensureBuiltinModel('tiny-face-detector'), device);
+    return new FaceDetector(pool, key, opts);
+  }
+
+  /** Detects faces in each image of a batch (one network call). */
+  async detect(images: RgbImage[]): Promise<Detection[][]> {
+    if (images.length === 0) return [];
+    const s = this.opts.inputSize;
+    const spec: InputSpec = { width: s, height: s, layout: 'NCHW', color: 'RGB', scale: 1, mean: [0], std: [1] };
+    const batch = new Float32Array(images.length * 3 * s * s);
+    const sides = images.map((img, i) => {
+      const side = Math.max(img.width, img.height);
+      resampleToTensor(img, { x: 0, y: 0, width: side, height: side }, spec, batch, i * 3 * s * s);
+      return side;
+    });
+    const { grid } = await this.pool.run(this.key, { input: { data: batch, dims: [images.length, 3, s, s] } });
+    const cells = grid.dims[1];
+    const per = cells * cells * 25;
+    return images.map((img, i) => {
+      const scale = sides[i] / s;
+      const dets = decodeTinyFaceGrid(grid.data.subarray(i * per, (i + 1) * per), cells, s, this.opts.minScore).map((d) => ({
+        score: d.score,
+        box: clip({ x: d.box.x * scale, y: d.box.y * scale, width: d.box.width * scale, height: d.box.height * scale }, img),
+      }));
+      return nonMaxSuppression(dets, this.opts.iouThreshold).filter(
+        (d) => d.box.width > 1 && d.box.height > 1 && Math.max(d.box.width, d.box.height) >= this.opts.minFaceSize,
+      );
+    });
+  }
+}
+
+function clip(b: { x: number; y: number; width: number; height: number }, img: RgbImage) {
+  const x1 = Math.max(0, b.x);
+  const y1 = Math.max(0, b.y);
+  const x2 = Math.min(img.width, b.x + b.width);
+  const y2 = Math.min(img.height, b.y + b.height);
+  return { x: x1, y: y1, width: x2 - x1, height: y2 - y1 };
+}

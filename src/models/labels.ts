@@ -1,0 +1,35 @@
+/**
+ * Canonical expression labels: neutral + the six basic expressions. Every member's own label order is
+ * mapped onto this list before voting.
+ */
+export const CANONICAL_LABELS = ['neutral', 'anger', 'disgust', 'fear', 'happiness', 'sadness', 'surprise'] as const;
+export type CanonicalLabel = (typeof CANONICAL_LABELS)[number];
+
+/** The six classes of ABAW4 LSD, in its label order 0-5. */
+export const LSD_LABELS: readonly CanonicalLabel[] = ['anger', 'disgust', 'fear', 'happiness', 'sadness', 'surprise'];
+
+const SYNONYMS: Record<string, CanonicalLabel> = {
+  neutral: 'neutral',
+  neutrality: 'neutral',
+  anger: 'anger',
+  angry: 'anger',
+  angrer: 'anger', // the ABAW4 LSD training folder is spelt ANGRER
+  disgust: 'disgust',
+  disgusted: 'disgust',
+  fear: 'fear',
+  fearful: 'fear',
+  afraid: 'fear',
+  scared: 'fear',
+  happiness: 'happiness',
+  happy: 'happiness',
+  joy: 'happiness',
+  sadness: 'sadness',
+  sad: 'sadness',
+  surprise: 'surprise',
+  surprised: 'surprise',
+};
+
+/** Maps a label spelt any common way (case-insensitive: `ANGRER`, `angry`, `Happy`, `sad`) to its canonical name. */
+export function canonicalLabel(name: string): CanonicalLabel | undefined {
+  return SYNONYMS[name.trim().toLowerCase()];
+}

@@ -1,0 +1,184 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, extname, isAbsolute, resolve } from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { canonicalLabel, type CanonicalLabel } from './labels.js';
+
+/**
+ * The ensemble manifest: which member networks vote, how each wants its face crop, and how its outputs
+ * map onto canonical labels. Validated once, at load; every message names the offending field.
+ */
+
+const inputSpec = z.strictObject({
+  /** Model input name; default: the model's first input. */
+  name: z.string().min(1).optional(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  layout: z.enum(['NCHW', 'NHWC']),
+  color: z.enum(['RGB', 'BGR', 'GRAY']),
+  /** value = (pixel * scale - mean[c]) / std[c], pixel in 0..255; one entry applies to every channel. */
+  scale: z.number().positive().default(1),
+  mean: z.array(z.number()).min(1).max(3).default([0]),
+  std: z.array(z.number().positive()).min(1).max(3).default([1]),
+});
+
+const cropSpec = z.strictObject({
+  /** `pad`: centre the face box in a square (letterbox); `stretch`: resize the box as it is. */
+  fit: z.enum(['pad', 'stretch']).default('pad'),
+  /** Grow the detected box by this fraction of its size on each side before cropping (ignored for face crops). */
+  margin: z.number().min(0).max(1).default(0),
+});
+
+const memberSpec = z.strictObject({
+  name: z.string().min(1),
+  /** A path relative to the manifest, or `builtin:<id>` for a model fer-stream imports itself. */
+  model: z.string().min(1),
+  input: inputSpec,
+  crop: cropSpec.default({ fit: 'pad', margin: 0 }),
+  outputs: z.strictObject({
+    expression: z.string().min(1),
+    landmarks: z.string().min(1).optional(),
+  }),
+  /** `softmax` when the expression output is logits. */
+  activation: z.enum(['none', 'softmax']).default('none'),
+  /** The model's own label order; each must name a canonical label (synonyms allowed). */
+  labels: z.array(z.string().min(1)).min(2),
+  weight: z.number().min(0).default(1),
+  /** Probabilities are sharpened (<1) or flattened (>1) as softmax(log p / T) before voting. */
+  temperature: z.number().positive().default(1),
+});
+
+const manifestSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  members: z.array(memberSpec).min(1),
+});
+
+export type InputSpec = z.infer<typeof inputSpec>;
+export type CropSpec = z.infer<typeof cropSpec>;
+
+export interface MemberSpec extends z.infer<typeof memberSpec> {
+  /** Absolute model path, or `builtin:<id>`. */
+  modelRef: string;
+  /** For each model output index, its canonical label. */
+  canonical: CanonicalLabel[];
+}
+
+export interface EnsembleManifest {
+  name: string;
+  description?: string;
+  source: string;
+  members: MemberSpec[];
+}
+
+export class ManifestError extends Error {
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    detail: string,
+  ) {
+    super(`ensemble manifest ${file}: ${field}: ${detail}`);
+    this.name = 'ManifestError';
+  }
+}
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+}
+
+/** Validates a parsed manifest object; `file` is where it came from (for messages and relative paths). */
+export function parseManifest(raw: unknown, file: string): EnsembleManifest {
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ManifestError(file, fieldPath(issue.path) || '(root)', issue.message);
+  }
+  const members = parsed.data.members.map((m, i): MemberSpec => {
+    const canonical = m.labels.map((label, j) => {
+      const c = canonicalLabel(label);
+      if (!c) throw new ManifestError(file, `members[${i}].labels[${j}]`, `unknown label "${label}"`);
+      return c;
+    });
+    const seen = new Map<string, number>();
+    canonical.forEach((c, j) => {
+      if (seen.has(c)) {
+        throw new ManifestError(file, `members[${i}].labels[${j}]`, `duplicate label "${m.labels[j]}" (same as labels[${seen.get(c)}])`);
+      }
+      seen.set(c, j);
+    });
+    for (const key of ['mean', 'std'] as const) {
+      const n = m.input[key].length;
+      const channels = m.input.color === 'GRAY' ? 1 : 3;
+      if (n !== 1 && n !== channels) throw new ManifestError(file, `members[${i}].input.${key}`, `has ${n} values for ${channels} channel(s)`);
+    }
+    let modelRef = m.model;
+    if (!m.model.startsWith('builtin:')) {
+      modelRef = isAbsolute(m.model) ? m.model : resolve(dirname(file), m.model);
+      if (!existsSync(modelRef) || !statSync(modelRef).isFile()) {
+        throw new ManifestError(file, `members[${i}].model`, `model file not found: ${modelRef}`);
+      }
+    }
+    return { ...m, modelRef, canonical };
+  });
+  const names = new Set<string>();
+  members.forEach((m, i) => {
+    if (names.has(m.name)) throw new ManifestError(file, `members[${i}].name`, `duplicate member name "${m.name}"`);
+    names.add(m.name);
+  });
+  if (members.every((m) => m.weight === 0)) throw new ManifestError(file, 'members', 'every member has weight 0');
+  return { name: parsed.data.name, description: parsed.data.description, source: file, members };
+}
+
+/** Reads a manifest from a `.json`, `.yaml` or `.yml` file. */
+export function loadManifest(file: string): EnsembleManifest {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new ManifestError(path, '(file)', 'not found');
+  const text = readFileSync(path, 'utf8');
+  let raw: unknown;
+  try {
+    raw = ['.yaml', '.yml'].includes(extname(path).toLowerCase()) ? YAML.parse(text) : JSON.parse(text);
+  } catch (err) {
+    throw new ManifestError(path, '(file)', `cannot parse: ${(err as Error).message}`);
+  }
+  return parseManifest(raw, path);
+}
+
+/**
+ * Checks a member against the model ONNX Runtime loaded: input name and shape, output names, and that
+ * the expression output has one value per label. Dynamic dimensions (named, or -1) match anything.
+ */
+export function checkMemberAgainstModel(
+  manifest: EnsembleManifest,
+  index: number,
+  inputs: { name: string; shape: (number | string)[] }[],
+  outputs: { name: string; shape: (number | string)[] }[],
+): string {
+  const m = manifest.members[index];
+  const at = (field: string) => `members[${index}].${field}`;
+  const inputName = m.input.name ?? inputs[0]?.name;
+  const input = inputs.find((t) => t.name === inputName);
+  if (!input) throw new ManifestError(manifest.source, at('input.name'), `model has no input "${inputName}" (inputs: ${inputs.map((t) => t.name).join(', ')})`);
+  const channels = m.input.color === 'GRAY' ? 1 : 3;
+  const expected = m.input.layout === 'NCHW' ? [channels, m.input.height, m.input.width] : [m.input.height, m.input.width, channels];
+  const actual = input.shape.slice(1);
+  const fixed = (d: number | string) => typeof d === 'number' && d > 0;
+  if (input.shape.length && (actual.length !== 3 || actual.some((d, k) => fixed(d) && d !== expected[k]))) {
+    throw new ManifestError(
+      manifest.source,
+      at('input'),
+      `declares ${m.input.layout} [N,${expected.join(',')}] but the model's input "${input.name}" is [${input.shape.join(',')}]`,
+    );
+  }
+  for (const key of ['expression', 'landmarks'] as const) {
+    const name = m.outputs[key];
+    if (name && !outputs.some((o) => o.name === name)) {
+      throw new ManifestError(manifest.source, at(`outputs.${key}`), `model has no output "${name}" (outputs: ${outputs.map((o) => o.name).join(', ')})`);
+    }
+  }
+  const expr = outputs.find((o) => o.name === m.outputs.expression)!;
+  const classes = expr.shape[expr.shape.length - 1];
+  if (typeof classes === 'number' && classes > 0 && classes !== m.labels.length) {
+    throw new ManifestError(manifest.source, at('labels'), `lists ${m.labels.length} labels but output "${expr.name}" has ${classes} classes`);
+  }
+  return input.name;
+}

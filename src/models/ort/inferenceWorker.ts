@@ -1,0 +1,36 @@
+import { parentPort } from 'node:worker_threads';
+import { loadSession, type LoadedSession } from './onnxRuntime.js';
+import type { WorkerRequest, WorkerResponse } from './workerProtocol.js';
+
+/** Worker-thread side of InferencePool: owns the ONNX Runtime sessions, so run() never blocks the main thread. */
+const sessions = new Map<string, LoadedSession>();
+const port = parentPort!;
+
+function reply(msg: WorkerResponse, transfer: ArrayBuffer[] = []) {
+  port.postMessage(msg, transfer);
+}
+
+port.on('message', async (msg: WorkerRequest) => {
+  try {
+    if (msg.type === 'load') {
+      const s = await loadSession(msg.model, msg.device, msg.threads);
+      sessions.set(msg.key, s);
+      reply({ type: 'loaded', id: msg.id, provider: s.provider, fallbackReason: s.fallbackReason, inputs: s.inputs, outputs: s.outputs });
+    } else if (msg.type === 'run') {
+      const s = sessions.get(msg.key);
+      if (!s) throw new Error(`model ${msg.key} is not loaded in this worker`);
+      const outputs = await s.run(msg.feeds);
+      // Copy out of ORT-owned memory so the buffers can be transferred without a second copy.
+      const owned: Record<string, { data: Float32Array; dims: number[] }> = {};
+      for (const [name, t] of Object.entries(outputs)) owned[name] = { data: Float32Array.from(t.data), dims: t.dims };
+      reply({ type: 'result', id: msg.id, outputs: owned }, Object.values(owned).map((t) => t.data.buffer as ArrayBuffer));
+    } else if (msg.type === 'close') {
+      await Promise.all([...sessions.values()].map((s) => s.release()));
+      sessions.clear();
+      reply({ type: 'closed', id: msg.id });
+    }
+  } catch (err) {
+    const e = err as Error;
+    reply({ type: 'error', id: msg.id, name: e.name ?? 'Error', message: e.message ?? String(err) });
+  }
+});

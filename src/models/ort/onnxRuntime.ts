@@ -1,0 +1,111 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { DeviceUnavailableError, type Device, type Provider } from './device.js';
+
+/**
+ * The one module that talks to ONNX Runtime. Everything else passes plain typed arrays.
+ * `run()` blocks the calling thread, so only the inference worker imports this file.
+ */
+
+export interface TensorData {
+  data: Float32Array;
+  dims: number[];
+}
+
+export interface TensorInfo {
+  name: string;
+  shape: (number | string)[];
+}
+
+export interface LoadedSession {
+  provider: Provider;
+  /** Why `auto` did not take a GPU, when it did not. */
+  fallbackReason?: string;
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+  run(feeds: Record<string, TensorData>): Promise<Record<string, TensorData>>;
+  release(): Promise<void>;
+}
+
+const require = createRequire(import.meta.url);
+
+/** onnxruntime-node loads provider libraries from beside its binding; without them a GPU provider cannot load. */
+function providerLibraryPresent(provider: Provider): boolean {
+  const root = dirname(dirname(require.resolve('onnxruntime-node')));
+  const binDir = join(root, 'bin', 'napi-v6', process.platform, process.arch);
+  return existsSync(join(binDir, `libonnxruntime_providers_${provider}.so`));
+}
+
+function tensorInfo(meta: readonly ort.InferenceSession.ValueMetadata[] | undefined, names: readonly string[]): TensorInfo[] {
+  return names.map((name, i) => {
+    const m = meta?.[i] as { isTensor?: boolean; shape?: (number | string)[] } | undefined;
+    return { name, shape: m?.isTensor && m.shape ? [...m.shape] : [] };
+  });
+}
+
+async function create(model: string | Uint8Array, provider: Provider, threads: number): Promise<ort.InferenceSession> {
+  const options: ort.InferenceSession.SessionOptions = {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    logSeverityLevel: 3,
+  };
+  return typeof model === 'string' ? ort.InferenceSession.create(model, options) : ort.InferenceSession.create(model, options);
+}
+
+/**
+ * Opens a session on the requested device. `auto` tries CUDA when its provider library is installed and
+ * falls back to the CPU, recording why; `cuda`/`tensorrt` fail with how to install the provider.
+ */
+export async function loadSession(model: string | Uint8Array, device: Device, threads = 0): Promise<LoadedSession> {
+  let session: ort.InferenceSession;
+  let provider: Provider;
+  let fallbackReason: string | undefined;
+  if (device === 'cpu') {
+    session = await create(model, 'cpu', threads);
+    provider = 'cpu';
+  } else if (device === 'cuda' || device === 'tensorrt') {
+    if (!providerLibraryPresent(device)) throw new DeviceUnavailableError(device, `libonnxruntime_providers_${device}.so is not installed`);
+    try {
+      session = await create(model, device, threads);
+    } catch (err) {
+      throw new DeviceUnavailableError(device, err);
+    }
+    provider = device;
+  } else if (providerLibraryPresent('cuda')) {
+    try {
+      session = await create(model, 'cuda', threads);
+      provider = 'cuda';
+    } catch (err) {
+      fallbackReason = `CUDA provider failed to load: ${String((err as Error).message).split('\n')[0]}`;
+      session = await create(model, 'cpu', threads);
+      provider = 'cpu';
+    }
+  } else {
+    fallbackReason = 'CUDA provider not installed';
+    session = await create(model, 'cpu', threads);
+    provider = 'cpu';
+  }
+
+  return {
+    provider,
+    fallbackReason,
+    inputs: tensorInfo(session.inputMetadata, session.inputNames),
+    outputs: tensorInfo(session.outputMetadata, session.outputNames),
+    async run(feeds) {
+      const ortFeeds: Record<string, ort.Tensor> = {};
+      for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', t.data, t.dims);
+      const results = await session.run(ortFeeds);
+      const out: Record<string, TensorData> = {};
+      for (const [name, t] of Object.entries(results)) {
+        out[name] = { data: t.data as Float32Array, dims: [...t.dims] };
+        t.dispose();
+      }
+      return out;
+    },
+    release: () => session.release(),
+  };
+}

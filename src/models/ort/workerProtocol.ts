@@ -1,0 +1,14 @@
+import type { Device, Provider } from './device.js';
+import type { TensorData, TensorInfo } from './onnxRuntime.js';
+
+/** Messages between the main thread (InferencePool) and an inference worker. */
+export type WorkerRequest =
+  | { type: 'load'; id: number; key: string; model: string; device: Device; threads: number }
+  | { type: 'run'; id: number; key: string; feeds: Record<string, TensorData> }
+  | { type: 'close'; id: number };
+
+export type WorkerResponse =
+  | { type: 'loaded'; id: number; provider: Provider; fallbackReason?: string; inputs: TensorInfo[]; outputs: TensorInfo[] }
+  | { type: 'result'; id: number; outputs: Record<string, TensorData> }
+  | { type: 'closed'; id: number }
+  | { type: 'error'; id: number; name: string; message: string };

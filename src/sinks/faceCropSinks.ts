@@ -1,0 +1,43 @@
+import { CANONICAL_LABELS, LSD_LABELS } from '../models/labels.js';
+import { argmaxOver } from '../models/softVote.js';
+import type { ScoredCrop } from '../pipeline/scoreFaceCrops.js';
+import { writeFileAtomic } from '../util/atomicFile.js';
+
+export const CROP_FORMATS = ['abaw-lsd', 'csv'] as const;
+export type CropFormat = (typeof CROP_FORMATS)[number];
+
+const LSD_INDICES = LSD_LABELS.map((l) => CANONICAL_LABELS.indexOf(l));
+
+/** ABAW4 LSD label (0-5: anger, disgust, fear, happiness, sadness, surprise): the best of the six, neutral left out. */
+export function lsdLabel(probs: ArrayLike<number>): number {
+  return argmaxOver(probs, LSD_INDICES);
+}
+
+/** `image,expression` then `name,label` per image, in input order: the file ABAW4 LSD scores. */
+export function formatAbawLsd(results: ScoredCrop[]): string {
+  return ['image,expression', ...results.map((r) => `${r.item.name},${lsdLabel(r.prediction.probs)}`)].join('\n') + '\n';
+}
+
+const csvField = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+/** ABAW's two columns, then the label name, the face box (with --detect) and the voted probabilities. */
+export function formatCropCsv(results: ScoredCrop[]): string {
+  const header = ['image', 'expression', 'label', 'face_x', 'face_y', 'face_w', 'face_h', ...CANONICAL_LABELS.map((l) => `p_${l}`)];
+  const rows = results.map((r) => {
+    const label = lsdLabel(r.prediction.probs);
+    const b = r.box;
+    return [
+      csvField(r.item.name),
+      String(label),
+      LSD_LABELS[label],
+      ...(b ? [b.x, b.y, b.width, b.height].map((v) => v.toFixed(1)) : ['', '', '', '']),
+      ...Array.from(r.prediction.probs, (p) => p.toFixed(6)),
+    ].join(',');
+  });
+  return [header.join(','), ...rows].join('\n') + '\n';
+}
+
+/** Writes the whole output file atomically (temp file + rename): complete or absent. */
+export function writeCropPredictions(path: string, format: CropFormat, results: ScoredCrop[]): void {
+  writeFileAtomic(path, format === 'abaw-lsd' ? formatAbawLsd(results) : formatCropCsv(results));
+}
