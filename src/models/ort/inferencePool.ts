@@ -148,13 +148,16 @@ export class InferencePool {
       const job = this.queue.shift()!;
       slot.inFlight++;
       const transfer = [...new Set(Object.values(job.feeds).map((t) => t.data.buffer as ArrayBuffer))];
-      this.request(slot, { type: 'run', id: this.nextId++, key: job.key, feeds: job.feeds }, transfer)
-        .then((msg) => (msg.type === 'result' ? job.resolve(msg.outputs) : job.reject(new Error(`unexpected reply ${msg.type}`))))
-        .catch(job.reject)
-        .finally(() => {
-          slot.inFlight--;
-          this.dispatch();
-        });
+      // The slot is freed before the caller hears back, so `pending` is exact when its await resumes.
+      const settle = (fn: () => void) => {
+        slot.inFlight--;
+        fn();
+        this.dispatch();
+      };
+      this.request(slot, { type: 'run', id: this.nextId++, key: job.key, feeds: job.feeds }, transfer).then(
+        (msg) => settle(() => (msg.type === 'result' ? job.resolve(msg.outputs) : job.reject(new Error(`unexpected reply ${msg.type}`)))),
+        (err: Error) => settle(() => job.reject(err)),
+      );
       while (this.capacityWaiters.length && this.queue.length < this.maxQueue) this.capacityWaiters.shift()!();
     }
     while (this.capacityWaiters.length && this.queue.length < this.maxQueue) this.capacityWaiters.shift()!();

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { mkdtempSync } from 'node:fs';
+import { ensureAllBuiltinModels, ensureBuiltinModel } from '../src/models/import/modelImporter.js';
+import { builtinModel } from '../src/models/import/modelImporter.js';
+import { HUMAN_GRAY_WEIGHTS } from '../src/models/import/builtinModels.js';
+import { InferencePool } from '../src/models/ort/inferencePool.js';
+import { hwcToNchw, maxAbsDiff, realFaceCropPaths, rgbSquare } from './helpers/faceCrops.js';
+import { loadHumanEmotionGraph, loadReference } from './helpers/tfjsReference.js';
+
+const TOLERANCE = 1e-4;
+
+describe('importer: ONNX Runtime output equals the same weights run by @tensorflow/tfjs', () => {
+  const pool = new InferencePool();
+  let paths: Record<string, string>;
+  const crops = realFaceCropPaths();
+
+  before(async () => {
+    paths = ensureAllBuiltinModels();
+    for (const [id, path] of Object.entries(paths)) await pool.load(id, path, 'cpu');
+  });
+  after(() => pool.close());
+
+  test('face-api expression and landmark nets, on real face crops', async () => {
+    const { faceapi, tf } = await loadReference();
+    for (const file of crops) {
+      const hwc = await rgbSquare(file, 112);
+      const x = tf.tensor4d(Float32Array.from(hwc), [1, 112, 112, 3]);
+      for (const [id, net, output] of [
+        ['face-api-expression', faceapi.nets.faceExpressionNet, 'expression'],
+        ['face-api-landmark68', faceapi.nets.faceLandmark68Net, 'landmarks'],
+      ] as const) {
+        const ref = (await net.forward(x)).dataSync() as Float32Array;
+        const out = await pool.run(id, { input: { data: hwcToNchw(hwc, 112), dims: [1, 3, 112, 112] } });
+        const diff = maxAbsDiff(ref, out[output].data);
+        assert.ok(diff <= TOLERANCE, `${id} on ${file}: max abs diff ${diff}`);
+      }
+    }
+  });
+
+  test('tiny face detector grid, at two input sizes', async () => {
+    const { faceapi, tf } = await loadReference();
+    for (const size of [416, 608]) {
+      const hwc = await rgbSquare(crops[0], size);
+      const ref = (await faceapi.nets.tinyFaceDetector.forward(tf.tensor4d(Float32Array.from(hwc), [1, size, size, 3]), size)).dataSync();
+      const out = await pool.run('tiny-face-detector', { input: { data: hwcToNchw(hwc, size), dims: [1, 3, size, size] } });
+      // The grid holds raw logits in the tens; compare relative to their scale.
+      const scale = Math.max(1, ...Array.from(ref as Float32Array, Math.abs));
+      const diff = maxAbsDiff(ref, out.grid.data) / scale;
+      assert.ok(diff <= TOLERANCE, `tiny face detector @${size}: relative max diff ${diff}`);
+    }
+  });
+
+  test("human's emotion graph model", async () => {
+    const { tf } = await loadReference();
+    const graph = await loadHumanEmotionGraph(tf);
+    for (const file of crops) {
+      const hwc = await rgbSquare(file, 64);
+      const gray = new Float32Array(64 * 64);
+      for (let i = 0; i < gray.length; i++) {
+        const v = HUMAN_GRAY_WEIGHTS[0] * hwc[i * 3] + HUMAN_GRAY_WEIGHTS[1] * hwc[i * 3 + 1] + HUMAN_GRAY_WEIGHTS[2] * hwc[i * 3 + 2];
+        gray[i] = (v / 255 - 0.5) * 2;
+      }
+      const ref = graph.execute(tf.tensor4d(gray, [1, 64, 64, 1])).dataSync();
+      const out = await pool.run('human-emotion', { input: { data: gray, dims: [1, 1, 64, 64] } });
+      assert.ok(maxAbsDiff(ref, out.expression.data) <= TOLERANCE, `human-emotion on ${file}`);
+    }
+  });
+
+  test('member-human runs human exactly as human does: tf.image.resizeBilinear, weighted gray, (x-0.5)*2', async () => {
+    const { faceapi, tf } = await loadReference();
+    const graph = await loadHumanEmotionGraph(tf);
+    for (const file of crops) {
+      const hwc = await rgbSquare(file, 112);
+      const x = tf.tensor4d(Float32Array.from(hwc), [1, 112, 112, 3]);
+      const resized = tf.image.resizeBilinear(x.div(255), [64, 64], false);
+      const gray = tf.sum(tf.mul(resized, tf.tensor1d(HUMAN_GRAY_WEIGHTS)), 3, true);
+      const ref = graph.execute(tf.mul(tf.sub(gray, 0.5), 2)).dataSync();
+      const refLandmarks = (await faceapi.nets.faceLandmark68Net.forward(x)).dataSync();
+      const out = await pool.run('member-human', { crop: { data: hwcToNchw(hwc, 112), dims: [1, 3, 112, 112] } });
+      assert.ok(maxAbsDiff(ref, out.expression.data) <= TOLERANCE, `member-human expression on ${file}`);
+      assert.ok(maxAbsDiff(refLandmarks, out.landmarks.data) <= TOLERANCE, `member-human landmarks on ${file}`);
+    }
+  });
+
+  test('member-face-api is one graph with both branches: expression and 68 landmarks', async () => {
+    const { faceapi, tf } = await loadReference();
+    const hwc = await rgbSquare(crops[0], 112);
+    const x = tf.tensor4d(Float32Array.from(hwc), [1, 112, 112, 3]);
+    const out = await pool.run('member-face-api', { crop: { data: hwcToNchw(hwc, 112), dims: [1, 3, 112, 112] } });
+    assert.deepEqual(out.expression.dims, [1, 7]);
+    assert.deepEqual(out.landmarks.dims, [1, 136]);
+    assert.ok(maxAbsDiff((await faceapi.nets.faceExpressionNet.forward(x)).dataSync(), out.expression.data) <= TOLERANCE);
+    assert.ok(maxAbsDiff((await faceapi.nets.faceLandmark68Net.forward(x)).dataSync(), out.landmarks.data) <= TOLERANCE);
+  });
+
+  test('import is deterministic and cached by source hash', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fer-models-'));
+    const a = ensureBuiltinModel('member-human', dir);
+    const bytes = readFileSync(a);
+    assert.deepEqual(Buffer.from(builtinModel('member-human').build()), bytes);
+    assert.equal(ensureBuiltinModel('member-human', dir), a);
+    assert.throws(() => builtinModel('no-such-model'), /unknown built-in model "no-such-model"/);
+  });
+});
