@@ -7,8 +7,11 @@ import type { InferencePool } from '../models/ort/inferencePool.js';
 import { nonMaxSuppression, type Detection } from './nonMaxSuppression.js';
 import { decodeTinyFaceGrid } from './tinyFaceDecoder.js';
 
+/** How much a small image (a face crop) is enlarged with a border before detection. */
+const CROP_BORDER = 1.4;
+
 export interface FaceDetectorOptions {
-  /** Network input side, a multiple of 32. Larger finds smaller faces, slower. */
+  /** Largest network input side, a multiple of 32. Larger finds smaller faces, slower. */
   inputSize?: number;
   minScore?: number;
   iouThreshold?: number;
@@ -38,22 +41,29 @@ export class FaceDetector {
   /** Detects faces in each image of a batch (one network call). */
   async detect(images: RgbImage[]): Promise<Detection[][]> {
     if (images.length === 0) return [];
-    const s = this.opts.inputSize;
+    // Never upsample (measured: upsampling 500 px photos to 608 lost 3 of 21 faces). An image much smaller
+    // than the network (a face crop) runs at about its own size on a 20% border per side, so a face that
+    // fills it still fits an anchor; others are letterboxed at the top-left, as face-api does.
+    const largest = Math.max(...images.map((img) => Math.max(img.width, img.height)));
+    const small = largest * CROP_BORDER < this.opts.inputSize;
+    const s = Math.min(this.opts.inputSize, Math.max(128, Math.ceil((largest * (small ? CROP_BORDER : 1)) / 32) * 32));
     const spec: InputSpec = { width: s, height: s, layout: 'NCHW', color: 'RGB', scale: 1, mean: [0], std: [1] };
     const batch = new Float32Array(images.length * 3 * s * s);
-    const sides = images.map((img, i) => {
-      const side = Math.max(img.width, img.height);
-      resampleToTensor(img, { x: 0, y: 0, width: side, height: side }, spec, batch, i * 3 * s * s);
-      return side;
+    const regions = images.map((img, i) => {
+      const side = Math.max(img.width, img.height) * (small ? CROP_BORDER : 1);
+      const region = small ? { x: (img.width - side) / 2, y: (img.height - side) / 2, width: side, height: side } : { x: 0, y: 0, width: side, height: side };
+      resampleToTensor(img, region, spec, batch, i * 3 * s * s);
+      return region;
     });
     const { grid } = await this.pool.run(this.key, { input: { data: batch, dims: [images.length, 3, s, s] } });
     const cells = grid.dims[1];
     const per = cells * cells * 25;
     return images.map((img, i) => {
-      const scale = sides[i] / s;
+      const r = regions[i];
+      const scale = r.width / s;
       const dets = decodeTinyFaceGrid(grid.data.subarray(i * per, (i + 1) * per), cells, s, this.opts.minScore).map((d) => ({
         score: d.score,
-        box: clip({ x: d.box.x * scale, y: d.box.y * scale, width: d.box.width * scale, height: d.box.height * scale }, img),
+        box: clip({ x: r.x + d.box.x * scale, y: r.y + d.box.y * scale, width: d.box.width * scale, height: d.box.height * scale }, img),
       }));
       return nonMaxSuppression(dets, this.opts.iouThreshold).filter(
         (d) => d.box.width > 1 && d.box.height > 1 && Math.max(d.box.width, d.box.height) >= this.opts.minFaceSize,
