@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { listFaceCrops } from '../src/pipeline/faceCropSource.js';
+import { listFaceCrops, naturalCompare } from '../src/pipeline/faceCropSource.js';
 import { PACKAGE_ROOT } from '../src/util/paths.js';
 
 const run = promisify(execFile);
@@ -65,7 +65,7 @@ describe('fer-stream CLI on face crops', () => {
     assert.equal(r.code, 0, r.stderr);
     const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
     assert.equal(lines[0], 'image,expression');
-    const names = sampleJpgs().sort(new Intl.Collator('en', { numeric: true }).compare);
+    const names = sampleJpgs().sort(naturalCompare);
     assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]), names);
     for (const l of lines.slice(1)) assert.match(l, /^\d+\.jpg,[0-5]$/);
   });

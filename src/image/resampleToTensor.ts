@@ -19,6 +19,8 @@ export function resampleToTensor(image: RgbImage, region: Box, spec: InputSpec, 
   const mean = (c: number) => spec.mean[spec.mean.length === 1 ? 0 : c];
   const std = (c: number) => spec.std[spec.std.length === 1 ? 0 : c];
   const plane = W * H;
+  // Source channel (R, G, B = 0, 1, 2) for each output channel, fixed once instead of per pixel.
+  const order = spec.color === 'BGR' ? [2, 1, 0] : [0, 1, 2];
   const px = new Float64Array(3);
   const src = image.data;
   const iw = image.width;
@@ -61,9 +63,11 @@ export function resampleToTensor(image: RgbImage, region: Box, spec: InputSpec, 
         out[offset + pixel] = (v * spec.scale - mean(0)) / std(0);
         continue;
       }
-      const ordered = spec.color === 'BGR' ? [b, g, r] : [r, g, b];
+      px[0] = r;
+      px[1] = g;
+      px[2] = b;
       for (let c = 0; c < 3; c++) {
-        const v = (ordered[c] * spec.scale - mean(c)) / std(c);
+        const v = (px[order[c]] * spec.scale - mean(c)) / std(c);
         if (spec.layout === 'NCHW') out[offset + c * plane + pixel] = v;
         else out[offset + pixel * 3 + c] = v;
       }

@@ -143,7 +143,7 @@ export class InferencePool {
       if (!slot) {
         const alive = this.slots.some((s) => !s.dead);
         if (!alive) for (const w of this.queue.splice(0)) w.reject(this.slots[0].dead!);
-        return;
+        break;
       }
       const job = this.queue.shift()!;
       slot.inFlight++;
@@ -158,7 +158,6 @@ export class InferencePool {
         (msg) => settle(() => (msg.type === 'result' ? job.resolve(msg.outputs) : job.reject(new Error(`unexpected reply ${msg.type}`)))),
         (err: Error) => settle(() => job.reject(err)),
       );
-      while (this.capacityWaiters.length && this.queue.length < this.maxQueue) this.capacityWaiters.shift()!();
     }
     while (this.capacityWaiters.length && this.queue.length < this.maxQueue) this.capacityWaiters.shift()!();
   }
