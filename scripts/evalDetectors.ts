@@ -24,9 +24,9 @@ interface Candidate {
 
 const pool = new InferencePool({ workers: 1 });
 const candidates: Candidate[] = [];
-for (const inputSize of [416, 608, 800]) {
+for (const inputSize of [416, 608, 800, [608, 320]]) {
   const d = await FaceDetector.load(pool, 'cpu', { inputSize, minScore: 0.5 });
-  candidates.push({ name: `tiny-face-detector@${inputSize} (face-api, MIT, npm)`, detect: async (img) => (await d.detect([img]))[0] });
+  candidates.push({ name: `tiny-face-detector@${[inputSize].flat().join('+')} (face-api, MIT, npm)`, detect: async (img) => (await d.detect([img]))[0] });
 }
 for (const model of ['version-RFB-320.onnx', 'version-RFB-640.onnx']) {
   const d = await UltraFaceDetector.load(pool, join(SHARED_DATA, 'model_ultraface', model));

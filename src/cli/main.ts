@@ -12,26 +12,50 @@ import { loadManifest, ManifestError } from '../models/manifest.js';
 import { parseDevice } from '../models/ort/device.js';
 import { InferencePool, isDeviceUnavailable } from '../models/ort/inferencePool.js';
 import { InputError, listFaceCrops } from '../pipeline/faceCropSource.js';
+import { classifyInput } from '../pipeline/inputKind.js';
 import { scoreFaceCrops } from '../pipeline/scoreFaceCrops.js';
+import { FACE_MODES } from '../pipeline/selectFaces.js';
+import { VIDEO_FORMATS, videoFormatFor } from '../sinks/writeVideoOutputs.js';
+import { probeVideo } from '../video/probeVideo.js';
+import { scoreVideoFiles } from './scoreVideoFiles.js';
 import { CROP_FORMATS, writeCropPredictions, type CropFormat } from '../sinks/faceCropSinks.js';
 
 const HELP = `fer-stream — facial expression labels from a bagged ensemble of multi-task networks
 
 Usage:
+  fer-stream --input <video | folder of videos> --out <file | folder> [options]   label every frame's faces
   fer-stream --input <folder | release list> --out <file> [options]   score face crops (ABAW4 LSD)
   fer-stream eval --pred <file> --labels <class-folder tree | labels file> [--json]
   fer-stream models                                                    import the built-in ONNX models now
 
-Scoring options:
+Video options:
+  --format abaw-expr|abaw-expr-single|csv|jsonl
+                          default from --out: .csv -> csv, .jsonl -> jsonl, else abaw-expr (one
+                          <video>.txt per face: header, then one label per frame, -1 = no face)
+  --faces main|all|left-right   which faces to report (default main; csv/jsonl default all)
+  --smooth <frames>       centred moving average of each face's probabilities (default 1 = off)
+  --fill none|interpolate frames without a face: -1 (default) or interpolated from the nearest faces
+  --landmarks             csv/jsonl: add the 68 landmarks of each face
+  --detect-every <n>      run the detector every n frames and follow faces by their landmarks in
+                          between (default 5); 1 = detector on every frame
+  --detector-size <px>[,<px>]   detector input sizes, multiples of 32 (default 608,320: the
+                          first finds small faces, the second adds close-ups too large for it)
+
+Face crop options:
   --format abaw-lsd|csv   output format (default: from --out: .csv -> csv, else abaw-lsd)
+  --detect                run the face detector and score the largest face (default: inputs are crops)
+
+Common options:
   --manifest <file>       ensemble manifest, JSON or YAML (default: config/default-ensemble.json)
   --device auto|cpu|cuda|tensorrt   execution provider (default auto: CUDA if installed, else CPU)
   --batch <n>             faces per inference batch (default 32)
   --workers <n>           inference worker threads (default 1)
-  --detect                run the face detector and score the largest face (default: inputs are crops)
   --quiet                 no progress on stderr
 
 Examples:
+  fer-stream --input video.mp4 --out preds.txt
+  fer-stream --input test_videos/ --out predictions/ --faces left-right --smooth 15
+  fer-stream --input video.mp4 --out faces.csv --landmarks
   fer-stream --input samples/crops --out preds.txt
   fer-stream --input test_set/release.txt --format abaw-lsd --out preds.txt
   fer-stream --input validation_set_real_images --format csv --out val.csv
@@ -60,11 +84,22 @@ async function score(argv: string[]): Promise<void> {
       batch: { type: 'string' },
       workers: { type: 'string' },
       detect: { type: 'boolean', default: false },
+      faces: { type: 'string' },
+      smooth: { type: 'string' },
+      fill: { type: 'string' },
+      landmarks: { type: 'boolean', default: false },
+      'detect-every': { type: 'string' },
+      'detector-size': { type: 'string' },
       quiet: { type: 'boolean', short: 'q', default: false },
     },
   });
   if (!values.input) throw new UsageError('--input is required');
   if (!values.out) throw new UsageError('--out is required');
+  const input = classifyInput(values.input);
+  if (input.kind !== 'crops') return scoreVideoInput(input.kind === 'video' ? [input.path] : input.paths, values as VideoArgs);
+  for (const flag of ['faces', 'smooth', 'fill', 'detect-every', 'detector-size'] as const) {
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to video input; ${values.input} holds face crops`);
+  }
   const format = (values.format ?? (extname(values.out).toLowerCase() === '.csv' ? 'csv' : 'abaw-lsd')) as CropFormat;
   if (!CROP_FORMATS.includes(format)) throw new UsageError(`--format: expected one of ${CROP_FORMATS.join(', ')}, got "${values.format}"`);
   let device;
@@ -75,11 +110,7 @@ async function score(argv: string[]): Promise<void> {
   }
   const batchSize = positiveInt('batch', values.batch, 32);
   const workers = positiveInt('workers', values.workers, 1);
-  try {
-    if (statSync(values.out).isDirectory()) throw new InputError(`--out ${values.out} is a folder; give a file name`);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
+  refuseFolder(values.out);
 
   const items = listFaceCrops(values.input);
   const manifest = loadManifest(values.manifest ?? DEFAULT_MANIFEST);
@@ -102,6 +133,82 @@ async function score(argv: string[]): Promise<void> {
     const secs = (performance.now() - started) / 1000;
     const noFace = detector ? results.filter((r) => !r.box).length : 0;
     log(`fer-stream: wrote ${results.length} prediction(s) to ${values.out} (${format}) in ${secs.toFixed(1)} s, ${(results.length / secs).toFixed(1)} images/s${detector ? `; no face found in ${noFace} (whole image scored)` : ''}\n`);
+  } finally {
+    await pool.close();
+  }
+}
+
+function refuseFolder(out: string): void {
+  try {
+    if (statSync(out).isDirectory()) throw new InputError(`--out ${out} is a folder; give a file name`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+interface VideoArgs {
+  input: string;
+  out: string;
+  format?: string;
+  manifest?: string;
+  device: string;
+  batch?: string;
+  workers?: string;
+  faces?: string;
+  smooth?: string;
+  fill?: string;
+  landmarks: boolean;
+  'detect-every'?: string;
+  'detector-size'?: string;
+  quiet: boolean;
+  detect: boolean;
+}
+
+function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) throw new UsageError(`--${name}: expected one of ${allowed.join(', ')}, got "${value}"`);
+  return value as T;
+}
+
+async function scoreVideoInput(paths: string[], values: VideoArgs): Promise<void> {
+  if (values.detect) throw new UsageError('--detect is for face crops; video frames are always searched for faces');
+  const format = oneOf('format', values.format, VIDEO_FORMATS, videoFormatFor(values.out));
+  if (format !== 'abaw-expr' || paths.length === 1) refuseFolder(values.out);
+  const faces = oneOf('faces', values.faces, FACE_MODES, format === 'csv' || format === 'jsonl' ? 'all' : 'main');
+  const fill = oneOf('fill', values.fill, ['none', 'interpolate'] as const, 'none');
+  const detectorInputSize = (values['detector-size'] ?? '608,320').split(',').map((v) => {
+    const n = positiveInt('detector-size', v.trim(), 0);
+    if (n % 32 !== 0) throw new UsageError(`--detector-size: expected multiples of 32, got ${v}`);
+    return n;
+  });
+  let device;
+  try {
+    device = parseDevice(values.device);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const options = {
+    out: values.out,
+    format,
+    faces,
+    fill,
+    smooth: positiveInt('smooth', values.smooth, 1),
+    landmarks: values.landmarks,
+    detectEvery: positiveInt('detect-every', values['detect-every'], 5),
+    batchSize: positiveInt('batch', values.batch, 16),
+    detectorInputSize,
+    log: (line: string) => values.quiet || process.stderr.write(`fer-stream: ${line}\n`),
+    progress: Boolean(process.stderr.isTTY) && !values.quiet,
+  };
+  // One video: a bad file fails now, before any model loads.
+  if (paths.length === 1) await probeVideo(paths[0]);
+  const manifest = loadManifest(values.manifest ?? DEFAULT_MANIFEST);
+  const pool = new InferencePool({ workers: positiveInt('workers', values.workers, 1), maxQueue: 8 });
+  try {
+    const ensemble = await Ensemble.load(manifest, pool, device);
+    const providers = [...new Set(Object.values(ensemble.providers))].join(', ');
+    options.log(`${paths.length} video(s), ensemble "${manifest.name}" (${manifest.members.map((m) => m.name).join(' + ')}) on ${providers}, detector every ${options.detectEvery} frame(s)`);
+    await scoreVideoFiles(paths, pool, device, ensemble, options);
   } finally {
     await pool.close();
   }

@@ -7,15 +7,29 @@ const GRAY = [0.299, 0.587, 0.114];
  * Samples `region` of `image` straight into a model input tensor at `offset` (one batch slot), doing the
  * resize, colour order, normalisation and layout of `spec` in one pass. Pixels outside the image are 0
  * (the letterbox). Downscaling averages a grid of bilinear samples per output pixel, so a large face
- * shrunk to 48 or 112 px does not alias.
+ * shrunk to 48 or 112 px does not alias. `angle` (radians) turns the region about its centre: a face
+ * rolled by `angle` in the image comes out upright (the similarity alignment of a tracked face).
  */
-export function resampleToTensor(image: RgbImage, region: Box, spec: InputSpec, out: Float32Array, offset: number): void {
+export function resampleToTensor(image: RgbImage, region: Box, spec: InputSpec, out: Float32Array, offset: number, angle = 0): void {
   const { width: W, height: H } = spec;
   const channels = spec.color === 'GRAY' ? 1 : 3;
   const sx = region.width / W;
   const sy = region.height / H;
-  const kx = Math.max(1, Math.ceil(sx - 0.01));
-  const ky = Math.max(1, Math.ceil(sy - 0.01));
+  // Image position of output pixel (u, v): fx = m00*u + m01*v + m02, fy = m10*u + m11*v + m12.
+  const cos = Math.cos(angle);
+  const sin = Math.sin(angle);
+  const cx = region.x + region.width / 2;
+  const cy = region.y + region.height / 2;
+  const m00 = cos * sx;
+  const m01 = -sin * sy;
+  const m02 = cx - cos * (region.width / 2) + sin * (region.height / 2) - 0.5;
+  const m10 = sin * sx;
+  const m11 = cos * sy;
+  const m12 = cy - sin * (region.width / 2) - cos * (region.height / 2) - 0.5;
+  // Bilinear taps already average 2x2 pixels, so one tap per 2 source pixels suffices against aliasing;
+  // one per pixel cost 2.5x more time on a 490 px face for no measurable change in labels.
+  const kx = Math.max(1, Math.ceil(sx / 2 - 0.01));
+  const ky = Math.max(1, Math.ceil(sy / 2 - 0.01));
   const mean = (c: number) => spec.mean[spec.mean.length === 1 ? 0 : c];
   const std = (c: number) => spec.std[spec.std.length === 1 ? 0 : c];
   const plane = W * H;
@@ -30,13 +44,15 @@ export function resampleToTensor(image: RgbImage, region: Box, spec: InputSpec, 
     for (let ox = 0; ox < W; ox++) {
       px[0] = px[1] = px[2] = 0;
       for (let jy = 0; jy < ky; jy++) {
-        const fy = region.y + (oy + (jy + 0.5) / ky) * sy - 0.5;
-        const y0 = Math.floor(fy);
-        const wy = fy - y0;
+        const v = oy + (jy + 0.5) / ky;
         for (let jx = 0; jx < kx; jx++) {
-          const fx = region.x + (ox + (jx + 0.5) / kx) * sx - 0.5;
+          const u = ox + (jx + 0.5) / kx;
+          const fx = m00 * u + m01 * v + m02;
+          const fy = m10 * u + m11 * v + m12;
           const x0 = Math.floor(fx);
           const wx = fx - x0;
+          const y0 = Math.floor(fy);
+          const wy = fy - y0;
           for (let dy = 0; dy < 2; dy++) {
             const y = y0 + dy;
             if (y < 0 || y >= ih) continue;

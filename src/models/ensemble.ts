@@ -12,6 +12,8 @@ import { applyTemperature, softVote, type CanonicalProbs } from './softVote.js';
 export interface FaceInput {
   image: RgbImage;
   box?: Box;
+  /** Roll of the face in radians (from its eye line); the crop is turned by it so the face is upright. */
+  angle?: number;
 }
 
 export interface FacePrediction {
@@ -64,7 +66,18 @@ export class Ensemble {
   /** Labels a batch of faces; one member request per batch, all members in flight at once. */
   async predict(faces: FaceInput[]): Promise<FacePrediction[]> {
     if (faces.length === 0) return [];
-    const perMember = await Promise.all(this.members.map((m) => this.runMember(m, faces)));
+    // Members that want the same crop (size, layout, colour, normalisation, framing) share one resample:
+    // cropping is the main-thread cost of a face, the networks themselves take about a millisecond each.
+    const crops = new Map<string, { batch: Float32Array; regions: Box[] }>();
+    const inputs = this.members.map((m) => {
+      const key = JSON.stringify([m.spec.input, m.spec.crop]);
+      const shared = crops.get(key);
+      if (shared) return { batch: shared.batch.slice(), regions: shared.regions }; // a copy: run() transfers its buffer away
+      const crop = this.cropFaces(m.spec, faces);
+      crops.set(key, crop);
+      return crop;
+    });
+    const perMember = await Promise.all(this.members.map((m, i) => this.runMember(m, faces, inputs[i].batch, inputs[i].regions)));
     return faces.map((_, f) => {
       const members = perMember.map((r) => r.probs[f]);
       const probs = softVote(members, this.members.map((m) => m.spec.weight));
@@ -78,16 +91,21 @@ export class Ensemble {
     });
   }
 
-  private async runMember(member: LoadedMember, faces: FaceInput[]) {
-    const { spec } = member;
+  private cropFaces(spec: MemberSpec, faces: FaceInput[]): { batch: Float32Array; regions: Box[] } {
     const channels = spec.input.color === 'GRAY' ? 1 : 3;
     const size = channels * spec.input.width * spec.input.height;
     const batch = new Float32Array(size * faces.length);
     const regions = faces.map((face, i) => {
       const region = cropRegion(face.image.width, face.image.height, face.box, spec.crop);
-      resampleToTensor(face.image, region, spec.input, batch, i * size);
+      resampleToTensor(face.image, region, spec.input, batch, i * size, face.angle ?? 0);
       return region;
     });
+    return { batch, regions };
+  }
+
+  private async runMember(member: LoadedMember, faces: FaceInput[], batch: Float32Array, regions: Box[]) {
+    const { spec } = member;
+    const channels = spec.input.color === 'GRAY' ? 1 : 3;
     const dims =
       spec.input.layout === 'NCHW'
         ? [faces.length, channels, spec.input.height, spec.input.width]
@@ -110,10 +128,18 @@ export class Ensemble {
     const landmarks = lm
       ? faces.map((_, f) => {
           const r = regions[f];
+          const angle = faces[f].angle ?? 0;
+          const cos = Math.cos(angle);
+          const sin = Math.sin(angle);
+          const cx = r.x + r.width / 2;
+          const cy = r.y + r.height / 2;
           const pts = lm.data.slice(f * 136, (f + 1) * 136);
           for (let i = 0; i < 136; i += 2) {
-            pts[i] = r.x + pts[i] * r.width;
-            pts[i + 1] = r.y + pts[i + 1] * r.height;
+            // crop-relative (0..1) -> offset from the crop centre -> turned back into the image
+            const lx = (pts[i] - 0.5) * r.width;
+            const ly = (pts[i + 1] - 0.5) * r.height;
+            pts[i] = cx + cos * lx - sin * ly;
+            pts[i + 1] = cy + sin * lx + cos * ly;
           }
           return pts;
         })

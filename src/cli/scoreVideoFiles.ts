@@ -1,0 +1,60 @@
+import { FaceDetector } from '../detection/faceDetector.js';
+import type { Ensemble } from '../models/ensemble.js';
+import type { Device } from '../models/ort/device.js';
+import type { InferencePool } from '../models/ort/inferencePool.js';
+import { InputError } from '../pipeline/faceCropSource.js';
+import type { FaceMode } from '../pipeline/selectFaces.js';
+import { scoreVideo } from '../pipeline/scoreVideo.js';
+import { smoothTracks } from '../pipeline/smoothTracks.js';
+import { videoName, writeVideoOutputs, type ScoredVideoFrames, type VideoFormat } from '../sinks/writeVideoOutputs.js';
+
+export interface VideoScoringOptions {
+  out: string;
+  format: VideoFormat;
+  faces: FaceMode;
+  smooth: number;
+  fill: 'none' | 'interpolate';
+  landmarks: boolean;
+  detectEvery: number;
+  batchSize: number;
+  detectorInputSize: number[];
+  log: (line: string) => void;
+  progress: boolean;
+}
+
+/**
+ * Scores video files one after another and writes the outputs. A video that fails is reported and
+ * skipped: the others are still scored and written, and the run then fails naming it.
+ */
+export async function scoreVideoFiles(paths: string[], pool: InferencePool, device: Device, ensemble: Ensemble, o: VideoScoringOptions): Promise<void> {
+  const detector = await FaceDetector.load(pool, device, { inputSize: o.detectorInputSize });
+  const scored: ScoredVideoFrames[] = [];
+  const failed: string[] = [];
+  for (const path of paths) {
+    try {
+      const result = await scoreVideo(path, detector, ensemble, {
+        batchSize: o.batchSize,
+        detectEvery: o.detectEvery,
+        onProgress: o.progress ? (n, info) => process.stderr.write(`\r${videoName(path)}: frame ${n}${info.frameCountHint ? `/${info.frameCountHint}` : ''}`) : undefined,
+      });
+      if (o.progress) process.stderr.write('\n');
+      const frames = o.smooth > 1 ? smoothTracks(result.frames, o.smooth) : result.frames;
+      const withFace = frames.filter((f) => f.faces.length).length;
+      const tracks = new Set(frames.flatMap((f) => f.faces.map((x) => x.trackId))).size;
+      o.log(
+        `${path}: ${frames.length} frames (${result.info.width}x${result.info.height} ${result.info.codec}), face in ${withFace}, ${tracks} track(s), detector on ${frames.filter((f) => f.detected).length} frames, ${(frames.length / result.seconds).toFixed(1)} frames/s`,
+      );
+      scored.push({ name: videoName(path), width: result.info.width, frames });
+    } catch (err) {
+      if (o.progress) process.stderr.write('\n');
+      if (paths.length === 1) throw err;
+      failed.push(`${path}: ${(err as Error).message}`);
+      o.log(`skipped ${path}: ${(err as Error).message}`);
+    }
+  }
+  if (scored.length) {
+    const files = writeVideoOutputs(o.out, o.format, scored, { faces: o.faces, fill: o.fill, landmarks: o.landmarks });
+    o.log(`wrote ${files.length === 1 ? files[0] : `${files.length} files (${files.slice(0, 3).join(', ')}${files.length > 3 ? ', ...' : ''})`} (${o.format}, faces: ${o.faces})`);
+  }
+  if (failed.length) throw new InputError(`${failed.length} of ${paths.length} video(s) failed: ${failed.join('; ')}`);
+}

@@ -1,0 +1,27 @@
+import type { Box } from '../image/rgbImage.js';
+
+/** One face in one frame, as every sink sees it. */
+export interface FaceRecord {
+  trackId: number;
+  box: Box;
+  /** Roll (radians) the crop was turned by; 0 when there were no landmarks to align with yet. */
+  angle: number;
+  /** `detector`: the box came from a detection on this frame; `landmarks`: placed by the previous frame's landmarks. */
+  source: 'detector' | 'landmarks';
+  /** Score of the detection that last confirmed this track. */
+  detectorScore: number;
+  /** Voted probabilities over CANONICAL_LABELS. */
+  probs: Float64Array;
+  /** 68 (x, y) points in frame pixels. */
+  landmarks?: Float32Array;
+}
+
+/** Everything found in one decoded frame; `faces` is empty for a frame with no face. */
+export interface FrameRecord {
+  frameIndex: number;
+  ptsMs: number;
+  faces: FaceRecord[];
+  /** True when the detector ran on this frame. */
+  detected: boolean;
+  sceneCut: boolean;
+}

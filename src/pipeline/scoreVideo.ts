@@ -1,0 +1,44 @@
+import { lastValueFrom, tap, toArray } from 'rxjs';
+import type { FaceDetector } from '../detection/faceDetector.js';
+import type { Ensemble } from '../models/ensemble.js';
+import { probeVideo, type VideoInfo } from '../video/probeVideo.js';
+import { videoFrames } from '../video/videoFrames.js';
+import type { FrameRecord } from './faceRecords.js';
+import { FlowGate } from './flowGate.js';
+import { labelVideoFaces } from './labelVideoFaces.js';
+import { VideoFaceLabeler, type LabelerOptions } from './videoFaceLabeler.js';
+
+export interface ScoreVideoOptions extends LabelerOptions {
+  /** Frames labelled per batch (detection-every-frame mode batches detector and members over them). */
+  batchSize: number;
+  /** Frames decoded ahead of labelling at most; decoding pauses beyond it. Default 4 batches. */
+  maxBufferedFrames?: number;
+  maxFrames?: number;
+  onProgress?: (framesDone: number, info: VideoInfo) => void;
+}
+
+export interface ScoredVideo {
+  info: VideoInfo;
+  /** One record per decoded frame, `frames[i].frameIndex === i`. */
+  frames: FrameRecord[];
+  seconds: number;
+}
+
+/** Decodes every frame of a video file and labels its faces; the whole result or an error, nothing partial. */
+export async function scoreVideo(path: string, detector: FaceDetector, ensemble: Ensemble, options: ScoreVideoOptions): Promise<ScoredVideo> {
+  const started = performance.now();
+  const info = await probeVideo(path);
+  const gate = new FlowGate(options.maxBufferedFrames ?? options.batchSize * 4, options.batchSize);
+  const labeler = new VideoFaceLabeler(detector, ensemble, options);
+  const frames = await lastValueFrom(
+    videoFrames(info, { gate, maxFrames: options.maxFrames }).pipe(
+      labelVideoFaces(labeler, options.batchSize, gate),
+      tap((r) => options.onProgress?.(r.frameIndex + 1, info)),
+      toArray(),
+    ),
+  );
+  frames.forEach((r, i) => {
+    if (r.frameIndex !== i) throw new Error(`internal: frame record ${i} carries frameIndex ${r.frameIndex}`);
+  });
+  return { info, frames, seconds: (performance.now() - started) / 1000 };
+}

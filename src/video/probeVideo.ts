@@ -1,0 +1,90 @@
+import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { ffmpegTools } from './ffmpegBinaries.js';
+import { VideoError } from './videoError.js';
+
+const run = promisify(execFile);
+
+export interface VideoInfo {
+  path: string;
+  /** Frame size as delivered: after rotation metadata is applied, as ffmpeg does by default. */
+  width: number;
+  height: number;
+  /** Degrees clockwise the stored frames are turned for display (0, 90, 180, 270). */
+  rotation: number;
+  codec: string;
+  /** Average frame rate (frames / duration), NaN when the container does not say. */
+  fps: number;
+  durationMs: number;
+  /** The container's frame count, when it has one; decoding is the truth (variable rate, edit lists). */
+  frameCountHint?: number;
+}
+
+interface ProbeStream {
+  codec_type?: string;
+  codec_name?: string;
+  width?: number;
+  height?: number;
+  avg_frame_rate?: string;
+  nb_frames?: string;
+  duration?: string;
+  tags?: { rotate?: string };
+  side_data_list?: { rotation?: number | string }[];
+}
+
+const rate = (r?: string) => {
+  const [n, d] = (r ?? '').split('/').map(Number);
+  return n > 0 && d > 0 ? n / d : NaN;
+};
+
+/** Checks that `path` is a non-empty file, then reads its first video stream's facts with ffprobe. */
+export async function probeVideo(path: string): Promise<VideoInfo> {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new VideoError('not-a-file', `${path} is a ${st.isDirectory() ? 'folder' : 'special file'}, not a video file`);
+    size = st.size;
+  } catch (err) {
+    if (err instanceof VideoError) throw err;
+    throw new VideoError('missing', `${path}: no such file`);
+  }
+  if (size === 0) throw new VideoError('empty', `${path} is empty (0 bytes)`);
+
+  let out: string;
+  try {
+    ({ stdout: out } = await run(ffmpegTools().ffprobe, ['-v', 'error', '-show_entries', 'stream:stream_tags=rotate:stream_side_data=rotation:format=duration', '-of', 'json', path], {
+      maxBuffer: 16 << 20,
+    }));
+  } catch (err) {
+    const stderr = String((err as { stderr?: string }).stderr ?? '').trim().split('\n').pop() ?? '';
+    throw new VideoError('unreadable', `${path} is not a readable video (${stderr.replace(/^.*?: /, '') || (err as Error).message})`);
+  }
+  const probe = JSON.parse(out) as { streams?: ProbeStream[]; format?: { duration?: string } };
+  const streams = probe.streams ?? [];
+  const video = streams.find((s) => s.codec_type === 'video' && (s.width ?? 0) > 0);
+  if (!video) {
+    const kinds = streams.map((s) => s.codec_type).filter(Boolean);
+    throw new VideoError('no-video-stream', `${path} has no video stream${kinds.length ? ` (only ${[...new Set(kinds)].join(', ')})` : ''}`);
+  }
+  if (!video.codec_name || video.codec_name === 'none' || video.codec_name === 'unknown') {
+    throw new VideoError('unsupported-codec', `${path}: its video codec is not one ffmpeg can decode`);
+  }
+  const sideRotation = video.side_data_list?.find((d) => d.rotation !== undefined)?.rotation;
+  // Display-matrix rotation is counter-clockwise (-90 = turned 90 clockwise); the old `rotate` tag is clockwise.
+  const raw = sideRotation !== undefined ? -Number(sideRotation) : Number(video.tags?.rotate ?? 0);
+  const rotation = (((Math.round(raw / 90) * 90) % 360) + 360) % 360;
+  const swap = rotation === 90 || rotation === 270;
+  const durationS = Number(video.duration ?? probe.format?.duration);
+  const frames = Number(video.nb_frames);
+  return {
+    path,
+    width: swap ? video.height! : video.width!,
+    height: swap ? video.width! : video.height!,
+    rotation,
+    codec: video.codec_name,
+    fps: rate(video.avg_frame_rate),
+    durationMs: Number.isFinite(durationS) ? durationS * 1000 : NaN,
+    frameCountHint: Number.isInteger(frames) && frames > 0 ? frames : undefined,
+  };
+}

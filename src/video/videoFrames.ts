@@ -1,0 +1,150 @@
+import { spawn } from 'node:child_process';
+import { Observable } from 'rxjs';
+import type { RgbImage } from '../image/rgbImage.js';
+import type { FlowGate } from '../pipeline/flowGate.js';
+import { ffmpegTools } from './ffmpegBinaries.js';
+import { FrameCutter } from './frameCutter.js';
+import type { VideoInfo } from './probeVideo.js';
+import { VideoError } from './videoError.js';
+
+/** One decoded frame; `frameIndex` counts decoded frames from 0, `ptsMs` is its presentation time. */
+export interface VideoFrame {
+  frameIndex: number;
+  ptsMs: number;
+  image: RgbImage;
+}
+
+export interface VideoFramesOptions {
+  /** Decoding pauses while this gate is closed (the consumer's queue is full). */
+  gate?: FlowGate;
+  /** Stop after this many frames (benchmarks); the run still completes normally. */
+  maxFrames?: number;
+}
+
+// showinfo's per-frame line: the frame's own number and time as the decoder gave them.
+const SHOWINFO = /\] n:\s*(\d+) pts:\s*(\S+) pts_time:(\S+).*? s:(\d+)x(\d+)/;
+// Demuxer messages that mean the file ends early; a decoder error on one packet is not one of them.
+const TRUNCATED = /partial file|moov atom not found|: Invalid data found when processing input|Truncat/i;
+const STDERR_TAIL_LINES = 12;
+
+/**
+ * Every decoded frame of `info`'s first video stream, as RGB, in decode-output order, by one ffmpeg process:
+ * raw frames through a pipe cut by exact size, rotation applied, no frame rate conversion
+ * (passthrough, so variable-rate video keeps every frame and its own time). Unsubscribing kills ffmpeg.
+ * It completes only when ffmpeg exits 0 with no partial frame and no sign of a cut-short file; otherwise it
+ * errors with a VideoError carrying the exit code, the tail of stderr and the frames delivered.
+ */
+export function videoFrames(info: VideoInfo, options: VideoFramesOptions = {}): Observable<VideoFrame> {
+  return new Observable<VideoFrame>((subscriber) => {
+    const tools = ffmpegTools();
+    const { width, height } = info;
+    const frameBytes = width * height * 3;
+    const args = [
+      '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info',
+      '-i', info.path,
+      '-map', '0:v:0', '-an', '-sn', '-dn',
+      // showinfo reports each frame's pts; the explicit scale keeps every frame at the probed size even if
+      // the stream changes resolution mid-way.
+      '-vf', `showinfo,scale=${width}:${height},format=rgb24`,
+      ...tools.passthroughArgs,
+      '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
+    ];
+    const proc = spawn(tools.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const cutter = new FrameCutter(frameBytes);
+    const pts: number[] = [];
+    const waiting: Uint8Array[] = [];
+    const tail: string[] = [];
+    let stderrRest = '';
+    let truncated = false;
+    let sizeMismatch = '';
+    let delivered = 0;
+    let finished = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const limit = options.maxFrames ?? Infinity;
+
+    const fail = (err: VideoError) => {
+      if (finished) return;
+      finished = true;
+      subscriber.error(err);
+    };
+    const details = (code?: number | null, signal?: string | null) => ({ exitCode: code, signal, stderrTail: tail.join('\n'), framesDelivered: delivered });
+
+    const flush = () => {
+      // pts[] holds one entry per frame ffmpeg reported; a frame waits here until its entry arrives.
+      while (waiting.length && pts.length > delivered && delivered < limit && !finished) {
+        const data = waiting.shift()!;
+        const frame: VideoFrame = { frameIndex: delivered, ptsMs: pts[delivered], image: { width, height, data } };
+        delivered++;
+        options.gate?.enter();
+        subscriber.next(frame);
+      }
+      if (delivered >= limit && !finished) {
+        finished = true;
+        subscriber.complete();
+        stop();
+      }
+    };
+
+    proc.stdout.on('data', (chunk: Buffer) => {
+      waiting.push(...cutter.push(chunk));
+      flush();
+    });
+    proc.stderr.setEncoding('utf8');
+    proc.stderr.on('data', (text: string) => {
+      const lines = (stderrRest + text).split(/\r?\n/);
+      stderrRest = lines.pop() ?? '';
+      for (const line of lines) {
+        const m = SHOWINFO.exec(line);
+        if (m) {
+          const t = Number(m[3]);
+          pts.push(Number.isFinite(t) ? t * 1000 : (pts.length * 1000) / (info.fps || 25));
+          if ((Number(m[4]) !== width || Number(m[5]) !== height) && !sizeMismatch) sizeMismatch = `${m[4]}x${m[5]}`;
+          continue;
+        }
+        if (TRUNCATED.test(line)) truncated = true;
+        if (line.trim()) {
+          tail.push(line.trim());
+          if (tail.length > STDERR_TAIL_LINES) tail.shift();
+        }
+      }
+      flush();
+    });
+
+    const gateOff = options.gate?.onChange((open) => (open ? proc.stdout.resume() : proc.stdout.pause()));
+    if (options.gate && !options.gate.open) proc.stdout.pause();
+
+    proc.on('error', (err) => fail(new VideoError('spawn-failed', `cannot start ffmpeg (${tools.ffmpeg}): ${err.message}`)));
+    proc.on('close', (code, signal) => {
+      if (killTimer) clearTimeout(killTimer);
+      if (finished) return;
+      const where = `${info.path}: decoding stopped after ${delivered} frame(s)`;
+      if (code !== 0) {
+        const last = tail[tail.length - 1] ?? 'no message';
+        return fail(new VideoError(truncated ? 'truncated' : 'decode-failed', `${where}: ffmpeg exited with ${code ?? signal} (${last})`, details(code, signal)));
+      }
+      if (cutter.pendingBytes > 0) {
+        return fail(new VideoError('truncated', `${where}: the stream ends inside a frame (${cutter.pendingBytes} of ${frameBytes} bytes)`, details(code)));
+      }
+      if (truncated) return fail(new VideoError('truncated', `${where}: the file is cut short or damaged (${tail.filter((l) => TRUNCATED.test(l)).pop()})`, details(code)));
+      if (waiting.length) return fail(new VideoError('decode-failed', `${where}: ${waiting.length} frame(s) came without a timestamp`, details(code)));
+      if (delivered === 0) return fail(new VideoError('decode-failed', `${info.path}: no frame could be decoded (${tail[tail.length - 1] ?? 'no message'})`, details(code)));
+      if (sizeMismatch) return fail(new VideoError('decode-failed', `${info.path}: frames are ${sizeMismatch}, probe said ${width}x${height}`, details(code)));
+      finished = true;
+      subscriber.complete();
+    });
+
+    function stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.stdout.resume(); // a paused pipe would keep ffmpeg blocked on write
+      proc.kill('SIGTERM');
+      killTimer = setTimeout(() => proc.kill('SIGKILL'), 2000);
+      killTimer.unref();
+    }
+
+    return () => {
+      finished = true;
+      gateOff?.();
+      stop();
+    };
+  });
+}
