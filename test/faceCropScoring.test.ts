@@ -1,27 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { listFaceCrops, naturalCompare } from '../src/pipeline/faceCropSource.js';
 import { PACKAGE_ROOT } from '../src/util/paths.js';
+import { cli } from './helpers/cli.js';
 
-const run = promisify(execFile);
-const BIN = join(PACKAGE_ROOT, 'bin', 'fer-stream.js');
 const SAMPLES = join(PACKAGE_ROOT, 'samples', 'crops');
 const sampleJpgs = () => readdirSync(SAMPLES).filter((f) => f.endsWith('.jpg'));
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: PACKAGE_ROOT });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 function folder(files: Record<string, string | Buffer>): string {
   const dir = mkdtempSync(join(tmpdir(), 'fer-crops-'));

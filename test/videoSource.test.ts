@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { lastValueFrom, take, toArray } from 'rxjs';
+import { FlowGate } from '../src/pipeline/flowGate.js';
+import { ffmpegTools } from '../src/video/ffmpegBinaries.js';
+import { FrameCutter } from '../src/video/frameCutter.js';
+import { probeVideo } from '../src/video/probeVideo.js';
+import { VideoError } from '../src/video/videoError.js';
+import { videoFrames, type VideoFrame } from '../src/video/videoFrames.js';
+import { cli } from './helpers/cli.js';
+import { shared, SHARED_MISSING } from './helpers/sharedData.js';
+
+const VIDEOS = [
+  ['pyfeat_media', 'WolfgangLanger_Pexels.mp4'],
+  ['pyfeat_media', 'single_face.mp4'],
+  ['pyfeat_media', 'no_face.mp4'],
+  ['pyfeat_media', 'face_noface.mov'],
+  ['pyfeat_media', 'noface_face.mov'],
+  ['hamilton_clip', 'short_hamilton_clip.mp4'],
+];
+const SINGLE = shared('pyfeat_media', 'single_face.mp4');
+const tmp = mkdtempSync(join(tmpdir(), 'fer-video-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Decoded frames as ffprobe counts them: the reference for exact frame accounting. */
+function ffprobeCount(path: string): number {
+  const out = execFileSync(ffmpegTools().ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-count_frames', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', path]);
+  return Number(String(out).trim());
+}
+
+const ffmpeg = (...args: string[]) => execFileSync(ffmpegTools().ffmpeg, ['-v', 'error', '-y', ...args]);
+const allFrames = async (path: string, gate?: FlowGate) => lastValueFrom(videoFrames(await probeVideo(path), { gate }).pipe(toArray()));
+
+describe('ffmpeg frame source', () => {
+  test('FrameCutter cuts any chunking into exact frames and keeps the remainder', () => {
+    const cutter = new FrameCutter(10);
+    const bytes = Uint8Array.from({ length: 47 }, (_, i) => i);
+    const frames = [3, 9, 1, 20, 14].reduce<Uint8Array[]>((acc, n, i, sizes) => {
+      const at = sizes.slice(0, i).reduce((a, b) => a + b, 0);
+      return [...acc, ...cutter.push(bytes.subarray(at, at + n))];
+    }, []);
+    assert.equal(frames.length, 4);
+    frames.forEach((f, i) => assert.deepEqual([...f], Array.from({ length: 10 }, (_, k) => i * 10 + k)));
+    assert.equal(cutter.pendingBytes, 7, 'a trailing partial frame is kept, for the source to report');
+  });
+
+  for (const [folder, name] of VIDEOS) {
+    const path = shared(folder, name);
+    test(`${name}: one frame per decoded frame, as ffprobe -count_frames counts`, { skip: !path && SHARED_MISSING }, async () => {
+      const frames = await allFrames(path!);
+      assert.equal(frames.length, ffprobeCount(path!));
+      const info = await probeVideo(path!);
+      frames.forEach((f, i) => {
+        assert.equal(f.frameIndex, i);
+        assert.equal(f.image.data.length, info.width * info.height * 3);
+        if (i > 0) assert.ok(f.ptsMs > frames[i - 1].ptsMs, `pts increase: frame ${i} at ${f.ptsMs} after ${frames[i - 1].ptsMs}`);
+      });
+    });
+  }
+
+  test('variable frame rate keeps each frame its own time (noface_face.mov)', { skip: !shared('pyfeat_media', 'noface_face.mov') && SHARED_MISSING }, async () => {
+    const frames = await allFrames(shared('pyfeat_media', 'noface_face.mov')!);
+    const gaps = new Set(frames.slice(1).map((f, i) => Math.round(f.ptsMs - frames[i].ptsMs)));
+    assert.ok(gaps.size > 1, `frame intervals vary: ${[...gaps].join(', ')} ms`);
+  });
+
+  test('rotation metadata is honoured: a 640x360 clip tagged 90 degrees comes out 360x640', { skip: !SINGLE && SHARED_MISSING }, async () => {
+    const rotated = join(tmp, 'rotated.mp4');
+    ffmpeg('-i', SINGLE!, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', rotated);
+    const info = await probeVideo(rotated);
+    assert.equal(info.rotation % 180, 90);
+    const frames = await allFrames(rotated);
+    assert.equal(frames.length, 72);
+    assert.deepEqual([frames[0].image.width, frames[0].image.height], [360, 640]);
+  });
+
+  test('odd frame sizes are cut exactly (331x197)', async () => {
+    const odd = join(tmp, 'odd.mp4');
+    ffmpeg('-f', 'lavfi', '-i', 'testsrc=s=331x197:r=7:d=2', '-pix_fmt', 'yuv444p', '-c:v', 'libx264', odd);
+    const frames = await allFrames(odd);
+    assert.equal(frames.length, 14);
+    assert.ok(frames.every((f) => f.image.width === 331 && f.image.height === 197 && f.image.data.length === 331 * 197 * 3));
+  });
+
+  test('backpressure: decoding pauses while the consumer is behind; nothing is dropped', { skip: !SINGLE && SHARED_MISSING }, async () => {
+    const gate = new FlowGate(4, 1);
+    let most = 0;
+    const seen: number[] = [];
+    const info = await probeVideo(SINGLE!);
+    await new Promise<void>((resolve, reject) => {
+      videoFrames(info, { gate }).subscribe({
+        next: (f: VideoFrame) => {
+          most = Math.max(most, gate.pending);
+          seen.push(f.frameIndex);
+          setTimeout(() => gate.leave(), 5); // a slow consumer
+        },
+        error: reject,
+        complete: resolve,
+      });
+    });
+    assert.equal(seen.length, 72);
+    assert.ok(most <= gate.high + 1, `at most ${gate.high} frames in flight (plus one in the chunk being cut), saw ${most}`);
+  });
+
+  test('unsubscribing kills ffmpeg', { skip: !SINGLE && SHARED_MISSING }, async () => {
+    const marked = join(tmp, 'kill-me-unique.mp4');
+    copyFileSync(SINGLE!, marked);
+    const first = await lastValueFrom(videoFrames(await probeVideo(marked)).pipe(take(2), toArray()));
+    assert.equal(first.length, 2);
+    await new Promise((r) => setTimeout(r, 300));
+    const ps = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout;
+    assert.ok(!ps.includes('kill-me-unique'), 'no ffmpeg left reading the file');
+  });
+
+  test('a cut-short file is a truncated error naming the frames delivered', { skip: !SINGLE && SHARED_MISSING }, async () => {
+    const whole = join(tmp, 'faststart.mp4');
+    ffmpeg('-i', SINGLE!, '-c', 'copy', '-movflags', '+faststart', whole);
+    const cut = join(tmp, 'cut.mp4');
+    const bytes = readFileSync(whole);
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+    await assert.rejects(allFrames(cut), (err: unknown) => {
+      assert.ok(err instanceof VideoError);
+      assert.equal(err.kind, 'truncated');
+      assert.ok(err.details.framesDelivered! > 0 && err.details.framesDelivered! < 72);
+      assert.ok(err.details.stderrTail);
+      return true;
+    });
+  });
+});
+
+describe('bad video input: one line on stderr, exit 1, no output file', () => {
+  const cases: [string, () => string, RegExp][] = [
+    ['a missing file', () => join(tmp, 'nope.mp4'), /no such file/],
+    ['a zero-byte file', () => (writeFileSync(join(tmp, 'zero.mp4'), ''), join(tmp, 'zero.mp4')), /empty \(0 bytes\)/],
+    ['a folder given as a video', () => (mkdirSync(join(tmp, 'clip.mp4'), { recursive: true }), join(tmp, 'clip.mp4')), /is a folder, not a video file/],
+    ['garbage bytes', () => (writeFileSync(join(tmp, 'junk.mp4'), Buffer.alloc(5000, 7)), join(tmp, 'junk.mp4')), /not a readable video/],
+  ];
+  if (SINGLE) {
+    cases.push(
+      ['an audio-only file', () => (ffmpeg('-i', shared('pyfeat_media', 'WolfgangLanger_Pexels.mp4')!, '-vn', '-c:a', 'copy', join(tmp, 'audio.mka')), join(tmp, 'audio.mka')), /has no video stream \(only audio\)/],
+      ['a truncated video', () => {
+        ffmpeg('-i', SINGLE, '-c', 'copy', '-movflags', '+faststart', join(tmp, 'fs2.mp4'));
+        const b = readFileSync(join(tmp, 'fs2.mp4'));
+        writeFileSync(join(tmp, 'trunc.mp4'), b.subarray(0, Math.floor(b.length * 0.6)));
+        return join(tmp, 'trunc.mp4');
+      }, /decoding stopped after \d+ frame\(s\).*cut short or damaged/],
+      ['an unsupported codec', () => {
+        // The H.264 sample entry renamed to a fourcc no decoder knows.
+        const b = Buffer.from(readFileSync(SINGLE));
+        const at = b.indexOf('avc1', b.indexOf('stsd'));
+        b.write('zzzz', at);
+        writeFileSync(join(tmp, 'codec.mp4'), b);
+        return join(tmp, 'codec.mp4');
+      }, /codec/],
+    );
+  }
+  for (const [what, make, message] of cases) {
+    test(`rejects ${what}`, async () => {
+      const input = make();
+      const out = join(tmp, `out-${what.replace(/\W+/g, '-')}.txt`);
+      const r = await cli(['--input', input, '--out', out, '--quiet']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+      assert.ok(!existsSync(out), 'no output file');
+    });
+  }
+});
