@@ -8,10 +8,12 @@ import { FlowGate } from './flowGate.js';
 import { labelVideoFaces } from './labelVideoFaces.js';
 import { VideoFaceLabeler, type LabelerOptions } from './videoFaceLabeler.js';
 
+const BUFFER_BYTES = 256 << 20;
+
 export interface ScoreVideoOptions extends LabelerOptions {
   /** Frames labelled per batch (detection-every-frame mode batches detector and members over them). */
   batchSize: number;
-  /** Frames decoded ahead of labelling at most; decoding pauses beyond it. Default 4 batches. */
+  /** Frames decoded ahead of labelling at most; decoding pauses beyond it. Default 4 batches or 256 MB, at least a batch. */
   maxBufferedFrames?: number;
   maxFrames?: number;
   onProgress?: (framesDone: number, info: VideoInfo) => void;
@@ -28,7 +30,10 @@ export interface ScoredVideo {
 export async function scoreVideo(path: string, detector: FaceDetector, ensemble: Ensemble, options: ScoreVideoOptions): Promise<ScoredVideo> {
   const started = performance.now();
   const info = await probeVideo(path);
-  const gate = new FlowGate(options.maxBufferedFrames ?? options.batchSize * 4, options.batchSize);
+  // More than a batch, or bufferCount would wait for frames the closed gate holds back.
+  const byMemory = Math.floor(BUFFER_BYTES / (info.width * info.height * 3));
+  const high = Math.max(options.batchSize + 1, options.maxBufferedFrames ?? Math.min(options.batchSize * 4, byMemory));
+  const gate = new FlowGate(high, Math.min(options.batchSize, high - 1));
   const labeler = new VideoFaceLabeler(detector, ensemble, options);
   const frames = await lastValueFrom(
     videoFrames(info, { gate, maxFrames: options.maxFrames }).pipe(

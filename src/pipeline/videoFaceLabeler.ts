@@ -1,10 +1,17 @@
 import type { FaceDetector } from '../detection/faceDetector.js';
 import type { Detection } from '../detection/nonMaxSuppression.js';
-import type { Ensemble, FaceInput } from '../models/ensemble.js';
+import type { Box } from '../image/rgbImage.js';
+import type { Ensemble, FaceInput, FacePrediction } from '../models/ensemble.js';
 import { FaceTracker, type Track } from '../tracking/faceTracker.js';
 import { SceneCutDetector } from '../video/sceneCutDetector.js';
 import type { VideoFrame } from '../video/videoFrames.js';
 import type { FaceRecord, FrameRecord } from './faceRecords.js';
+
+/** Frames between the landmarks that place a crop and the frame cropped: 2 lets two frames be in flight. */
+const LANDMARK_LAG = 2;
+
+/** While no face is tracked, the detector runs on every this many frames. */
+const IDLE_DETECT_EVERY = 2;
 
 export interface LabelerOptions {
   /**
@@ -51,58 +58,85 @@ export class VideoFaceLabeler {
     const pending = frames.map((frame, i) => {
       const sceneCut = this.cuts.isCut(frame.image);
       if (sceneCut) this.tracker.cut();
-      const tracks = [...this.tracker.update(frame.frameIndex, found[i])];
-      const record: FrameRecord = { frameIndex: frame.frameIndex, ptsMs: frame.ptsMs, faces: [], detected: true, sceneCut };
-      return { record, tracks, inputs: tracks.map((t) => ({ image: frame.image, box: t.box })) };
+      const tracks = this.tracker.update(frame.frameIndex, found[i]);
+      return this.place(frame, tracks, { frameIndex: frame.frameIndex, ptsMs: frame.ptsMs, faces: [], detected: true, sceneCut }, false);
     });
-    await this.labelPending(pending);
+    await this.labelPlaced(pending);
     return pending.map((p) => p.record);
   }
 
   /**
    * Detector only every `detectEvery` frames, on scene cuts and while nothing is tracked; in between each
-   * face's crop follows its landmarks from the frame before, turned upright. Frame by frame, since each
-   * crop needs the previous frame's result.
+   * face's crop follows its landmarks from `LANDMARK_LAG` frames before, turned upright. Two frames are in
+   * flight at once: frame t is cropped on the main thread while the members run on frame t-1.
    */
   private async labelTracked(frames: VideoFrame[]): Promise<FrameRecord[]> {
     const records: FrameRecord[] = [];
-    for (const frame of frames) {
-      const sceneCut = this.cuts.isCut(frame.image);
-      if (sceneCut) this.tracker.cut();
-      const due = sceneCut || this.tracker.active.length === 0 || frame.frameIndex - this.lastDetected >= this.options.detectEvery;
-      let tracks: Track[];
-      if (due) {
-        this.lastDetected = frame.frameIndex;
-        const [found] = await this.detector.detect([frame.image]);
-        tracks = [...this.tracker.update(frame.frameIndex, found)];
-      } else {
-        tracks = [...this.tracker.followLandmarks(frame.image.width, frame.image.height)];
+    let previous: Promise<void> = Promise.resolve();
+    const inFlight: Promise<void>[] = [];
+    try {
+      for (const frame of frames) {
+        // Frame t may be placed once frame t-LANDMARK_LAG is labelled and observed.
+        while (inFlight.length >= LANDMARK_LAG) await inFlight.shift();
+        const sceneCut = this.cuts.isCut(frame.image);
+        if (sceneCut) this.tracker.cut();
+        // With nothing tracked, every other frame: a face that appears is found a frame later at worst, and
+        // stretches without a face (or that the detector cannot see) cost half as much.
+        const since = frame.frameIndex - this.lastDetected;
+        const due = sceneCut || since >= this.options.detectEvery || (this.tracker.active.length === 0 && since >= IDLE_DETECT_EVERY);
+        let tracks: readonly Track[];
+        if (due) {
+          this.lastDetected = frame.frameIndex;
+          const [found] = await this.detector.detect([frame.image]);
+          tracks = this.tracker.update(frame.frameIndex, found);
+        } else {
+          tracks = this.tracker.followLandmarks(frame.frameIndex, LANDMARK_LAG, frame.image.width, frame.image.height);
+        }
+        const record: FrameRecord = { frameIndex: frame.frameIndex, ptsMs: frame.ptsMs, faces: [], detected: due, sceneCut };
+        records.push(record);
+        const placed = this.place(frame, tracks, record, true);
+        const labelled = this.ensemble.predict(placed.inputs);
+        // Observations go to the tracker in frame order, whatever order the work finishes in.
+        previous = Promise.all([labelled, previous]).then(([preds]) => this.apply(placed, preds));
+        inFlight.push(previous);
       }
-      const record: FrameRecord = { frameIndex: frame.frameIndex, ptsMs: frame.ptsMs, faces: [], detected: due, sceneCut };
-      await this.labelPending([{ record, tracks, inputs: tracks.map((t) => ({ image: frame.image, box: t.box, angle: t.angle })) }]);
-      records.push(record);
+      await Promise.all(inFlight);
+    } catch (err) {
+      // Let work already started settle, so none of it rejects unobserved once this batch has failed.
+      await Promise.allSettled(inFlight);
+      throw err;
     }
     return records;
   }
 
-  private async labelPending(pending: { record: FrameRecord; tracks: Track[]; inputs: FaceInput[] }[]): Promise<void> {
+  /** Fixes each face's crop for a frame now: later frames move the tracks on before this one is labelled. */
+  private place(frame: VideoFrame, tracks: readonly Track[], record: FrameRecord, aligned: boolean): Placed {
+    const faces = tracks.map((t) => ({
+      track: t,
+      box: t.box,
+      angle: aligned ? t.angle : 0,
+      source: t.lastDetectedFrame === frame.frameIndex ? ('detector' as const) : ('landmarks' as const),
+      detectorScore: t.detectorScore,
+    }));
+    return { record, faces, inputs: faces.map((f) => ({ image: frame.image, box: f.box, angle: f.angle })) };
+  }
+
+  private async labelPlaced(pending: Placed[]): Promise<void> {
     const preds = await this.ensemble.predict(pending.flatMap((p) => p.inputs));
     let k = 0;
-    for (const { record, tracks, inputs } of pending) {
-      record.faces = tracks.map((t, j): FaceRecord => {
-        const pred = preds[k++];
-        const face: FaceRecord = {
-          trackId: t.id,
-          box: { ...t.box },
-          angle: inputs[j].angle ?? 0,
-          source: t.lastDetectedFrame === record.frameIndex ? 'detector' : 'landmarks',
-          detectorScore: t.detectorScore,
-          probs: pred.probs,
-          landmarks: pred.landmarks,
-        };
-        this.tracker.observe(t, record.frameIndex, pred.landmarks);
-        return face;
-      });
-    }
+    for (const p of pending) this.apply(p, preds.slice(k, (k += p.faces.length)));
   }
+
+  private apply({ record, faces }: Placed, preds: FacePrediction[]): void {
+    record.faces = faces.map((f, j): FaceRecord => {
+      this.tracker.observe(f.track, record.frameIndex, f.box, preds[j].landmarks, f.source === 'detector');
+      return { trackId: f.track.id, box: { ...f.box }, angle: f.angle, source: f.source, detectorScore: f.detectorScore, probs: preds[j].probs, landmarks: preds[j].landmarks };
+    });
+  }
+}
+
+interface Placed {
+  record: FrameRecord;
+  faces: { track: Track; box: Box; angle: number; source: FaceRecord['source']; detectorScore: number }[];
+  inputs: FaceInput[];
 }

@@ -17,7 +17,8 @@ export interface Track {
   angle: number;
   /** Score of the detection that last confirmed it. */
   detectorScore: number;
-  landmarks?: Float32Array;
+  /** The latest landmarks the members gave, with their frame. */
+  history: { frameIndex: number; landmarks: Float32Array }[];
   calibration?: BoxCalibration;
   lastDetectedFrame: number;
   /** Frames this track labelled, and the sum of their box areas: how main a face it is. */
@@ -79,33 +80,37 @@ export class FaceTracker {
     }
     for (const i of unmatched) {
       const d = detections[i];
-      next.push({ id: this.nextId++, box: d.box, angle: 0, detectorScore: d.score, lastDetectedFrame: frameIndex, frames: 0, areaSum: 0 });
+      next.push({ id: this.nextId++, box: d.box, angle: 0, detectorScore: d.score, history: [], lastDetectedFrame: frameIndex, frames: 0, areaSum: 0 });
     }
     this.live = next;
     return next;
   }
 
   /**
-   * Takes in what the members saw in a track's crop. On a detection frame this calibrates how the
-   * detector's box sits on the landmarks; on other frames the landmarks place the next crop.
+   * Takes in what the members saw in a track's crop at `frameIndex` (whose box was `box`). On a detection
+   * frame this calibrates how the detector's box sits on the landmarks; on later frames the landmarks
+   * place the crop. Observations may arrive after later frames were placed (pipelining), in frame order.
    */
-  observe(track: Track, frameIndex: number, landmarks: Float32Array | undefined): void {
+  observe(track: Track, frameIndex: number, box: Box, landmarks: Float32Array | undefined, detected: boolean): void {
     track.frames++;
-    track.areaSum += track.box.width * track.box.height;
+    track.areaSum += box.width * box.height;
     if (!landmarks) return;
-    track.landmarks = landmarks;
-    if (track.lastDetectedFrame === frameIndex) track.calibration = calibrateBox(track.box, landmarks);
+    if (detected) track.calibration = calibrateBox(box, landmarks);
+    track.history.push({ frameIndex, landmarks });
+    if (track.history.length > 4) track.history.shift();
   }
 
   /**
-   * Moves live tracks to where their latest landmarks put them (frames the detector skips). A track whose
-   * face centre leaves the `width` x `height` frame ends there.
+   * Moves live tracks to where their landmarks from frame `frameIndex - lag` or earlier put them (frames
+   * the detector skips). Fixed by frame index, never by what happens to have finished, so results do not
+   * depend on timing or batching. A track whose face centre leaves the `width` x `height` frame ends.
    */
-  followLandmarks(width: number, height: number): Track[] {
+  followLandmarks(frameIndex: number, lag: number, width: number, height: number): Track[] {
     for (const t of this.live) {
-      if (!t.landmarks || !t.calibration) continue;
-      t.box = boxFromLandmarks(t.landmarks, t.calibration);
-      t.angle = eyeLineAngle(t.landmarks);
+      const seen = t.history.filter((h) => h.frameIndex <= frameIndex - lag).pop();
+      if (!seen || !t.calibration || seen.frameIndex < t.lastDetectedFrame) continue;
+      t.box = boxFromLandmarks(seen.landmarks, t.calibration);
+      t.angle = eyeLineAngle(seen.landmarks);
     }
     const inside = (b: Box) => b.x + b.width / 2 >= 0 && b.x + b.width / 2 < width && b.y + b.height / 2 >= 0 && b.y + b.height / 2 < height;
     this.live = this.live.filter((t) => inside(t.box));

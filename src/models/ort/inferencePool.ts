@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DeviceUnavailableError, type Device, type Provider } from './device.js';
 import type { TensorData, TensorInfo } from './onnxRuntime.js';
@@ -18,7 +19,11 @@ export interface InferencePoolOptions {
   perWorker?: number;
   /** Requests waiting on the main thread before `run()` rejects; producers `await capacity()` first. Default 8. */
   maxQueue?: number;
-  /** ONNX Runtime intra-op threads per session; 0 lets ORT choose. */
+  /**
+   * ONNX Runtime intra-op threads per session; 0 lets ORT choose (one per core, in every worker).
+   * Default: the cores shared out between the workers, so they do not oversubscribe the machine
+   * (measured on 2 cores, 2 workers: 1 thread each ran 720p video at 85 frames/s, ORT's choice at 50).
+   */
   threads?: number;
 }
 
@@ -67,7 +72,7 @@ export class InferencePool {
     const count = Math.max(1, options.workers ?? 1);
     this.perWorker = Math.max(1, options.perWorker ?? 2);
     this.maxQueue = Math.max(1, options.maxQueue ?? 8);
-    this.threads = options.threads ?? 0;
+    this.threads = options.threads ?? Math.max(1, Math.floor(availableParallelism() / count));
     this.slots = Array.from({ length: count }, () => this.spawn());
   }
 
