@@ -29,7 +29,7 @@ import { probeVideo } from '../src/video/probeVideo.js';
 import { videoFrames } from '../src/video/videoFrames.js';
 import { makeSlideshow } from './slideshow.js';
 
-const { values } = parseArgs({ options: { 'peer-frames': { type: 'string', default: '120' }, every: { type: 'string', default: '5,10' } } });
+const { values } = parseArgs({ options: { 'peer-frames': { type: 'string', default: '120' }, every: { type: 'string', default: '10,5' } } });
 const peerFrames = Number(values['peer-frames']);
 const everyList = values.every!.split(',').map(Number);
 const work = join(PACKAGE_ROOT, '.cache', 'bench');

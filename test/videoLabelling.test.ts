@@ -57,6 +57,15 @@ describe('video labelling', () => {
     });
   }
 
+  test('a frame that fails is reported with its index, and the run fails whole', { skip: !SINGLE && SHARED_MISSING }, async () => {
+    const own = new InferencePool({ workers: 1 });
+    const ens = await Ensemble.load(loadManifest(DEFAULT_MANIFEST), own, 'cpu');
+    const det = await FaceDetector.load(own, 'cpu', { inputSize: [608, 320] });
+    // The members become unavailable partway through (as when a GPU worker dies).
+    const run = scoreVideo(SINGLE!, det, ens, { batchSize: 4, detectEvery: 5, onProgress: (n) => n === 10 && void own.close() });
+    await assert.rejects(run, /^Error: frame (\d+)(-\d+)?: inference pool is closed/);
+  });
+
   test('single_face.mp4: one face, one track, in every frame; mostly happiness (he smiles)', { skip: !SINGLE && SHARED_MISSING }, async () => {
     const r = await scoreVideo(SINGLE!, detector, ensemble, { batchSize: 16, detectEvery: 5 });
     assert.equal(r.frames.length, 72);

@@ -37,7 +37,7 @@ Video options:
   --fill none|interpolate frames without a face: -1 (default) or interpolated from the nearest faces
   --landmarks             csv/jsonl: add the 68 landmarks of each face
   --detect-every <n>      run the detector every n frames and follow faces by their landmarks in
-                          between (default 5); 1 = detector on every frame
+                          between (default 10); 1 = detector on every frame
   --detector-size <px>[,<px>]   detector input sizes, multiples of 32 (default 608,320: the
                           first finds small faces, the second adds close-ups too large for it)
 
@@ -194,7 +194,7 @@ async function scoreVideoInput(paths: string[], values: VideoArgs): Promise<void
     fill,
     smooth: positiveInt('smooth', values.smooth, 1),
     landmarks: values.landmarks,
-    detectEvery: positiveInt('detect-every', values['detect-every'], 5),
+    detectEvery: positiveInt('detect-every', values['detect-every'], 10),
     batchSize: positiveInt('batch', values.batch, 16),
     detectorInputSize,
     log: (line: string) => values.quiet || process.stderr.write(`fer-stream: ${line}\n`),

@@ -13,6 +13,9 @@ const LANDMARK_LAG = 2;
 /** While no face is tracked, the detector runs on every this many frames. */
 const IDLE_DETECT_EVERY = 2;
 
+/** Detections started ahead per batch; each is two pool requests, and the pool's queue is bounded. */
+const MAX_EARLY_DETECTIONS = 2;
+
 export interface LabelerOptions {
   /**
    * Run the detector every `detectEvery` frames (and on scene cuts, and while no face is tracked).
@@ -33,7 +36,6 @@ export interface LabelerOptions {
 export class VideoFaceLabeler {
   private readonly tracker: FaceTracker;
   private readonly cuts: SceneCutDetector;
-  private lastDetected = -Infinity;
 
   constructor(
     private readonly detector: FaceDetector,
@@ -74,20 +76,29 @@ export class VideoFaceLabeler {
     const records: FrameRecord[] = [];
     let previous: Promise<void> = Promise.resolve();
     const inFlight: Promise<void>[] = [];
+    // Scheduled detections (every detectEvery-th frame, scene cuts) depend on nothing the tracker knows, so
+    // a few start now and run on the workers while the members label the frames before them.
+    const cuts = frames.map((f) => this.cuts.isCut(f.image));
+    const scheduled = frames.map((f, i) => cuts[i] || f.frameIndex % this.options.detectEvery === 0);
+    const early = new Map<number, Promise<Detection[]>>();
+    for (const [i, f] of frames.entries()) {
+      if (!scheduled[i] || early.size >= MAX_EARLY_DETECTIONS) continue;
+      const detection = this.detector.detect([f.image]).then(([d]) => d);
+      detection.catch(() => undefined); // observed when its frame is reached; a failure must not be unhandled before then
+      early.set(i, detection);
+    }
     try {
-      for (const frame of frames) {
+      for (const [i, frame] of frames.entries()) {
         // Frame t may be placed once frame t-LANDMARK_LAG is labelled and observed.
         while (inFlight.length >= LANDMARK_LAG) await inFlight.shift();
-        const sceneCut = this.cuts.isCut(frame.image);
+        const sceneCut = cuts[i];
         if (sceneCut) this.tracker.cut();
-        // With nothing tracked, every other frame: a face that appears is found a frame later at worst, and
-        // stretches without a face (or that the detector cannot see) cost half as much.
-        const since = frame.frameIndex - this.lastDetected;
-        const due = sceneCut || since >= this.options.detectEvery || (this.tracker.active.length === 0 && since >= IDLE_DETECT_EVERY);
+        // With nothing tracked, every other frame too: a face that appears is found a frame later at worst,
+        // and stretches without a face (or that the detector cannot see) cost half as much.
+        const due = scheduled[i] || (this.tracker.active.length === 0 && frame.frameIndex % IDLE_DETECT_EVERY === 0);
         let tracks: readonly Track[];
         if (due) {
-          this.lastDetected = frame.frameIndex;
-          const [found] = await this.detector.detect([frame.image]);
+          const found = await (early.get(i) ?? this.detector.detect([frame.image]).then(([d]) => d));
           tracks = this.tracker.update(frame.frameIndex, found);
         } else {
           tracks = this.tracker.followLandmarks(frame.frameIndex, LANDMARK_LAG, frame.image.width, frame.image.height);
@@ -98,12 +109,13 @@ export class VideoFaceLabeler {
         const labelled = this.ensemble.predict(placed.inputs);
         // Observations go to the tracker in frame order, whatever order the work finishes in.
         previous = Promise.all([labelled, previous]).then(([preds]) => this.apply(placed, preds));
+        previous.catch(() => undefined); // awaited in turn below, but may fail while an earlier one is awaited
         inFlight.push(previous);
       }
       await Promise.all(inFlight);
     } catch (err) {
       // Let work already started settle, so none of it rejects unobserved once this batch has failed.
-      await Promise.allSettled(inFlight);
+      await Promise.allSettled([...inFlight, ...early.values()]);
       throw err;
     }
     return records;

@@ -5,6 +5,8 @@ import type { WorkerRequest, WorkerResponse } from './workerProtocol.js';
 /** Worker-thread side of InferencePool: owns the ONNX Runtime sessions, so run() never blocks the main thread. */
 const sessions = new Map<string, LoadedSession>();
 const port = parentPort!;
+// Runs still in ONNX Runtime: a session released under a running run() aborts the process natively.
+const running = new Set<Promise<unknown>>();
 
 function reply(msg: WorkerResponse, transfer: ArrayBuffer[] = []) {
   port.postMessage(msg, transfer);
@@ -19,12 +21,15 @@ port.on('message', async (msg: WorkerRequest) => {
     } else if (msg.type === 'run') {
       const s = sessions.get(msg.key);
       if (!s) throw new Error(`model ${msg.key} is not loaded in this worker`);
-      const outputs = await s.run(msg.feeds);
+      const run = s.run(msg.feeds);
+      running.add(run);
+      const outputs = await run.finally(() => running.delete(run));
       // Copy out of ORT-owned memory so the buffers can be transferred without a second copy.
       const owned: Record<string, { data: Float32Array; dims: number[] }> = {};
       for (const [name, t] of Object.entries(outputs)) owned[name] = { data: Float32Array.from(t.data), dims: t.dims };
       reply({ type: 'result', id: msg.id, outputs: owned }, Object.values(owned).map((t) => t.data.buffer as ArrayBuffer));
     } else if (msg.type === 'close') {
+      await Promise.allSettled([...running]);
       await Promise.all([...sessions.values()].map((s) => s.release()));
       sessions.clear();
       reply({ type: 'closed', id: msg.id });
