@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -159,6 +159,19 @@ describe('video CLI end to end', () => {
     assert.equal(recs.length, 72);
     assert.deepEqual(recs.map((r) => r.frame), Array.from({ length: 72 }, (_, i) => i));
     assert.equal(recs[5].expression, labels[5]);
+  });
+
+  test('a folder of videos: one file per video; a bad one is named and skipped, the run exits 1', { skip: !SINGLE && SHARED_MISSING }, async () => {
+    const dir = join(tmp, 'set');
+    mkdirSync(dir);
+    copyFileSync(SINGLE!, join(dir, 'a.mp4'));
+    writeFileSync(join(dir, 'b.mp4'), Buffer.alloc(4096, 1));
+    const out = join(tmp, 'set-preds');
+    const r = await cli(['--input', dir, '--out', out, '--quiet']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /1 of 2 video\(s\) failed: .*b\.mp4: .*not a readable video/);
+    assert.deepEqual(readdirSync(out), ['a.txt']);
+    assert.equal(readAbawExpr(join(out, 'a.txt')).length, 72);
   });
 
   test('--smooth and --fill interpolate change labels only as documented', { skip: !shared('pyfeat_media', 'face_noface.mov') && SHARED_MISSING }, async () => {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FaceDetector } from '../detection/faceDetector.js';
@@ -174,6 +174,9 @@ async function scoreVideoInput(paths: string[], values: VideoArgs): Promise<void
   if (values.detect) throw new UsageError('--detect is for face crops; video frames are always searched for faces');
   const format = oneOf('format', values.format, VIDEO_FORMATS, videoFormatFor(values.out));
   if (format !== 'abaw-expr' || paths.length === 1) refuseFolder(values.out);
+  else if (existsSync(values.out) && !statSync(values.out).isDirectory()) {
+    throw new UsageError(`--out ${values.out} is a file; a folder of videos writes one <video>.txt each into a folder`);
+  }
   const faces = oneOf('faces', values.faces, FACE_MODES, format === 'csv' || format === 'jsonl' ? 'all' : 'main');
   const fill = oneOf('fill', values.fill, ['none', 'interpolate'] as const, 'none');
   const detectorInputSize = (values['detector-size'] ?? '608,320').split(',').map((v) => {

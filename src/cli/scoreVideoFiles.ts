@@ -53,7 +53,7 @@ export async function scoreVideoFiles(paths: string[], pool: InferencePool, devi
     }
   }
   if (scored.length) {
-    const files = writeVideoOutputs(o.out, o.format, scored, { faces: o.faces, fill: o.fill, landmarks: o.landmarks });
+    const files = writeVideoOutputs(o.out, o.format, scored, { folder: paths.length > 1, faces: o.faces, fill: o.fill, landmarks: o.landmarks });
     o.log(`wrote ${files.length === 1 ? files[0] : `${files.length} files (${files.slice(0, 3).join(', ')}${files.length > 3 ? ', ...' : ''})`} (${o.format}, faces: ${o.faces})`);
   }
   if (failed.length) throw new InputError(`${failed.length} of ${paths.length} video(s) failed: ${failed.join('; ')}`);

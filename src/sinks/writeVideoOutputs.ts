@@ -23,6 +23,8 @@ export interface ScoredVideoFrames {
 }
 
 export interface VideoOutputOptions {
+  /** abaw-expr: `--out` is a folder (a folder of videos was scored), even for one video. */
+  folder?: boolean;
   faces: FaceMode;
   fill: 'none' | 'interpolate';
   landmarks: boolean;
@@ -51,7 +53,7 @@ function labelsOf(series: FaceSeries, fill: VideoOutputOptions['fill']): number[
  */
 export function writeVideoOutputs(out: string, format: VideoFormat, videos: ScoredVideoFrames[], options: VideoOutputOptions): string[] {
   const selected = videos.map((v) => ({ ...v, series: selectFaces(v.frames, options.faces, v.width) }));
-  mkdirSync(dirname(out), { recursive: true });
+  mkdirSync(dirname(out), { recursive: true }); // the folder the output goes in; a missing one is made
   if (format === 'csv' || format === 'jsonl') {
     writeFileAtomic(out, (format === 'csv' ? formatFaceCsv : formatFaceJsonl)(selected, { landmarks: options.landmarks }));
     return [out];
@@ -62,7 +64,7 @@ export function writeVideoOutputs(out: string, format: VideoFormat, videos: Scor
     return [out];
   }
   const written: string[] = [];
-  if (videos.length > 1 || isFolder(out)) {
+  if (options.folder || videos.length > 1 || isFolder(out)) {
     mkdirSync(out, { recursive: true });
     for (const n of named) written.push(join(out, `${n.name}.txt`));
   } else {

@@ -23,8 +23,10 @@ export interface VideoFramesOptions {
 
 // showinfo's per-frame line: the frame's own number and time as the decoder gave them.
 const SHOWINFO = /\] n:\s*(\d+) pts:\s*(\S+) pts_time:(\S+)/;
-// Demuxer messages that mean the file ends early; a decoder error on one packet is not one of them.
-const TRUNCATED = /partial file|moov atom not found|: Invalid data found when processing input|Truncat/i;
+// Demuxer messages that mean the file ends early. A decoder's "Error while decoding stream ...: Invalid data"
+// is one damaged packet (its frame is not decoded, as ffprobe -count_frames agrees) and is not one of them.
+const TRUNCATED = /partial file|moov atom not found/i;
+const cutShort = (line: string, path: string) => TRUNCATED.test(line) || (line.startsWith(`${path}: `) && /Invalid data found/.test(line));
 const STDERR_TAIL_LINES = 12;
 
 /**
@@ -100,7 +102,7 @@ export function videoFrames(info: VideoInfo, options: VideoFramesOptions = {}): 
           pts.push(Number.isFinite(t) ? t * 1000 : (pts.length * 1000) / (info.fps || 25));
           continue;
         }
-        if (TRUNCATED.test(line)) truncated = true;
+        if (cutShort(line, info.path)) truncated = true;
         if (line.trim()) {
           tail.push(line.trim());
           if (tail.length > STDERR_TAIL_LINES) tail.shift();
@@ -124,7 +126,7 @@ export function videoFrames(info: VideoInfo, options: VideoFramesOptions = {}): 
       if (cutter.pendingBytes > 0) {
         return fail(new VideoError('truncated', `${where}: the stream ends inside a frame (${cutter.pendingBytes} of ${frameBytes} bytes)`, details(code)));
       }
-      if (truncated) return fail(new VideoError('truncated', `${where}: the file is cut short or damaged (${tail.filter((l) => TRUNCATED.test(l)).pop()})`, details(code)));
+      if (truncated) return fail(new VideoError('truncated', `${where}: the file is cut short or damaged (${tail.filter((l) => cutShort(l, info.path)).pop()})`, details(code)));
       if (waiting.length) return fail(new VideoError('decode-failed', `${where}: ${waiting.length} frame(s) came without a timestamp`, details(code)));
       if (delivered === 0) return fail(new VideoError('decode-failed', `${info.path}: no frame could be decoded (${tail[tail.length - 1] ?? 'no message'})`, details(code)));
       finished = true;
