@@ -116,6 +116,19 @@ describe('ffmpeg frame source', () => {
     assert.ok(!ps.includes('kill-me-unique'), 'no ffmpeg left reading the file');
   });
 
+  test('damage in the middle is decoded past: frames as ffprobe counts them, the damage reported', { skip: !SINGLE && SHARED_MISSING }, async () => {
+    const bytes = Buffer.from(readFileSync(SINGLE!));
+    const at = bytes.indexOf('mdat') + 100_000;
+    for (let k = 0; k < 3000; k++) bytes[at + k] = (k * 37) % 256;
+    const damaged = join(tmp, 'damaged.mp4');
+    writeFileSync(damaged, bytes);
+    const damage: string[] = [];
+    const frames = await lastValueFrom(videoFrames(await probeVideo(damaged), { onDamage: (m) => damage.push(m) }).pipe(toArray()));
+    assert.equal(frames.length, ffprobeCount(damaged));
+    assert.ok(frames.length < 72 && frames.length > 60, `${frames.length} frames`);
+    assert.ok(damage.length > 0);
+  });
+
   test('a cut-short file is a truncated error naming the frames delivered', { skip: !SINGLE && SHARED_MISSING }, async () => {
     const whole = join(tmp, 'faststart.mp4');
     ffmpeg('-i', SINGLE!, '-c', 'copy', '-movflags', '+faststart', whole);

@@ -44,6 +44,9 @@ export async function scoreVideoFiles(paths: string[], pool: InferencePool, devi
       o.log(
         `${path}: ${frames.length} frames (${result.info.width}x${result.info.height} ${result.info.codec}), face in ${withFace}, ${tracks} track(s), detector on ${frames.filter((f) => f.detected).length} frames, ${(frames.length / result.seconds).toFixed(1)} frames/s`,
       );
+      if (result.damageCount) {
+        o.log(`${path}: ffmpeg decoded past ${result.damageCount} sign(s) of damaged data (first: ${result.damage[0]}); a frame it could not decode is not counted, as in ffprobe -count_frames`);
+      }
       scored.push({ name: videoName(path), width: result.info.width, frames });
     } catch (err) {
       if (o.progress) process.stderr.write('\n');

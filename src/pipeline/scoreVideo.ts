@@ -24,6 +24,9 @@ export interface ScoredVideo {
   /** One record per decoded frame, `frames[i].frameIndex === i`. */
   frames: FrameRecord[];
   seconds: number;
+  /** ffmpeg's messages about damaged data it decoded past (first 20). */
+  damage: string[];
+  damageCount: number;
 }
 
 /** Decodes every frame of a video file and labels its faces; the whole result or an error, nothing partial. */
@@ -35,8 +38,11 @@ export async function scoreVideo(path: string, detector: FaceDetector, ensemble:
   const high = Math.max(options.batchSize + 1, options.maxBufferedFrames ?? Math.min(options.batchSize * 4, byMemory));
   const gate = new FlowGate(high, Math.min(options.batchSize, high - 1));
   const labeler = new VideoFaceLabeler(detector, ensemble, options);
+  const damage: string[] = [];
+  let damageCount = 0;
+  const onDamage = (line: string) => damageCount++ < 20 && damage.push(line);
   const frames = await lastValueFrom(
-    videoFrames(info, { gate, maxFrames: options.maxFrames }).pipe(
+    videoFrames(info, { gate, maxFrames: options.maxFrames, onDamage }).pipe(
       labelVideoFaces(labeler, options.batchSize, gate),
       tap((r) => options.onProgress?.(r.frameIndex + 1, info)),
       toArray(),
@@ -45,5 +51,5 @@ export async function scoreVideo(path: string, detector: FaceDetector, ensemble:
   frames.forEach((r, i) => {
     if (r.frameIndex !== i) throw new Error(`internal: frame record ${i} carries frameIndex ${r.frameIndex}`);
   });
-  return { info, frames, seconds: (performance.now() - started) / 1000 };
+  return { info, frames, seconds: (performance.now() - started) / 1000, damage, damageCount };
 }

@@ -19,6 +19,8 @@ export interface VideoFramesOptions {
   gate?: FlowGate;
   /** Stop after this many frames (benchmarks); the run still completes normally. */
   maxFrames?: number;
+  /** Receives ffmpeg's messages about damaged data it decoded past (a frame it cannot decode is not delivered). */
+  onDamage?: (message: string) => void;
 }
 
 // showinfo's per-frame line: the frame's own number and time as the decoder gave them.
@@ -26,6 +28,9 @@ const SHOWINFO = /\] n:\s*(\d+) pts:\s*(\S+) pts_time:(\S+)/;
 // Demuxer messages that mean the file ends early. A decoder's "Error while decoding stream ...: Invalid data"
 // is one damaged packet (its frame is not decoded, as ffprobe -count_frames agrees) and is not one of them.
 const TRUNCATED = /partial file|moov atom not found/i;
+// A decoder complaining about its input: damage it skips or conceals, not fatal. (The rawvideo muxer's
+// complaint about repeated timestamps of variable-rate input is about our output, not damage.)
+const DAMAGE = /^\[(?!rawvideo)\w+ @ 0x[0-9a-f]+\] .*(error|invalid|missing|corrupt)/i;
 const cutShort = (line: string, path: string) => TRUNCATED.test(line) || (line.startsWith(`${path}: `) && /Invalid data found/.test(line));
 const STDERR_TAIL_LINES = 12;
 
@@ -103,6 +108,7 @@ export function videoFrames(info: VideoInfo, options: VideoFramesOptions = {}): 
           continue;
         }
         if (cutShort(line, info.path)) truncated = true;
+        else if (DAMAGE.test(line)) options.onDamage?.(line.trim());
         if (line.trim()) {
           tail.push(line.trim());
           if (tail.length > STDERR_TAIL_LINES) tail.shift();
