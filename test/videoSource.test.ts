@@ -171,6 +171,15 @@ describe('bad video input: one line on stderr, exit 1, no output file', () => {
       }, /codec/],
     );
   }
+  test('rejects an FFMPEG_PATH that does not run, naming it', { skip: !SINGLE && SHARED_MISSING }, async () => {
+    const out = join(tmp, 'no-ffmpeg.txt');
+    const r = await cli(['--input', SINGLE!, '--out', out, '--quiet'], { FFMPEG_PATH: join(tmp, 'no-such-ffmpeg') });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^fer-stream: cannot run ffmpeg at .*no-such-ffmpeg .*check FFMPEG_PATH/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.ok(!existsSync(out));
+  });
+
   for (const [what, make, message] of cases) {
     test(`rejects ${what}`, async () => {
       const input = make();

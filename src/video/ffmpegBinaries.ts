@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
+import { VideoError } from './videoError.js';
 
 const require = createRequire(import.meta.url);
 
@@ -49,7 +50,7 @@ export function ffmpegTools(): FfmpegTools {
   const ffmpeg = envFfmpeg || onPath('ffmpeg') || fromNpm('@ffmpeg-installer/ffmpeg');
   const ffprobe = process.env.FFPROBE_PATH || onPath('ffprobe') || fromNpm('@ffprobe-installer/ffprobe');
   if (!ffmpeg || !ffprobe) {
-    throw new Error(`fer-stream needs ffmpeg and ffprobe: set FFMPEG_PATH and FFPROBE_PATH, install them, or run npm install (missing: ${[!ffmpeg && 'ffmpeg', !ffprobe && 'ffprobe'].filter(Boolean).join(', ')})`);
+    throw new VideoError('spawn-failed', `fer-stream needs ffmpeg and ffprobe: set FFMPEG_PATH and FFPROBE_PATH, install them, or run npm install (missing: ${[!ffmpeg && 'ffmpeg', !ffprobe && 'ffprobe'].filter(Boolean).join(', ')})`);
   }
   const origin = envFfmpeg ? 'FFMPEG_PATH' : ffmpeg === onPath('ffmpeg') ? 'system' : 'npm';
   cached = { ffmpeg, ffprobe, origin, passthroughArgs: supportsFpsMode(ffmpeg) ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough'] };
@@ -62,6 +63,6 @@ function supportsFpsMode(ffmpeg: string): boolean {
     stdio: ['ignore', 'ignore', 'pipe'],
     timeout: 10_000,
   });
-  if (probe.error) throw new Error(`cannot run ffmpeg at ${ffmpeg}: ${probe.error.message}`);
+  if (probe.error) throw new VideoError('spawn-failed', `cannot run ffmpeg at ${ffmpeg} (${probe.error.message}); check FFMPEG_PATH or reinstall`);
   return probe.status === 0;
 }

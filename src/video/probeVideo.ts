@@ -52,11 +52,15 @@ export async function probeVideo(path: string): Promise<VideoInfo> {
   if (size === 0) throw new VideoError('empty', `${path} is empty (0 bytes)`);
 
   let out: string;
+  const { ffprobe } = ffmpegTools();
   try {
-    ({ stdout: out } = await run(ffmpegTools().ffprobe, ['-v', 'error', '-show_entries', 'stream:stream_tags=rotate:stream_side_data=rotation:format=duration', '-of', 'json', path], {
+    ({ stdout: out } = await run(ffprobe, ['-v', 'error', '-show_entries', 'stream:stream_tags=rotate:stream_side_data=rotation:format=duration', '-of', 'json', path], {
       maxBuffer: 16 << 20,
     }));
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EACCES') {
+      throw new VideoError('spawn-failed', `cannot run ffprobe at ${ffprobe} (${(err as Error).message}); check FFPROBE_PATH or reinstall`);
+    }
     const stderr = String((err as { stderr?: string }).stderr ?? '').trim().split('\n').pop() ?? '';
     throw new VideoError('unreadable', `${path} is not a readable video (${stderr.replace(/^.*?: /, '') || (err as Error).message})`);
   }
