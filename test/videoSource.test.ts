@@ -46,6 +46,12 @@ describe('ffmpeg frame source', () => {
     assert.equal(frames.length, 4);
     frames.forEach((f, i) => assert.deepEqual([...f], Array.from({ length: 10 }, (_, k) => i * 10 + k)));
     assert.equal(cutter.pendingBytes, 7, 'a trailing partial frame is kept, for the source to report');
+    const first = frames[0];
+    cutter.recycle(first);
+    assert.equal(cutter.push(new Uint8Array(3)).length, 1, 'finishes the pending frame');
+    const [reused] = cutter.push(Uint8Array.from({ length: 10 }, (_, k) => 100 + k));
+    assert.equal(reused, first, 'a recycled buffer holds a later frame');
+    assert.deepEqual([...reused], Array.from({ length: 10 }, (_, k) => 100 + k));
   });
 
   for (const [folder, name] of VIDEOS) {

@@ -15,7 +15,10 @@ export function labelVideoFaces(labeler: VideoFaceLabeler, batchSize: number, ga
       bufferCount(batchSize),
       concatMap(async (batch) => {
         try {
-          return await labeler.label(batch);
+          const records = await labeler.label(batch);
+          // Records keep no pixels, and every crop and detection of the batch is done.
+          for (const f of batch) f.release?.();
+          return records;
         } catch (err) {
           const e = err as Error;
           const first = batch[0].frameIndex;

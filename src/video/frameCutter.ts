@@ -1,10 +1,12 @@
 /**
  * Cuts a byte stream into frames of exactly `frameBytes`, carrying a partial frame over to the next chunk.
- * Each frame is a fresh copy, so it stays valid after the stream's buffers are reused.
+ * Each frame is a copy, so it stays valid after the stream's buffers are reused; its buffer is only
+ * reused after `recycle()`.
  */
 export class FrameCutter {
   private partial: Uint8Array;
   private filled = 0;
+  private readonly spare: Uint8Array[] = [];
 
   constructor(readonly frameBytes: number) {
     if (!Number.isInteger(frameBytes) || frameBytes <= 0) throw new RangeError(`frameBytes must be a positive integer, got ${frameBytes}`);
@@ -22,11 +24,19 @@ export class FrameCutter {
       at += take;
       if (this.filled === this.frameBytes) {
         frames.push(this.partial);
-        this.partial = new Uint8Array(this.frameBytes);
+        this.partial = this.spare.pop() ?? new Uint8Array(this.frameBytes);
         this.filled = 0;
       }
     }
     return frames;
+  }
+
+  /**
+   * Gives back a frame's buffer once nothing reads it any more, to be filled again: a 720p frame is
+   * 2.7 MB, and allocating one per frame kept the garbage collector busy.
+   */
+  recycle(frame: Uint8Array): void {
+    if (frame.length === this.frameBytes && this.spare.length < 64) this.spare.push(frame);
   }
 
   /** Bytes of an unfinished frame; non-zero at the end of a stream means it was cut short. */

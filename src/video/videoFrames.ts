@@ -12,6 +12,8 @@ export interface VideoFrame {
   frameIndex: number;
   ptsMs: number;
   image: RgbImage;
+  /** Optional: says nothing reads `image` any more, so its buffer may hold a later frame. */
+  release?: () => void;
 }
 
 export interface VideoFramesOptions {
@@ -80,7 +82,7 @@ export function videoFrames(info: VideoInfo, options: VideoFramesOptions = {}): 
       // pts[] holds one entry per frame ffmpeg reported; a frame waits here until its entry arrives.
       while (waiting.length && pts.length > delivered && delivered < limit && !finished) {
         const data = waiting.shift()!;
-        const frame: VideoFrame = { frameIndex: delivered, ptsMs: pts[delivered], image: { width, height, data } };
+        const frame: VideoFrame = { frameIndex: delivered, ptsMs: pts[delivered], image: { width, height, data }, release: () => cutter.recycle(data) };
         delivered++;
         options.gate?.enter();
         subscriber.next(frame);
