@@ -8,12 +8,15 @@ import { FlowGate } from './flowGate.js';
 import { labelVideoFaces } from './labelVideoFaces.js';
 import { VideoFaceLabeler, type LabelerOptions } from './videoFaceLabeler.js';
 
-const BUFFER_BYTES = 256 << 20;
+const BUFFER_BYTES = 128 << 20;
 
 export interface ScoreVideoOptions extends LabelerOptions {
   /** Frames labelled per batch (detection-every-frame mode batches detector and members over them). */
   batchSize: number;
-  /** Frames decoded ahead of labelling at most; decoding pauses beyond it. Default 4 batches or 256 MB, at least a batch. */
+  /**
+   * Frames decoded ahead of labelling at most; decoding pauses beyond it. Default 2 batches or 128 MB,
+   * at least a batch and one: decoding runs 2-3 times faster than labelling, so more only holds memory.
+   */
   maxBufferedFrames?: number;
   maxFrames?: number;
   onProgress?: (framesDone: number, info: VideoInfo) => void;
@@ -35,7 +38,7 @@ export async function scoreVideo(path: string, detector: FaceDetector, ensemble:
   const info = await probeVideo(path);
   // More than a batch, or bufferCount would wait for frames the closed gate holds back.
   const byMemory = Math.floor(BUFFER_BYTES / (info.width * info.height * 3));
-  const high = Math.max(options.batchSize + 1, options.maxBufferedFrames ?? Math.min(options.batchSize * 4, byMemory));
+  const high = Math.max(options.batchSize + 1, options.maxBufferedFrames ?? Math.min(options.batchSize * 2, byMemory));
   const gate = new FlowGate(high, Math.min(options.batchSize, high - 1));
   const labeler = new VideoFaceLabeler(detector, ensemble, options);
   const damage: string[] = [];
