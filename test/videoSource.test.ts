@@ -161,6 +161,10 @@ describe('bad video input: one line on stderr, exit 1, no output file', () => {
   if (SINGLE) {
     cases.push(
       ['an audio-only file', () => (ffmpeg('-i', shared('pyfeat_media', 'WolfgangLanger_Pexels.mp4')!, '-vn', '-c:a', 'copy', join(tmp, 'audio.mka')), join(tmp, 'audio.mka')), /has no video stream \(only audio\)/],
+      ['an audio file with cover art', () => {
+        ffmpeg('-i', shared('pyfeat_media', 'WolfgangLanger_Pexels.mp4')!, '-i', shared('pyfeat_media', 'single_face.jpg')!, '-map', '0:a', '-map', '1', '-t', '2', '-c:a', 'libmp3lame', '-c:v', 'mjpeg', '-disposition:v', 'attached_pic', join(tmp, 'song.mp3'));
+        return join(tmp, 'song.mp3');
+      }, /has no video stream \(only audio, cover art\)/],
       ['a truncated video', () => {
         ffmpeg('-i', SINGLE, '-c', 'copy', '-movflags', '+faststart', join(tmp, 'fs2.mp4'));
         const b = readFileSync(join(tmp, 'fs2.mp4'));

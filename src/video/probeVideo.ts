@@ -8,6 +8,8 @@ const run = promisify(execFile);
 
 export interface VideoInfo {
   path: string;
+  /** The container's index of the stream decoded (the first real video stream, not cover art). */
+  streamIndex: number;
   /** Frame size as delivered: after rotation metadata is applied, as ffmpeg does by default. */
   width: number;
   height: number;
@@ -22,7 +24,9 @@ export interface VideoInfo {
 }
 
 interface ProbeStream {
+  index?: number;
   codec_type?: string;
+  disposition?: { attached_pic?: number };
   codec_name?: string;
   width?: number;
   height?: number;
@@ -54,7 +58,7 @@ export async function probeVideo(path: string): Promise<VideoInfo> {
   let out: string;
   const { ffprobe } = ffmpegTools();
   try {
-    ({ stdout: out } = await run(ffprobe, ['-v', 'error', '-show_entries', 'stream:stream_tags=rotate:stream_side_data=rotation:format=duration', '-of', 'json', path], {
+    ({ stdout: out } = await run(ffprobe, ['-v', 'error', '-show_entries', 'stream:stream_tags=rotate:stream_disposition=attached_pic:stream_side_data=rotation:format=duration', '-of', 'json', path], {
       maxBuffer: 16 << 20,
     }));
   } catch (err) {
@@ -66,9 +70,10 @@ export async function probeVideo(path: string): Promise<VideoInfo> {
   }
   const probe = JSON.parse(out) as { streams?: ProbeStream[]; format?: { duration?: string } };
   const streams = probe.streams ?? [];
-  const video = streams.find((s) => s.codec_type === 'video' && (s.width ?? 0) > 0);
+  // Cover art in an audio file is a one-picture "video" stream; it is not a video.
+  const video = streams.find((s) => s.codec_type === 'video' && (s.width ?? 0) > 0 && !s.disposition?.attached_pic);
   if (!video) {
-    const kinds = streams.map((s) => s.codec_type).filter(Boolean);
+    const kinds = streams.map((s) => (s.disposition?.attached_pic ? 'cover art' : s.codec_type)).filter(Boolean);
     throw new VideoError('no-video-stream', `${path} has no video stream${kinds.length ? ` (only ${[...new Set(kinds)].join(', ')})` : ''}`);
   }
   if (!video.codec_name || video.codec_name === 'none' || video.codec_name === 'unknown') {
@@ -83,6 +88,7 @@ export async function probeVideo(path: string): Promise<VideoInfo> {
   const frames = Number(video.nb_frames);
   return {
     path,
+    streamIndex: video.index ?? 0,
     width: swap ? video.height! : video.width!,
     height: swap ? video.width! : video.height!,
     rotation,

@@ -51,7 +51,7 @@ export function videoFrames(info: VideoInfo, options: VideoFramesOptions = {}): 
     const args = [
       '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info',
       '-i', info.path,
-      '-map', '0:v:0', '-an', '-sn', '-dn',
+      '-map', `0:${info.streamIndex}`, '-an', '-sn', '-dn',
       // showinfo reports each frame's pts. It runs on a 2x2 crop (no copy) of a split, because on whole
       // frames its checksums cost more than the decode's colour conversion. The explicit scale keeps every
       // frame at the probed size even if the stream changes resolution mid-way.
