@@ -21,6 +21,8 @@ export interface Track {
   history: { frameIndex: number; landmarks: Float32Array }[];
   calibration?: BoxCalibration;
   lastDetectedFrame: number;
+  /** The detection frame that did not find it (it is lost, and kept for `maxGapFrames` from here). */
+  lostAt?: number;
   /** Frames this track labelled, and the sum of their box areas: how main a face it is. */
   frames: number;
   areaSum: number;
@@ -55,7 +57,7 @@ export class FaceTracker {
 
   /** Matches a frame's detections to tracks; returns the live tracks, each with its detection's box. */
   update(frameIndex: number, detections: Detection[]): Track[] {
-    this.lost = this.lost.filter((t) => frameIndex - t.lastDetectedFrame <= this.maxGapFrames);
+    this.lost = this.lost.filter((t) => frameIndex - (t.lostAt ?? t.lastDetectedFrame) <= this.maxGapFrames);
     const unmatched = new Set(detections.map((_, i) => i));
     const next: Track[] = [];
     for (const pool of [this.live, this.lost]) {
@@ -75,7 +77,12 @@ export class FaceTracker {
         t.lastDetectedFrame = frameIndex;
         next.push(t);
       }
-      if (pool === this.live) this.lost = [...this.lost, ...this.live.filter((t) => !taken.has(t))];
+      if (pool === this.live) {
+        // The gap is counted from here, not from the last detection: a face followed by its landmarks
+        // since the previous scheduled detection was seen until now.
+        for (const t of this.live) if (!taken.has(t)) t.lostAt = frameIndex;
+        this.lost = [...this.lost, ...this.live.filter((t) => !taken.has(t))];
+      }
       else this.lost = this.lost.filter((t) => !taken.has(t));
     }
     for (const i of unmatched) {
