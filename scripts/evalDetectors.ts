@@ -3,6 +3,7 @@
  * false positives on dogs.jpg, for each candidate. `npm run bench:detectors`
  */
 import { join } from 'node:path';
+import { BlazeFaceDetector } from '../src/detection/blazeFaceDetector.js';
 import { FaceDetector } from '../src/detection/faceDetector.js';
 import type { Detection } from '../src/detection/nonMaxSuppression.js';
 import { decodeImageFile } from '../src/image/decodeImage.js';
@@ -27,6 +28,10 @@ const candidates: Candidate[] = [];
 for (const inputSize of [416, 608, 800, [608, 320]]) {
   const d = await FaceDetector.load(pool, 'cpu', { inputSize, minScore: 0.5 });
   candidates.push({ name: `tiny-face-detector@${[inputSize].flat().join('+')} (face-api, MIT, npm)`, detect: async (img) => (await d.detect([img]))[0] });
+}
+for (const minScore of [0.5, 0.75]) {
+  const d = await BlazeFaceDetector.load(pool, 'cpu', { minScore });
+  candidates.push({ name: `blazeface@256, score >= ${minScore} (human, MIT, npm)`, detect: async (img) => (await d.detect([img]))[0] });
 }
 for (const model of ['version-RFB-320.onnx', 'version-RFB-640.onnx']) {
   const d = await UltraFaceDetector.load(pool, join(SHARED_DATA, 'model_ultraface', model));

@@ -174,6 +174,15 @@ describe('video CLI end to end', () => {
     assert.equal(readAbawExpr(join(out, 'a.txt')).length, 72);
   });
 
+  test('--detector blazeface: the close-up clip has its face in every frame, as one track', { skip: !shared('pyfeat_media', 'WolfgangLanger_Pexels.mp4') && SHARED_MISSING }, async () => {
+    const out = join(tmp, 'blaze.csv');
+    const r = await cli(['--input', shared('pyfeat_media', 'WolfgangLanger_Pexels.mp4')!, '--out', out, '--detector', 'blazeface', '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = readFileSync(out, 'utf8').trimEnd().split('\n').slice(1).map((l) => l.split(','));
+    assert.equal(rows.length, 472);
+    assert.deepEqual([...new Set(rows.map((c) => c[4]))], ['1'], 'track_id 1 on every row, no frame without a face');
+  });
+
   test('--smooth and --fill interpolate change labels only as documented', { skip: !shared('pyfeat_media', 'face_noface.mov') && SHARED_MISSING }, async () => {
     const out = join(tmp, 'filled.txt');
     const r = await cli(['--input', shared('pyfeat_media', 'face_noface.mov')!, '--out', out, '--fill', 'interpolate', '--smooth', '9', '--quiet']);

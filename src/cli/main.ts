@@ -38,7 +38,10 @@ Video options:
   --landmarks             csv/jsonl: add the 68 landmarks of each face
   --detect-every <n>      run the detector every n frames and follow faces by their landmarks in
                           between (default 10); 1 = detector on every frame
-  --detector-size <px>[,<px>]   detector input sizes, multiples of 32 (default 608,320: the
+  --detector tiny|blazeface   face detector (default tiny: face-api's Tiny Face Detector). blazeface
+                          (human's BlazeFace) finds more turned, dim and close-up faces, faster, but
+                          also finds faces in cartoons; see docs/detectors.md
+  --detector-size <px>[,<px>]   tiny detector input sizes, multiples of 32 (default 608,320: the
                           first finds small faces, the second adds close-ups too large for it)
 
 Face crop options:
@@ -90,6 +93,7 @@ async function score(argv: string[]): Promise<void> {
       landmarks: { type: 'boolean', default: false },
       'detect-every': { type: 'string' },
       'detector-size': { type: 'string' },
+      detector: { type: 'string' },
       quiet: { type: 'boolean', short: 'q', default: false },
     },
   });
@@ -97,7 +101,7 @@ async function score(argv: string[]): Promise<void> {
   if (!values.out) throw new UsageError('--out is required');
   const input = classifyInput(values.input);
   if (input.kind !== 'crops') return scoreVideoInput(input.kind === 'video' ? [input.path] : input.paths, values as VideoArgs);
-  for (const flag of ['faces', 'smooth', 'fill', 'detect-every', 'detector-size'] as const) {
+  for (const flag of ['faces', 'smooth', 'fill', 'detect-every', 'detector-size', 'detector'] as const) {
     if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to video input; ${values.input} holds face crops`);
   }
   const format = (values.format ?? (extname(values.out).toLowerCase() === '.csv' ? 'csv' : 'abaw-lsd')) as CropFormat;
@@ -160,6 +164,7 @@ interface VideoArgs {
   landmarks: boolean;
   'detect-every'?: string;
   'detector-size'?: string;
+  detector?: string;
   quiet: boolean;
   detect: boolean;
 }
@@ -179,6 +184,8 @@ async function scoreVideoInput(paths: string[], values: VideoArgs): Promise<void
   }
   const faces = oneOf('faces', values.faces, FACE_MODES, format === 'csv' || format === 'jsonl' ? 'all' : 'main');
   const fill = oneOf('fill', values.fill, ['none', 'interpolate'] as const, 'none');
+  const detector = oneOf('detector', values.detector, ['tiny', 'blazeface'] as const, 'tiny');
+  if (detector === 'blazeface' && values['detector-size']) throw new UsageError('--detector-size applies to the tiny detector; BlazeFace runs at 256');
   const detectorInputSize = (values['detector-size'] ?? '608,320').split(',').map((v) => {
     const n = positiveInt('detector-size', v.trim(), 0);
     if (n % 32 !== 0) throw new UsageError(`--detector-size: expected multiples of 32, got ${v}`);
@@ -199,6 +206,7 @@ async function scoreVideoInput(paths: string[], values: VideoArgs): Promise<void
     landmarks: values.landmarks,
     detectEvery: positiveInt('detect-every', values['detect-every'], 10),
     batchSize: positiveInt('batch', values.batch, 16),
+    detector,
     detectorInputSize,
     log: (line: string) => values.quiet || process.stderr.write(`fer-stream: ${line}\n`),
     progress: Boolean(process.stderr.isTTY) && !values.quiet,

@@ -1,4 +1,6 @@
+import { BlazeFaceDetector } from '../detection/blazeFaceDetector.js';
 import { FaceDetector } from '../detection/faceDetector.js';
+import type { Detector } from '../detection/nonMaxSuppression.js';
 import type { Ensemble } from '../models/ensemble.js';
 import type { Device } from '../models/ort/device.js';
 import type { InferencePool } from '../models/ort/inferencePool.js';
@@ -17,6 +19,7 @@ export interface VideoScoringOptions {
   landmarks: boolean;
   detectEvery: number;
   batchSize: number;
+  detector: 'tiny' | 'blazeface';
   detectorInputSize: number[];
   log: (line: string) => void;
   progress: boolean;
@@ -27,7 +30,8 @@ export interface VideoScoringOptions {
  * skipped: the others are still scored and written, and the run then fails naming it.
  */
 export async function scoreVideoFiles(paths: string[], pool: InferencePool, device: Device, ensemble: Ensemble, o: VideoScoringOptions): Promise<void> {
-  const detector = await FaceDetector.load(pool, device, { inputSize: o.detectorInputSize });
+  const detector: Detector =
+    o.detector === 'blazeface' ? await BlazeFaceDetector.load(pool, device) : await FaceDetector.load(pool, device, { inputSize: o.detectorInputSize });
   const scored: ScoredVideoFrames[] = [];
   const failed: string[] = [];
   for (const path of paths) {

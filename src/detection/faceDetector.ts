@@ -5,7 +5,7 @@ import { ensureBuiltinModel } from '../models/import/modelImporter.js';
 import type { InputSpec } from '../models/manifest.js';
 import type { Device } from '../models/ort/device.js';
 import type { InferencePool } from '../models/ort/inferencePool.js';
-import { nonMaxSuppression, type Detection } from './nonMaxSuppression.js';
+import { nonMaxSuppression, type Detection, type Detector } from './nonMaxSuppression.js';
 import { decodeTinyFaceGrid } from './tinyFaceDecoder.js';
 
 /** A face this large (fraction of the image's longer side) may come from a second, coarser input size. */
@@ -31,7 +31,7 @@ export interface FaceDetectorOptions {
  * Face detector on face-api's Tiny Face Detector weights (chosen by measurement: see docs/detectors.md).
  * The image is letterboxed into a square at its top-left, as face-api does, so boxes map back by one scale.
  */
-export class FaceDetector {
+export class FaceDetector implements Detector {
   private constructor(
     private readonly pool: InferencePool,
     private readonly key: string,

@@ -1,8 +1,13 @@
-import { iou, type Box } from '../image/rgbImage.js';
+import { iou, type Box, type RgbImage } from '../image/rgbImage.js';
 
 export interface Detection {
   box: Box;
   score: number;
+}
+
+/** What the pipeline needs of a face detector: faces in each image of a batch, boxes in image pixels. */
+export interface Detector {
+  detect(images: RgbImage[]): Promise<Detection[][]>;
 }
 
 /** Greedy NMS: keeps the best-scoring box and drops the ones overlapping it by more than `iouThreshold`. */

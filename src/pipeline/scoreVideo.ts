@@ -1,5 +1,5 @@
 import { lastValueFrom, tap, toArray } from 'rxjs';
-import type { FaceDetector } from '../detection/faceDetector.js';
+import type { Detector } from '../detection/nonMaxSuppression.js';
 import type { Ensemble } from '../models/ensemble.js';
 import { probeVideo, type VideoInfo } from '../video/probeVideo.js';
 import { videoFrames } from '../video/videoFrames.js';
@@ -33,7 +33,7 @@ export interface ScoredVideo {
 }
 
 /** Decodes every frame of a video file and labels its faces; the whole result or an error, nothing partial. */
-export async function scoreVideo(path: string, detector: FaceDetector, ensemble: Ensemble, options: ScoreVideoOptions): Promise<ScoredVideo> {
+export async function scoreVideo(path: string, detector: Detector, ensemble: Ensemble, options: ScoreVideoOptions): Promise<ScoredVideo> {
   const started = performance.now();
   const info = await probeVideo(path);
   // More than a batch, or bufferCount would wait for frames the closed gate holds back.

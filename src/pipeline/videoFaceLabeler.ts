@@ -1,5 +1,4 @@
-import type { FaceDetector } from '../detection/faceDetector.js';
-import type { Detection } from '../detection/nonMaxSuppression.js';
+import type { Detection, Detector } from '../detection/nonMaxSuppression.js';
 import type { Box } from '../image/rgbImage.js';
 import type { Ensemble, FaceInput, FacePrediction } from '../models/ensemble.js';
 import { FaceTracker, type Track } from '../tracking/faceTracker.js';
@@ -38,7 +37,7 @@ export class VideoFaceLabeler {
   private readonly cuts: SceneCutDetector;
 
   constructor(
-    private readonly detector: FaceDetector,
+    private readonly detector: Detector,
     private readonly ensemble: Ensemble,
     private readonly options: LabelerOptions,
   ) {

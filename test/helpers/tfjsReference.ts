@@ -29,10 +29,11 @@ export function loadReference(): Promise<{ faceapi: Any; tf: Any }> {
   return cached;
 }
 
-export async function loadHumanEmotionGraph(tf: Any): Promise<Any> {
+/** One of human's TF.js graph models (`emotion`, `blazeface`), run by tfjs' own graph executor. */
+export async function loadHumanGraph(tf: Any, name: string): Promise<Any> {
   const dir = join(packageDir('@vladmandic/human'), 'models');
-  const json = JSON.parse(readFileSync(join(dir, 'emotion.json'), 'utf8'));
-  const bin = readFileSync(join(dir, 'emotion.bin'));
+  const json = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8'));
+  const bin = readFileSync(join(dir, `${name}.bin`));
   return tf.loadGraphModel(
     tf.io.fromMemory({
       modelTopology: json.modelTopology,
@@ -41,3 +42,5 @@ export async function loadHumanEmotionGraph(tf: Any): Promise<Any> {
     }),
   );
 }
+
+export const loadHumanEmotionGraph = (tf: Any): Promise<Any> => loadHumanGraph(tf, 'emotion');

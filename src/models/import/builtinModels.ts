@@ -27,6 +27,8 @@ const FACE_API_EXPRESSION = () => faceApiModel('face_expression_model-weights_ma
 const FACE_API_LANDMARKS = () => faceApiModel('face_landmark_68_model-weights_manifest.json');
 const TINY_FACE = () => faceApiModel('tiny_face_detector_model-weights_manifest.json');
 const HUMAN_EMOTION = () => humanModel('emotion.json');
+const HUMAN_BLAZEFACE = () => humanModel('blazeface.json');
+export const BLAZEFACE_INPUT_SIZE = 256;
 
 const shards = (manifest: string, bins: string[]) => [manifest, ...bins.map((b) => join(manifest, '..', b))];
 
@@ -110,6 +112,26 @@ export const BUILTIN_MODELS: BuiltinModel[] = [
       const input = g.input('input', ['batch', 1, HUMAN_EMOTION_INPUT_SIZE, HUMAN_EMOTION_INPUT_SIZE]);
       g.output(humanEmotion(g, input), 'expression', ['batch', 7]);
       return g.encode('human-emotion', this.description);
+    },
+  },
+  {
+    id: 'blazeface',
+    description:
+      "human's BlazeFace (back camera model): [N,3,256,256] RGB 0..255 -> per anchor score logits and 16 regressors " +
+      '(box centre offset, size, 6 keypoints) for the 512 anchors of the stride-16 grid and the 384 of stride 32',
+    sources: () => shards(HUMAN_BLAZEFACE(), ['blazeface.bin']),
+    build() {
+      const g = new OnnxGraphBuilder();
+      const input = g.input('input', ['batch', 3, BLAZEFACE_INPUT_SIZE, BLAZEFACE_INPUT_SIZE]);
+      // human feeds it x / 127.5 - 1
+      const scaled = g.node('Sub', [g.node('Mul', [input, g.constant('inv_127_5', [1 / 127.5], [1])]), g.constant('one', [1], [1])]);
+      const graph = loadTfjsGraph(HUMAN_BLAZEFACE());
+      const out = g.scope('blazeface', () => addTfjsGraph(g, graph, { input: scaled }, ['Identity', 'Identity_1', 'Identity_2', 'Identity_3']));
+      g.output(out.Identity, 'scores16', ['batch', 512, 1]);
+      g.output(out.Identity_1, 'scores32', ['batch', 384, 1]);
+      g.output(out.Identity_2, 'regressors16', ['batch', 512, 16]);
+      g.output(out.Identity_3, 'regressors32', ['batch', 384, 16]);
+      return g.encode('blazeface', this.description);
     },
   },
   {

@@ -231,6 +231,9 @@ function convertNode(
       const v = resolve(ins[0]);
       const nhwc = v.layout === 'nchw' ? g.node('Transpose', [v.name], { attrs: { perm: [0, 2, 3, 1] } }) : v.name;
       const shape = Array.from(constantOf(ins[1]).data);
+      // Graphs exported for batch 1 (human's BlazeFace) fix it in the target shape; 0 copies the input's
+      // batch instead (ONNX Reshape), so batches work.
+      if (shape[0] === 1) shape[0] = 0;
       return { name: g.node('Reshape', [nhwc, g.int64Constant('shape', shape)]), layout: 'plain' };
     }
     default:
