@@ -9,7 +9,7 @@ import { DEFAULT_MANIFEST } from '../models/defaultManifest.js';
 import { Ensemble } from '../models/ensemble.js';
 import { ensureAllBuiltinModels } from '../models/import/modelImporter.js';
 import { loadManifest, ManifestError } from '../models/manifest.js';
-import { parseDevice } from '../models/ort/device.js';
+import { parseDevice, type Device } from '../models/ort/device.js';
 import { InferencePool, isDeviceUnavailable } from '../models/ort/inferencePool.js';
 import { InputError, listFaceCrops } from '../pipeline/faceCropSource.js';
 import { classifyInput } from '../pipeline/inputKind.js';
@@ -106,12 +106,7 @@ async function score(argv: string[]): Promise<void> {
   }
   const format = (values.format ?? (extname(values.out).toLowerCase() === '.csv' ? 'csv' : 'abaw-lsd')) as CropFormat;
   if (!CROP_FORMATS.includes(format)) throw new UsageError(`--format: expected one of ${CROP_FORMATS.join(', ')}, got "${values.format}"`);
-  let device;
-  try {
-    device = parseDevice(values.device);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const device = deviceArg(values.device);
   const batchSize = positiveInt('batch', values.batch, 32);
   const workers = positiveInt('workers', values.workers, 1);
   refuseFolder(values.out);
@@ -139,6 +134,14 @@ async function score(argv: string[]): Promise<void> {
     log(`fer-stream: wrote ${results.length} prediction(s) to ${values.out} (${format}) in ${secs.toFixed(1)} s, ${(results.length / secs).toFixed(1)} images/s${detector ? `; no face found in ${noFace} (whole image scored)` : ''}\n`);
   } finally {
     await pool.close();
+  }
+}
+
+function deviceArg(value: string): Device {
+  try {
+    return parseDevice(value);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
 }
 
@@ -191,12 +194,7 @@ async function scoreVideoInput(paths: string[], values: VideoArgs): Promise<void
     if (n % 32 !== 0) throw new UsageError(`--detector-size: expected multiples of 32, got ${v}`);
     return n;
   });
-  let device;
-  try {
-    device = parseDevice(values.device);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const device = deviceArg(values.device);
   const options = {
     out: values.out,
     format,

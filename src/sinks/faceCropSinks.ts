@@ -2,6 +2,7 @@ import { CANONICAL_LABELS, LSD_LABELS } from '../models/labels.js';
 import { argmaxOver } from '../models/softVote.js';
 import type { ScoredCrop } from '../pipeline/scoreFaceCrops.js';
 import { writeFileAtomic } from '../util/atomicFile.js';
+import { csvField } from './csvField.js';
 
 export const CROP_FORMATS = ['abaw-lsd', 'csv'] as const;
 export type CropFormat = (typeof CROP_FORMATS)[number];
@@ -18,7 +19,6 @@ export function formatAbawLsd(results: ScoredCrop[]): string {
   return ['image,expression', ...results.map((r) => `${r.item.name},${lsdLabel(r.prediction.probs)}`)].join('\n') + '\n';
 }
 
-const csvField = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 /** ABAW's two columns, then the label name, the face box (with --detect) and the voted probabilities. */
 export function formatCropCsv(results: ScoredCrop[]): string {

@@ -2,6 +2,7 @@ import { CANONICAL_LABELS } from '../models/labels.js';
 import type { FaceRecord, FrameRecord } from '../pipeline/faceRecords.js';
 import type { FaceSeries } from '../pipeline/selectFaces.js';
 import { abawExpressionIndex } from './abawExpr.js';
+import { csvField } from './csvField.js';
 
 /** One scored video as the table sinks see it: its name, frames and the faces chosen for output. */
 export interface VideoTable {
@@ -25,7 +26,6 @@ function* rows(video: VideoTable): Generator<{ frame: FrameRecord; role: string;
 }
 
 const fixed = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : '');
-const csvField = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 /** One row per face per frame, plus one for each frame without a face (`expression` -1, face columns empty). */
 export function formatFaceCsv(videos: VideoTable[], options: TableOptions = {}): string {
