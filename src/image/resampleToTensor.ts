@@ -87,13 +87,10 @@ export function resampleToTensor(image: RgbImage, region: Box, spec: InputSpec, 
           }
         }
       }
-      px[0] = r0;
-      px[1] = g0;
-      px[2] = b0;
       const n = kx * ky;
-      const r = px[0] / n;
-      const g = px[1] / n;
-      const b = px[2] / n;
+      const r = r0 / n;
+      const g = g0 / n;
+      const b = b0 / n;
       const pixel = oy * W + ox;
       if (channels === 1) {
         const v = GRAY[0] * r + GRAY[1] * g + GRAY[2] * b;

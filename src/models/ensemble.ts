@@ -28,6 +28,8 @@ export interface FacePrediction {
 interface LoadedMember {
   spec: MemberSpec;
   key: string;
+  /** Members with the same crop key want identical input tensors. */
+  cropKey: string;
   inputName: string;
   provider: Provider;
 }
@@ -54,7 +56,7 @@ export class Ensemble {
       const key = `${manifest.name}/${spec.name}`;
       const info = await pool.load(key, resolveModel(spec.modelRef), device);
       const inputName = checkMemberAgainstModel(manifest, i, info.inputs, info.outputs);
-      members.push({ spec, key, inputName, provider: info.provider });
+      members.push({ spec, key, cropKey: JSON.stringify([spec.input, spec.crop]), inputName, provider: info.provider });
     }
     return new Ensemble(manifest, pool, members);
   }
@@ -70,11 +72,10 @@ export class Ensemble {
     // cropping is the main-thread cost of a face, the networks themselves take about a millisecond each.
     const crops = new Map<string, { batch: Float32Array; regions: Box[] }>();
     const inputs = this.members.map((m) => {
-      const key = JSON.stringify([m.spec.input, m.spec.crop]);
-      const shared = crops.get(key);
+      const shared = crops.get(m.cropKey);
       if (shared) return { batch: shared.batch.slice(), regions: shared.regions }; // a copy: run() transfers its buffer away
       const crop = this.cropFaces(m.spec, faces);
-      crops.set(key, crop);
+      crops.set(m.cropKey, crop);
       return crop;
     });
     const perMember = await Promise.all(this.members.map((m, i) => this.runMember(m, faces, inputs[i].batch, inputs[i].regions)));

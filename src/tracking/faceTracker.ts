@@ -1,6 +1,6 @@
 import type { Detection } from '../detection/nonMaxSuppression.js';
 import { iou, type Box } from '../image/rgbImage.js';
-import { boxFromLandmarks, calibrateBox, eyeLineAngle, type BoxCalibration } from './landmarkGeometry.js';
+import { boxFromLandmarks, calibrateBox, type BoxCalibration } from './landmarkGeometry.js';
 
 export interface TrackerOptions {
   /** Least overlap for a detection to continue a track. */
@@ -116,8 +116,7 @@ export class FaceTracker {
     for (const t of this.live) {
       const seen = t.history.filter((h) => h.frameIndex <= frameIndex - lag).pop();
       if (!seen || !t.calibration || seen.frameIndex < t.lastDetectedFrame) continue;
-      t.box = boxFromLandmarks(seen.landmarks, t.calibration);
-      t.angle = eyeLineAngle(seen.landmarks);
+      ({ box: t.box, angle: t.angle } = boxFromLandmarks(seen.landmarks, t.calibration));
     }
     const inside = (b: Box) => b.x + b.width / 2 >= 0 && b.x + b.width / 2 < width && b.y + b.height / 2 >= 0 && b.y + b.height / 2 < height;
     this.live = this.live.filter((t) => inside(t.box));

@@ -52,8 +52,11 @@ export function calibrateBox(box: Box, lm: ArrayLike<number>): BoxCalibration {
   return { dx: (cos * ox - sin * oy) / spread, dy: (sin * ox + cos * oy) / spread, width: box.width / spread, height: box.height / spread };
 }
 
-/** The box the detector would likely give for a face with these landmarks (inverse of calibrateBox). */
-export function boxFromLandmarks(lm: ArrayLike<number>, calib: BoxCalibration): Box {
+/**
+ * The box the detector would likely give for a face with these landmarks (inverse of calibrateBox), and
+ * the face's roll, which it needs anyway.
+ */
+export function boxFromLandmarks(lm: ArrayLike<number>, calib: BoxCalibration): { box: Box; angle: number } {
   const { cx, cy, spread } = landmarkFrame(lm);
   const angle = eyeLineAngle(lm);
   const cos = Math.cos(angle);
@@ -62,5 +65,5 @@ export function boxFromLandmarks(lm: ArrayLike<number>, calib: BoxCalibration): 
   const by = cy + (sin * calib.dx + cos * calib.dy) * spread;
   const w = calib.width * spread;
   const h = calib.height * spread;
-  return { x: bx - w / 2, y: by - h / 2, width: w, height: h };
+  return { box: { x: bx - w / 2, y: by - h / 2, width: w, height: h }, angle };
 }

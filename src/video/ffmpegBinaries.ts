@@ -9,8 +9,6 @@ const require = createRequire(import.meta.url);
 export interface FfmpegTools {
   ffmpeg: string;
   ffprobe: string;
-  /** Where ffmpeg came from, for logs: `FFMPEG_PATH`, `system` or `npm`. */
-  origin: string;
   /** `-fps_mode passthrough` (ffmpeg >= 5.1) or the older spelling `-vsync passthrough`. */
   passthroughArgs: string[];
 }
@@ -46,14 +44,12 @@ let cached: FfmpegTools | undefined;
  */
 export function ffmpegTools(): FfmpegTools {
   if (cached) return cached;
-  const envFfmpeg = process.env.FFMPEG_PATH;
-  const ffmpeg = envFfmpeg || onPath('ffmpeg') || fromNpm('@ffmpeg-installer/ffmpeg');
+  const ffmpeg = process.env.FFMPEG_PATH || onPath('ffmpeg') || fromNpm('@ffmpeg-installer/ffmpeg');
   const ffprobe = process.env.FFPROBE_PATH || onPath('ffprobe') || fromNpm('@ffprobe-installer/ffprobe');
   if (!ffmpeg || !ffprobe) {
     throw new VideoError('spawn-failed', `fer-stream needs ffmpeg and ffprobe: set FFMPEG_PATH and FFPROBE_PATH, install them, or run npm install (missing: ${[!ffmpeg && 'ffmpeg', !ffprobe && 'ffprobe'].filter(Boolean).join(', ')})`);
   }
-  const origin = envFfmpeg ? 'FFMPEG_PATH' : ffmpeg === onPath('ffmpeg') ? 'system' : 'npm';
-  cached = { ffmpeg, ffprobe, origin, passthroughArgs: supportsFpsMode(ffmpeg) ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough'] };
+  cached = { ffmpeg, ffprobe, passthroughArgs: supportsFpsMode(ffmpeg) ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough'] };
   return cached;
 }
 
