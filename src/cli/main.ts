@@ -16,7 +16,7 @@ import { classifyInput } from '../pipeline/inputKind.js';
 import { scoreFaceCrops } from '../pipeline/scoreFaceCrops.js';
 import { FACE_MODES } from '../pipeline/selectFaces.js';
 import { VIDEO_FORMATS, videoFormatFor } from '../sinks/writeVideoOutputs.js';
-import { probeVideo } from '../video/probeVideo.js';
+import { probeVideo, type VideoInfo } from '../video/probeVideo.js';
 import { scoreVideoFiles } from './scoreVideoFiles.js';
 import { CROP_FORMATS, writeCropPredictions, type CropFormat } from '../sinks/faceCropSinks.js';
 
@@ -209,8 +209,8 @@ async function scoreVideoInput(paths: string[], values: VideoArgs): Promise<void
     log: (line: string) => values.quiet || process.stderr.write(`fer-stream: ${line}\n`),
     progress: Boolean(process.stderr.isTTY) && !values.quiet,
   };
-  // One video: a bad file fails now, before any model loads.
-  if (paths.length === 1) await probeVideo(paths[0]);
+  // One video: a bad file fails now, before any model loads (and is not probed again).
+  const videos: (string | VideoInfo)[] = paths.length === 1 ? [await probeVideo(paths[0])] : paths;
   const manifest = loadManifest(values.manifest ?? DEFAULT_MANIFEST);
   // Two workers let the two members run side by side; measured on 2 cores: 85 vs 58 frames/s at 720p.
   const workers = positiveInt('workers', values.workers, 2);
@@ -219,7 +219,7 @@ async function scoreVideoInput(paths: string[], values: VideoArgs): Promise<void
     const ensemble = await Ensemble.load(manifest, pool, device);
     const providers = [...new Set(Object.values(ensemble.providers))].join(', ');
     options.log(`${paths.length} video(s), ensemble "${manifest.name}" (${manifest.members.map((m) => m.name).join(' + ')}) on ${providers}, detector every ${options.detectEvery} frame(s)`);
-    await scoreVideoFiles(paths, pool, device, ensemble, options);
+    await scoreVideoFiles(videos, pool, device, ensemble, options);
   } finally {
     await pool.close();
   }

@@ -9,6 +9,7 @@ import type { FaceMode } from '../pipeline/selectFaces.js';
 import { scoreVideo } from '../pipeline/scoreVideo.js';
 import { smoothTracks } from '../pipeline/smoothTracks.js';
 import { videoName, writeVideoOutputs, type ScoredVideoFrames, type VideoFormat } from '../sinks/writeVideoOutputs.js';
+import type { VideoInfo } from '../video/probeVideo.js';
 
 export interface VideoScoringOptions {
   out: string;
@@ -29,14 +30,15 @@ export interface VideoScoringOptions {
  * Scores video files one after another and writes the outputs. A video that fails is reported and
  * skipped: the others are still scored and written, and the run then fails naming it.
  */
-export async function scoreVideoFiles(paths: string[], pool: InferencePool, device: Device, ensemble: Ensemble, o: VideoScoringOptions): Promise<void> {
+export async function scoreVideoFiles(videos: (string | VideoInfo)[], pool: InferencePool, device: Device, ensemble: Ensemble, o: VideoScoringOptions): Promise<void> {
+  const paths = videos.map((v) => (typeof v === 'string' ? v : v.path));
   const detector: Detector =
     o.detector === 'blazeface' ? await BlazeFaceDetector.load(pool, device) : await FaceDetector.load(pool, device, { inputSize: o.detectorInputSize });
   const scored: ScoredVideoFrames[] = [];
   const failed: string[] = [];
-  for (const path of paths) {
+  for (const [i, path] of paths.entries()) {
     try {
-      const result = await scoreVideo(path, detector, ensemble, {
+      const result = await scoreVideo(videos[i], detector, ensemble, {
         batchSize: o.batchSize,
         detectEvery: o.detectEvery,
         onProgress: o.progress ? (n, info) => process.stderr.write(`\r${videoName(path)}: frame ${n}${info.frameCountHint ? `/${info.frameCountHint}` : ''}`) : undefined,

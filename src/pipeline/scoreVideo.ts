@@ -32,10 +32,13 @@ export interface ScoredVideo {
   damageCount: number;
 }
 
-/** Decodes every frame of a video file and labels its faces; the whole result or an error, nothing partial. */
-export async function scoreVideo(path: string, detector: Detector, ensemble: Ensemble, options: ScoreVideoOptions): Promise<ScoredVideo> {
+/**
+ * Decodes every frame of a video file (a path, or what probeVideo already said of it) and labels its faces;
+ * the whole result or an error, nothing partial.
+ */
+export async function scoreVideo(video: string | VideoInfo, detector: Detector, ensemble: Ensemble, options: ScoreVideoOptions): Promise<ScoredVideo> {
   const started = performance.now();
-  const info = await probeVideo(path);
+  const info = typeof video === 'string' ? await probeVideo(video) : video;
   // More than a batch, or bufferCount would wait for frames the closed gate holds back.
   const byMemory = Math.floor(BUFFER_BYTES / (info.width * info.height * 3));
   const high = Math.max(options.batchSize + 1, options.maxBufferedFrames ?? Math.min(options.batchSize * 2, byMemory));
