@@ -82,7 +82,7 @@ export class VideoFaceLabeler {
     const early = new Map<number, Promise<Detection[]>>();
     for (const [i, f] of frames.entries()) {
       if (!scheduled[i] || early.size >= MAX_EARLY_DETECTIONS) continue;
-      const detection = this.detector.detect([f.image]).then(([d]) => d);
+      const detection = this.detectOne(f.image);
       detection.catch(() => undefined); // observed when its frame is reached; a failure must not be unhandled before then
       early.set(i, detection);
     }
@@ -97,7 +97,7 @@ export class VideoFaceLabeler {
         const due = scheduled[i] || (this.tracker.active.length === 0 && frame.frameIndex % IDLE_DETECT_EVERY === 0);
         let tracks: readonly Track[];
         if (due) {
-          const found = await (early.get(i) ?? this.detector.detect([frame.image]).then(([d]) => d));
+          const found = await (early.get(i) ?? this.detectOne(frame.image));
           tracks = this.tracker.update(frame.frameIndex, found);
         } else {
           tracks = this.tracker.followLandmarks(frame.frameIndex, LANDMARK_LAG, frame.image.width, frame.image.height);
@@ -118,6 +118,10 @@ export class VideoFaceLabeler {
       throw err;
     }
     return records;
+  }
+
+  private async detectOne(image: VideoFrame['image']): Promise<Detection[]> {
+    return (await this.detector.detect([image]))[0];
   }
 
   /** Fixes each face's crop for a frame now: later frames move the tracks on before this one is labelled. */
