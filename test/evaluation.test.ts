@@ -41,7 +41,7 @@ describe('evaluation', () => {
     }
     writeFileSync(join(dir, 'preds.txt'), 'image,expression\nANGRER/1.jpg,0\nANGRER/2.jpg,3\nHAPPINESS/3.jpg,3\nneutral/4.jpg,1\n');
     const e = evaluatePredictions(readPredictions(join(dir, 'preds.txt')), readGroundTruth(join(dir, 'set')));
-    assert.equal(e.skipped, 1);
+    assert.deepEqual(e.skipped, { neutral: 1 });
     assert.equal(e.report.evaluated, 3);
     assert.ok(Math.abs(e.report.accuracy - 2 / 3) < 1e-12);
     const { stdout } = await promisify(execFile)(process.execPath, [join(PACKAGE_ROOT, 'bin', 'fer-stream.js'), 'eval', '--pred', join(dir, 'preds.txt'), '--labels', join(dir, 'set'), '--json']);
@@ -58,5 +58,36 @@ describe('evaluation', () => {
     assert.deepEqual([...readGroundTruth(join(dir, 'labels.txt'))], [['0.jpg', 'surprise'], ['1.jpg', 'happiness']]);
     writeFileSync(join(dir, 'bad.txt'), 'image,expression\n0.jpg,7\n');
     assert.throws(() => readPredictions(join(dir, 'bad.txt')), /line 2: expression must be 0-5, got "7"/);
+  });
+
+  test('unknown ground-truth labels are an error listing them; neutral and contempt are left out by name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fer-eval-'));
+    writeFileSync(join(dir, 'labels.txt'), 'image,expression\n0.jpg,angery\n1.jpg,9\n2.jpg,happy\n3.jpg,angery\n');
+    assert.throws(() => readGroundTruth(join(dir, 'labels.txt')), /2 unknown label\(s\): "angery" \(2\), "9" \(1\)/);
+    writeFileSync(join(dir, 'ok.txt'), 'image,expression\n0.jpg,neutral\n1.jpg,contempt\n2.jpg,happy\n3.jpg,Contempt\n');
+    writeFileSync(join(dir, 'pred.txt'), 'image,expression\n0.jpg,3\n1.jpg,3\n2.jpg,3\n3.jpg,0\n');
+    const e = evaluatePredictions(readPredictions(join(dir, 'pred.txt')), readGroundTruth(join(dir, 'ok.txt')));
+    assert.deepEqual(e.skipped, { neutral: 1, contempt: 2 });
+    assert.equal(e.report.evaluated, 1);
+    for (const f of ['OTHERS/1.jpg', 'HAPPINESS/2.jpg']) {
+      mkdirSync(join(dir, 'tree', f, '..'), { recursive: true });
+      writeFileSync(join(dir, 'tree', f), '');
+    }
+    assert.throws(() => readGroundTruth(join(dir, 'tree')), /1 unknown label\(s\): "OTHERS" \(1\)/);
+  });
+
+  test('a prediction file naming an image twice is an error naming it; no match at all is an error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fer-eval-'));
+    writeFileSync(join(dir, 'dup.txt'), 'image,expression\n0.jpg,1\n1.jpg,2\n0.jpg,3\n');
+    assert.throws(() => readPredictions(join(dir, 'dup.txt')), /1 image\(s\) predicted more than once: 0\.jpg \(lines 2, 4\)/);
+    writeFileSync(join(dir, 'labels.txt'), 'image,expression\na.jpg,1\nb.jpg,2\n');
+    writeFileSync(join(dir, 'other.txt'), 'image,expression\nx.jpg,1\n');
+    const bin = join(PACKAGE_ROOT, 'bin', 'fer-stream.js');
+    const r = await promisify(execFile)(process.execPath, [bin, 'eval', '--pred', join(dir, 'other.txt'), '--labels', join(dir, 'labels.txt')]).then(
+      () => ({ code: 0, stderr: '' }),
+      (err: { code: number; stderr: string }) => err,
+    );
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^fer-stream: no prediction matches a ground-truth image \(predictions name e\.g\. x\.jpg; the ground truth names e\.g\. a\.jpg, b\.jpg\)\n$/);
   });
 });
