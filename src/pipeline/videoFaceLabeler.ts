@@ -1,3 +1,4 @@
+import { looksLikeFace } from '../detection/faceLikeness.js';
 import type { Detection, Detector } from '../detection/nonMaxSuppression.js';
 import type { Box } from '../image/rgbImage.js';
 import type { Ensemble, FaceInput, FacePrediction } from '../models/ensemble.js';
@@ -26,6 +27,11 @@ export interface LabelerOptions {
   detectBatch?: number;
   maxGapFrames?: number;
   sceneCutThreshold?: number;
+  /**
+   * Drop detections whose landmarks do not fill the box as a face's do (synthetic patterns, textures);
+   * default true. A new track that fails on its first frame is discarded. See detection/faceLikeness.ts.
+   */
+  rejectNonFaces?: boolean;
 }
 
 /**
@@ -143,9 +149,17 @@ export class VideoFaceLabeler {
   }
 
   private apply({ record, faces }: Placed, preds: FacePrediction[]): void {
-    record.faces = faces.map((f, j): FaceRecord => {
-      this.tracker.observe(f.track, record.frameIndex, f.box, preds[j].landmarks, f.source === 'detector');
-      return { trackId: f.track.id, box: { ...f.box }, angle: f.angle, source: f.source, detectorScore: f.detectorScore, probs: preds[j].probs, landmarks: preds[j].landmarks };
+    record.faces = faces.flatMap((f, j): FaceRecord[] => {
+      const { landmarks, probs } = preds[j];
+      if (f.track.discarded) return [];
+      const isNew = f.track.frames === 0;
+      if (f.source === 'detector' && landmarks && this.options.rejectNonFaces !== false && !looksLikeFace(landmarks, f.box, isNew)) {
+        // Not a face: a new track ends here; an established one keeps its ID but not this detection.
+        if (isNew) this.tracker.discard(f.track);
+        return [];
+      }
+      this.tracker.observe(f.track, record.frameIndex, f.box, landmarks, f.source === 'detector');
+      return [{ trackId: f.track.id, box: { ...f.box }, angle: f.angle, source: f.source, detectorScore: f.detectorScore, probs, landmarks }];
     });
   }
 }

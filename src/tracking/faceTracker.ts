@@ -26,6 +26,8 @@ export interface Track {
   /** Frames this track labelled, and the sum of their box areas: how main a face it is. */
   frames: number;
   areaSum: number;
+  /** Set when the track was found not to be a face: it is reported no more, even in frames already placed. */
+  discarded?: boolean;
 }
 
 /**
@@ -53,6 +55,13 @@ export class FaceTracker {
   cut(): void {
     this.live = [];
     this.lost = [];
+  }
+
+  /** Ends a track that turned out not to be a face; its ID is never reported again. */
+  discard(track: Track): void {
+    track.discarded = true;
+    this.live = this.live.filter((t) => t !== track);
+    this.lost = this.lost.filter((t) => t !== track);
   }
 
   /** Matches a frame's detections to tracks; returns the live tracks, each with its detection's box. */
