@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { FaceDetector } from '../src/detection/faceDetector.js';
 import { decodeImageFile } from '../src/image/decodeImage.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
-import { naturalCompare } from '../src/pipeline/faceCropSource.js';
+import { naturalCompare } from '../src/pipeline/mediaNames.js';
 import { PACKAGE_ROOT, packageDir } from '../src/util/paths.js';
 
 const out = join(PACKAGE_ROOT, 'samples', 'crops');

@@ -3,7 +3,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { listFaceCrops, naturalCompare } from '../src/pipeline/faceCropSource.js';
+import { listFaceCrops } from '../src/pipeline/faceCropSource.js';
+import { naturalCompare } from '../src/pipeline/mediaNames.js';
 import { PACKAGE_ROOT } from '../src/util/paths.js';
 import { cli } from './helpers/cli.js';
 
@@ -41,7 +42,7 @@ describe('face crop inputs', () => {
   });
 
   test('an empty folder is a clear error', () => {
-    assert.throws(() => listFaceCrops(folder({})), /no image files/);
+    assert.throws(() => listFaceCrops(folder({})), /no images \(.*\) in the folder or its class folders, and no videos/);
   });
 });
 

@@ -1,29 +1,35 @@
 #!/usr/bin/env node
 import { existsSync, statSync } from 'node:fs';
-import { extname } from 'node:path';
-import { parseArgs } from 'node:util';
+import { availableParallelism } from 'node:os';
 import { FaceDetector } from '../detection/faceDetector.js';
 import { evaluatePredictions, readGroundTruth, readPredictions } from '../eval/evaluatePredictions.js';
 import { formatReport } from '../eval/metrics.js';
 import { DEFAULT_MANIFEST } from '../models/defaultManifest.js';
 import { Ensemble } from '../models/ensemble.js';
 import { ensureAllBuiltinModels } from '../models/import/modelImporter.js';
-import { loadManifest, ManifestError } from '../models/manifest.js';
+import { loadManifest, ManifestError, type EnsembleManifest } from '../models/manifest.js';
 import { parseDevice, type Device } from '../models/ort/device.js';
 import { InferencePool, isDeviceUnavailable } from '../models/ort/inferencePool.js';
-import { InputError, listFaceCrops } from '../pipeline/faceCropSource.js';
+import { InputError, listFaceCrops, listSome, repeatedNames } from '../pipeline/faceCropSource.js';
 import { classifyInput } from '../pipeline/inputKind.js';
 import { scoreFaceCrops } from '../pipeline/scoreFaceCrops.js';
 import { FACE_MODES } from '../pipeline/selectFaces.js';
-import { VIDEO_FORMATS, videoFormatFor } from '../sinks/writeVideoOutputs.js';
+import { plannedVideoOutputs, VIDEO_FORMATS, videoFormatFor } from '../sinks/writeVideoOutputs.js';
+import { assertWritable, InputFiles, OutputError } from '../util/outputSafety.js';
+import { modelCacheDir } from '../util/paths.js';
 import { probeVideo, type VideoInfo } from '../video/probeVideo.js';
 import { scoreVideoFiles } from './scoreVideoFiles.js';
-import { CROP_FORMATS, writeCropPredictions, type CropFormat } from '../sinks/faceCropSinks.js';
+import { CROP_FORMATS, cropFormatFor, writeCropPredictions } from '../sinks/faceCropSinks.js';
+import { parseOptions, UsageError } from './parseOptions.js';
+
+/** Resident memory one more inference worker adds with the default ensemble loaded (measured: 280 -> 304 MB peak for 1 -> 2 workers on the sample crops). */
+const WORKER_MB = 25;
 
 const HELP = `fer-stream — facial expression labels from a bagged ensemble of multi-task networks
 
 Usage:
   fer-stream --input <video | folder of videos> --out <file | folder> [options]   label every frame's faces
+                          (a folder --out gets <folder>/<video>.txt)
   fer-stream --input <folder | release list> --out <file> [options]   score face crops (ABAW4 LSD)
   fer-stream eval --pred <file> --labels <class-folder tree | labels file> [--json]
   fer-stream models                                                    import the built-in ONNX models now
@@ -45,15 +51,19 @@ Video options:
                           first finds small faces, the second adds close-ups too large for it)
 
 Face crop options:
-  --format abaw-lsd|csv   output format (default: from --out: .csv -> csv, else abaw-lsd)
+  --format abaw-lsd|csv|jsonl   output format (default: from --out: .csv -> csv, .jsonl -> jsonl,
+                          else abaw-lsd)
   --detect                run the face detector and score the largest face (default: inputs are crops)
 
 Common options:
   --manifest <file>       ensemble manifest, JSON or YAML (default: config/default-ensemble.json)
   --device auto|cpu|cuda|tensorrt   execution provider (default auto: CUDA if installed, else CPU)
-  --batch <n>             faces per inference batch (default 32)
-  --workers <n>           inference worker threads (default 2 for video, 1 for crops)
+  --batch <n>             faces per inference batch (default 32 for crops; video: frames per batch,
+                          default 16)
+  --workers <n>           inference worker threads (default 2 for video, 1 for crops; at most one per
+                          core: each holds its own copy of the models, about ${WORKER_MB} MB)
   --quiet                 no progress on stderr
+  --verbose               on failure, print the stack trace too (also: DEBUG=fer-stream)
 
 Examples:
   fer-stream --input video.mp4 --out preds.txt
@@ -64,9 +74,8 @@ Examples:
   fer-stream --input validation_set_real_images --format csv --out val.csv
   fer-stream eval --pred preds.txt --labels validation_set_real_images
 
-Exit codes: 0 success, 1 failed (bad input, model or device), 2 usage error.`;
-
-class UsageError extends Error {}
+Exit codes: 0 success, 1 failed (bad input, model, device or output location), 2 usage error
+(including an --out that is one of the inputs).`;
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -76,9 +85,7 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
 }
 
 async function score(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const values = parseOptions(argv, {
       input: { type: 'string', short: 'i' },
       out: { type: 'string', short: 'o' },
       format: { type: 'string', short: 'f' },
@@ -95,7 +102,6 @@ async function score(argv: string[]): Promise<void> {
       'detector-size': { type: 'string' },
       detector: { type: 'string' },
       quiet: { type: 'boolean', short: 'q', default: false },
-    },
   });
   if (!values.input) throw new UsageError('--input is required');
   if (!values.out) throw new UsageError('--out is required');
@@ -104,15 +110,22 @@ async function score(argv: string[]): Promise<void> {
   for (const flag of ['faces', 'smooth', 'fill', 'detect-every', 'detector-size', 'detector'] as const) {
     if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to video input; ${values.input} holds face crops`);
   }
-  const format = (values.format ?? (extname(values.out).toLowerCase() === '.csv' ? 'csv' : 'abaw-lsd')) as CropFormat;
-  if (!CROP_FORMATS.includes(format)) throw new UsageError(`--format: expected one of ${CROP_FORMATS.join(', ')}, got "${values.format}"`);
+  if (values.landmarks) throw new UsageError('--landmarks applies to video csv/jsonl output; face crops have no landmark columns');
+  const format = oneOf('format', values.format, CROP_FORMATS, cropFormatFor(values.out));
   const device = deviceArg(values.device);
   const batchSize = positiveInt('batch', values.batch, 32);
-  const workers = positiveInt('workers', values.workers, 1);
+  const workers = workerCount(values.workers, 1);
   refuseFolder(values.out);
+  assertWritable(values.out);
 
   const items = listFaceCrops(values.input);
   const manifest = loadManifest(values.manifest ?? DEFAULT_MANIFEST);
+  runInputs(manifest, ...items.map((it) => it.path), values.input).refuseOverwrite([values.out]);
+  const repeated = repeatedNames(items);
+  if (repeated.size) {
+    const extra = [...repeated.values()].reduce((a, n) => a + n - 1, 0);
+    process.stderr.write(`fer-stream: warning: ${values.input} lists ${repeated.size} image(s) more than once (${extra} extra row(s), e.g. ${listSome([...repeated.keys()], 3)}); each listing is scored and written\n`);
+  }
   const pool = new InferencePool({ workers, maxQueue: 8 });
   try {
     const ensemble = await Ensemble.load(manifest, pool, device);
@@ -137,6 +150,22 @@ async function score(argv: string[]): Promise<void> {
   }
 }
 
+/** Every file the run reads: inputs, the manifest and its models (user files and the built-in model cache). */
+function runInputs(manifest: EnsembleManifest, ...paths: string[]): InputFiles {
+  const files = new InputFiles().add(...paths, manifest.source).addFolder(modelCacheDir());
+  for (const m of manifest.members) if (!m.modelRef.startsWith('builtin:')) files.add(m.modelRef);
+  return files;
+}
+
+/** --workers, at most one per core: more only adds memory (each holds the models) and contention. */
+function workerCount(value: string | undefined, fallback: number): number {
+  const asked = positiveInt('workers', value, fallback);
+  const cores = availableParallelism();
+  if (asked <= cores) return asked;
+  process.stderr.write(`fer-stream: warning: --workers ${asked} is more than this machine's ${cores} core(s); using ${cores} (each worker holds its own copy of the models, about ${WORKER_MB} MB)\n`);
+  return cores;
+}
+
 function deviceArg(value: string): Device {
   try {
     return parseDevice(value);
@@ -145,12 +174,17 @@ function deviceArg(value: string): Device {
   }
 }
 
-function refuseFolder(out: string): void {
+/** False for a path that does not exist or cannot (one under a file): assertWritable reports those. */
+function isFolder(path: string): boolean {
   try {
-    if (statSync(out).isDirectory()) throw new InputError(`--out ${out} is a folder; give a file name`);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
+}
+
+function refuseFolder(out: string): void {
+  if (isFolder(out)) throw new InputError(`--out ${out} is a folder; give a file name`);
 }
 
 interface VideoArgs {
@@ -181,9 +215,12 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
 async function scoreVideoInput(paths: string[], values: VideoArgs): Promise<void> {
   if (values.detect) throw new UsageError('--detect is for face crops; video frames are always searched for faces');
   const format = oneOf('format', values.format, VIDEO_FORMATS, videoFormatFor(values.out));
-  if (format !== 'abaw-expr' || paths.length === 1) refuseFolder(values.out);
-  else if (existsSync(values.out) && !statSync(values.out).isDirectory()) {
+  if (format !== 'abaw-expr') refuseFolder(values.out);
+  else if (paths.length > 1 && existsSync(values.out) && !statSync(values.out).isDirectory()) {
     throw new UsageError(`--out ${values.out} is a file; a folder of videos writes one <video>.txt each into a folder`);
+  }
+  if (values.landmarks && (format === 'abaw-expr' || format === 'abaw-expr-single')) {
+    throw new UsageError(`--landmarks adds columns to csv/jsonl output; ${format} files hold one label per frame`);
   }
   const faces = oneOf('faces', values.faces, FACE_MODES, format === 'csv' || format === 'jsonl' ? 'all' : 'main');
   const fill = oneOf('fill', values.fill, ['none', 'interpolate'] as const, 'none');
@@ -195,6 +232,11 @@ async function scoreVideoInput(paths: string[], values: VideoArgs): Promise<void
     return n;
   });
   const device = deviceArg(values.device);
+  const workers = workerCount(values.workers, 2);
+  const toFolder = format === 'abaw-expr' && (paths.length > 1 || isFolder(values.out));
+  assertWritable(values.out, toFolder);
+  const manifest = loadManifest(values.manifest ?? DEFAULT_MANIFEST);
+  const inputs = runInputs(manifest, ...paths);
   const options = {
     out: values.out,
     format,
@@ -202,6 +244,7 @@ async function scoreVideoInput(paths: string[], values: VideoArgs): Promise<void
     fill,
     smooth: positiveInt('smooth', values.smooth, 1),
     landmarks: values.landmarks,
+    inputs,
     detectEvery: positiveInt('detect-every', values['detect-every'], 10),
     batchSize: positiveInt('batch', values.batch, 16),
     detector,
@@ -209,11 +252,10 @@ async function scoreVideoInput(paths: string[], values: VideoArgs): Promise<void
     log: (line: string) => values.quiet || process.stderr.write(`fer-stream: ${line}\n`),
     progress: Boolean(process.stderr.isTTY) && !values.quiet,
   };
+  inputs.refuseOverwrite(plannedVideoOutputs(values.out, format, paths, faces, paths.length > 1));
   // One video: a bad file fails now, before any model loads (and is not probed again).
   const videos: (string | VideoInfo)[] = paths.length === 1 ? [await probeVideo(paths[0])] : paths;
-  const manifest = loadManifest(values.manifest ?? DEFAULT_MANIFEST);
-  // Two workers let the two members run side by side; measured on 2 cores: 85 vs 58 frames/s at 720p.
-  const workers = positiveInt('workers', values.workers, 2);
+  // Two workers (the default) let the two members run side by side; measured on 2 cores: 85 vs 58 frames/s at 720p.
   const pool = new InferencePool({ workers, maxQueue: 8 });
   try {
     const ensemble = await Ensemble.load(manifest, pool, device);
@@ -226,10 +268,7 @@ async function scoreVideoInput(paths: string[], values: VideoArgs): Promise<void
 }
 
 function evaluate(argv: string[]): void {
-  const { values } = parseArgs({
-    args: argv,
-    options: { pred: { type: 'string' }, labels: { type: 'string' }, json: { type: 'boolean', default: false } },
-  });
+  const values = parseOptions(argv, { pred: { type: 'string' }, labels: { type: 'string' }, json: { type: 'boolean', default: false } });
   if (!values.pred || !values.labels) throw new UsageError('eval needs --pred <file> and --labels <folder | file>');
   const result = evaluatePredictions(readPredictions(values.pred), readGroundTruth(values.labels));
   if (values.json) {
@@ -237,13 +276,22 @@ function evaluate(argv: string[]): void {
     return;
   }
   const notes = [];
-  if (result.skipped) notes.push(`left out ${result.skipped} ground-truth image(s) outside the six classes (e.g. neutral)`);
+  const skipped = Object.entries(result.skipped);
+  if (skipped.length) {
+    const total = skipped.reduce((a, [, n]) => a + n, 0);
+    notes.push(`left out ${total} ground-truth image(s) outside the six classes: ${skipped.map(([l, n]) => `${l} ${n}`).join(', ')}`);
+  }
   if (result.matchedByBasename) notes.push(`matched ${result.matchedByBasename} prediction(s) by file name only`);
   if (result.unmatchedPredictions) notes.push(`${result.unmatchedPredictions} prediction(s) have no ground truth`);
   process.stdout.write(formatReport(result.report, notes) + '\n');
 }
 
+/** Stack traces are for developers: printed only with --verbose or DEBUG=fer-stream. */
+const debugEnv = () => /(^|[,\s])(fer-stream|\*)([,\s]|$)/.test(process.env.DEBUG ?? '');
+
 export async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes('--verbose') || debugEnv();
+  argv = argv.filter((a) => a !== '--verbose');
   try {
     if (argv.includes('--help') || argv.includes('-h') || argv.length === 0) {
       process.stdout.write(HELP + '\n');
@@ -257,16 +305,19 @@ export async function main(argv: string[]): Promise<number> {
     } else await score(command === 'score' ? rest : argv);
     return 0;
   } catch (err) {
-    const e = err as Error & { code?: string };
-    if (err instanceof UsageError || e.code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`fer-stream: ${e.message}\nRun fer-stream --help for usage.\n`);
-      return 2;
-    }
-    if (err instanceof InputError || err instanceof ManifestError || isDeviceUnavailable(err)) {
-      process.stderr.write(`fer-stream: ${e.message}\n`);
-      return 1;
-    }
-    process.stderr.write(`fer-stream: ${e.stack ?? e.message}\n`);
-    return 1;
+    return reportFailure(err, verbose);
   }
+}
+
+/** One line on stderr, and the exit code: 2 for a usage mistake, 1 for anything else. */
+function reportFailure(err: unknown, verbose: boolean): number {
+  const e = (err instanceof Error ? err : new Error(String(err))) as Error & { code?: string };
+  const usage = err instanceof UsageError || (err instanceof OutputError && err.usage) || Boolean(e.code?.startsWith('ERR_PARSE_ARGS'));
+  const expected = usage || err instanceof InputError || err instanceof ManifestError || err instanceof OutputError || isDeviceUnavailable(err);
+  const line = String(e.message || e.name).split('\n')[0];
+  process.stderr.write(`fer-stream: ${expected ? line : `${e.name === 'Error' ? '' : `${e.name}: `}${line}`}\n`);
+  if (usage) process.stderr.write('Run fer-stream --help for usage.\n');
+  if (verbose && e.stack) process.stderr.write(`${e.stack}\n`);
+  else if (!expected) process.stderr.write('(run with --verbose or DEBUG=fer-stream for the stack trace)\n');
+  return usage ? 2 : 1;
 }

@@ -9,6 +9,7 @@ import type { FaceMode } from '../pipeline/selectFaces.js';
 import { scoreVideo } from '../pipeline/scoreVideo.js';
 import { smoothTracks } from '../pipeline/smoothTracks.js';
 import { videoName, writeVideoOutputs, type ScoredVideoFrames, type VideoFormat } from '../sinks/writeVideoOutputs.js';
+import type { InputFiles } from '../util/outputSafety.js';
 import type { VideoInfo } from '../video/probeVideo.js';
 
 export interface VideoScoringOptions {
@@ -18,6 +19,8 @@ export interface VideoScoringOptions {
   smooth: number;
   fill: 'none' | 'interpolate';
   landmarks: boolean;
+  /** The run's inputs, which no output may overwrite. */
+  inputs?: InputFiles;
   detectEvery: number;
   batchSize: number;
   detector: 'tiny' | 'blazeface';
@@ -62,7 +65,7 @@ export async function scoreVideoFiles(videos: (string | VideoInfo)[], pool: Infe
     }
   }
   if (scored.length) {
-    const files = writeVideoOutputs(o.out, o.format, scored, { folder: paths.length > 1, faces: o.faces, fill: o.fill, landmarks: o.landmarks });
+    const files = writeVideoOutputs(o.out, o.format, scored, { folder: paths.length > 1, faces: o.faces, fill: o.fill, landmarks: o.landmarks, inputs: o.inputs });
     o.log(`wrote ${files.length === 1 ? files[0] : `${files.length} files (${files.slice(0, 3).join(', ')}${files.length > 3 ? ', ...' : ''})`} (${o.format}, faces: ${o.faces})`);
   }
   if (failed.length) throw new InputError(`${failed.length} of ${paths.length} video(s) failed: ${failed.join('; ')}`);

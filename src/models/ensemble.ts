@@ -1,11 +1,12 @@
+import { statSync } from 'node:fs';
 import { cropRegion } from '../image/cropRegion.js';
 import { resampleToTensor } from '../image/resampleToTensor.js';
 import type { Box, RgbImage } from '../image/rgbImage.js';
 import { ensureBuiltinModel } from './import/modelImporter.js';
 import { CANONICAL_LABELS } from './labels.js';
-import { checkMemberAgainstModel, type EnsembleManifest, type MemberSpec } from './manifest.js';
+import { checkMemberAgainstModel, ManifestError, type EnsembleManifest, type MemberSpec } from './manifest.js';
 import type { Device, Provider } from './ort/device.js';
-import type { InferencePool } from './ort/inferencePool.js';
+import { isDeviceUnavailable, type InferencePool } from './ort/inferencePool.js';
 import { applyTemperature, softVote, type CanonicalProbs } from './softVote.js';
 
 /** One face to label: an image and, for a detected face, its box (none for a face crop). */
@@ -38,6 +39,20 @@ function resolveModel(ref: string): string {
   return ref.startsWith('builtin:') ? ensureBuiltinModel(ref.slice('builtin:'.length)) : ref;
 }
 
+/** Loads one member's model; a file ONNX Runtime cannot read is a ManifestError naming the member's field. */
+async function loadMember(pool: InferencePool, manifest: EnsembleManifest, index: number, key: string, device: Device) {
+  const path = resolveModel(manifest.members[index].modelRef);
+  try {
+    return await pool.load(key, path, device);
+  } catch (err) {
+    if (isDeviceUnavailable(err)) throw err;
+    // ORT says "Load model from <path> failed:<why>" or "<file>.cc:<line> <C++ signature> <why>": keep the why.
+    const reason = String((err as Error).message ?? err).split('\n')[0].replace(/^.*?failed:\s*/, '').replace(/^\S+\.cc:\d+ .*\) /, '');
+    const empty = statSync(path, { throwIfNoEntry: false })?.size === 0;
+    throw new ManifestError(manifest.source, `members[${index}].model`, `${path} is not a valid ONNX model (${empty ? 'empty file' : reason || 'unreadable'})`);
+  }
+}
+
 /**
  * A bagged ensemble of multi-task members, soft-voted. Each member sees its own crop of the face
  * (size, layout, colour, normalisation from the manifest); their expression outputs are mapped onto the
@@ -54,7 +69,7 @@ export class Ensemble {
     const members: LoadedMember[] = [];
     for (const [i, spec] of manifest.members.entries()) {
       const key = `${manifest.name}/${spec.name}`;
-      const info = await pool.load(key, resolveModel(spec.modelRef), device);
+      const info = await loadMember(pool, manifest, i, key, device);
       const inputName = checkMemberAgainstModel(manifest, i, info.inputs, info.outputs);
       members.push({ spec, key, cropKey: JSON.stringify([spec.input, spec.crop]), inputName, provider: info.provider });
     }

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { canonicalLabel, type CanonicalLabel } from '../models/labels.js';
+import { IMAGE_EXTENSIONS, isImageName, naturalCompare, VIDEO_EXTENSIONS } from './mediaNames.js';
 
 /** One face crop to score: the name written to the output, its file, and its class when the layout says. */
 export interface FaceCropItem {
@@ -9,8 +10,6 @@ export interface FaceCropItem {
   label?: CanonicalLabel;
 }
 
-export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.bmp', '.tif', '.tiff', '.gif']);
-
 export class InputError extends Error {
   constructor(message: string) {
     super(message);
@@ -18,10 +17,6 @@ export class InputError extends Error {
   }
 }
 
-/** `2.jpg` before `10.jpg`: the order of an ABAW test folder (`0.jpg, 1.jpg, ...`). */
-export const naturalCompare = new Intl.Collator('en', { numeric: true, sensitivity: 'base' }).compare;
-
-const isImageName = (name: string) => IMAGE_EXTENSIONS.has(extname(name).toLowerCase());
 
 /**
  * Lists the face crops of an input, in the order outputs are written:
@@ -45,7 +40,11 @@ export function listFaceCrops(input: string): FaceCropItem[] {
     const inner = readdirSync(join(path, dir)).filter((n) => !n.startsWith('.') && isImageName(n)).sort(naturalCompare);
     for (const name of inner) items.push({ name: `${dir}/${name}`, path: join(path, dir, name), label });
   }
-  if (items.length === 0) throw new InputError(`--input ${input}: no image files (${[...IMAGE_EXTENSIONS].join(' ')}) in the folder or its class folders`);
+  if (items.length === 0) {
+    throw new InputError(
+      `--input ${input}: no images (${[...IMAGE_EXTENSIONS].join(' ')}) in the folder or its class folders, and no videos (${[...VIDEO_EXTENSIONS].join(' ')})`,
+    );
+  }
   return items;
 }
 
@@ -67,6 +66,13 @@ function readReleaseList(file: string): FaceCropItem[] {
     throw new InputError(`--input ${file}: ${missing.length} listed image(s) have no file: ${listSome(missing.map((m) => m.name))}`);
   }
   return items;
+}
+
+/** Names listed more than once (a release list may repeat an image), with how often each appears. */
+export function repeatedNames(items: FaceCropItem[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const it of items) counts.set(it.name, (counts.get(it.name) ?? 0) + 1);
+  return new Map([...counts].filter(([, n]) => n > 1));
 }
 
 /** The first few of a long list, for one-line error messages. */

@@ -1,10 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { IMAGE_EXTENSIONS, naturalCompare } from './faceCropSource.js';
-
-export const VIDEO_EXTENSIONS = new Set(['.mp4', '.mov', '.m4v', '.mkv', '.webm', '.avi', '.mpg', '.mpeg', '.ts', '.mts', '.m2ts', '.flv', '.wmv', '.3gp', '.ogv', '.y4m']);
-
-export const isVideoName = (name: string) => VIDEO_EXTENSIONS.has(extname(name).toLowerCase());
+import { IMAGE_EXTENSIONS, isVideoName, naturalCompare } from './mediaNames.js';
 
 /**
  * What `--input` names: one video file, a folder of videos (a test set, scored one by one), or face

@@ -3,6 +3,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import type { FrameRecord } from '../pipeline/faceRecords.js';
 import { interpolateGaps, selectFaces, type FaceMode, type FaceSeries } from '../pipeline/selectFaces.js';
 import { writeFileAtomic } from '../util/atomicFile.js';
+import type { InputFiles } from '../util/outputSafety.js';
 import { abawExpressionIndex, formatAbawExpr, formatAbawExprSingle } from './abawExpr.js';
 import { formatFaceCsv, formatFaceJsonl } from './faceTable.js';
 
@@ -28,6 +29,8 @@ export interface VideoOutputOptions {
   faces: FaceMode;
   fill: 'none' | 'interpolate';
   landmarks: boolean;
+  /** The run's inputs: no output may be one of them (checked for every file before the first is written). */
+  inputs?: InputFiles;
 }
 
 export const videoName = (path: string) => basename(path, extname(path));
@@ -45,6 +48,25 @@ function labelsOf(series: FaceSeries, fill: VideoOutputOptions['fill']): number[
   return (fill === 'interpolate' ? interpolateGaps(probs) : probs).map(abawExpressionIndex);
 }
 
+const writesToFolder = (out: string, videoCount: number, folder?: boolean) => Boolean(folder) || videoCount > 1 || isFolder(out);
+
+/** abaw-expr: where the file of one face (`role`: '', `left`, `track3`) of a video goes. */
+function abawExprPath(out: string, toFolder: boolean, video: string, role: string): string {
+  if (toFolder) return join(out, `${role ? `${video}_${role}` : video}.txt`);
+  return role ? `${join(dirname(out), basename(out, extname(out)))}_${role}.txt` : out;
+}
+
+/**
+ * The files an output will be, as far as they are known before scoring (per-track files are named by the
+ * tracks): for checking them against the inputs before any work.
+ */
+export function plannedVideoOutputs(out: string, format: VideoFormat, videoPaths: string[], faces: FaceMode, folder?: boolean): string[] {
+  if (format !== 'abaw-expr') return [out];
+  const toFolder = writesToFolder(out, videoPaths.length, folder);
+  const roles = faces === 'left-right' ? ['left', 'right'] : faces === 'main' ? [''] : [];
+  return videoPaths.flatMap((p) => roles.map((role) => abawExprPath(out, toFolder, videoName(p), role)));
+}
+
 /**
  * Writes the outputs of scored videos, each file atomically. abaw-expr writes one `.txt` per reported face:
  * to `--out` itself for one video and one face, else `<stem>_<role>.txt` beside it, or
@@ -54,24 +76,23 @@ function labelsOf(series: FaceSeries, fill: VideoOutputOptions['fill']): number[
 export function writeVideoOutputs(out: string, format: VideoFormat, videos: ScoredVideoFrames[], options: VideoOutputOptions): string[] {
   const selected = videos.map((v) => ({ ...v, series: selectFaces(v.frames, options.faces, v.width) }));
   mkdirSync(dirname(out), { recursive: true }); // the folder the output goes in; a missing one is made
+  const write = (path: string, text: string) => writeFileAtomic(path, text, `--out ${path}`);
   if (format === 'csv' || format === 'jsonl') {
-    writeFileAtomic(out, (format === 'csv' ? formatFaceCsv : formatFaceJsonl)(selected, { landmarks: options.landmarks }));
+    options.inputs?.refuseOverwrite([out]);
+    write(out, (format === 'csv' ? formatFaceCsv : formatFaceJsonl)(selected, { landmarks: options.landmarks }));
     return [out];
   }
   const named = selected.flatMap((v) => v.series.map((s) => ({ name: s.role ? `${v.name}_${s.role}` : v.name, labels: labelsOf(s, options.fill) })));
   if (format === 'abaw-expr-single') {
-    writeFileAtomic(out, formatAbawExprSingle(named));
+    options.inputs?.refuseOverwrite([out]);
+    write(out, formatAbawExprSingle(named));
     return [out];
   }
-  const written: string[] = [];
-  if (options.folder || videos.length > 1 || isFolder(out)) {
-    mkdirSync(out, { recursive: true });
-    for (const n of named) written.push(join(out, `${n.name}.txt`));
-  } else {
-    const stem = join(dirname(out), basename(out, extname(out)));
-    const roles = selected[0].series.map((s) => s.role);
-    for (const role of roles) written.push(role ? `${stem}_${role}.txt` : out);
-  }
-  named.forEach((n, i) => writeFileAtomic(written[i], formatAbawExpr(n.labels)));
+  const toFolder = writesToFolder(out, videos.length, options.folder);
+  const written = selected.flatMap((v) => v.series.map((s) => abawExprPath(out, toFolder, v.name, s.role)));
+  if (toFolder) mkdirSync(out, { recursive: true });
+  // Track files are named only now (`_track<id>`): none may be an input either.
+  options.inputs?.refuseOverwrite(written);
+  named.forEach((n, i) => write(written[i], formatAbawExpr(n.labels)));
   return written;
 }
