@@ -1,4 +1,4 @@
-import { lastValueFrom, tap, toArray } from 'rxjs';
+import { defer, lastValueFrom, tap, toArray, type Observable } from 'rxjs';
 import type { Detector } from '../detection/nonMaxSuppression.js';
 import type { Ensemble } from '../models/ensemble.js';
 import { probeVideo, type VideoInfo } from '../video/probeVideo.js';
@@ -33,23 +33,34 @@ export interface ScoredVideo {
 }
 
 /**
+ * The streaming core of file mode: every decoded frame of a probed video, labelled, one record per frame
+ * emitted as soon as it is labelled, in frame order. Decoding pauses while labelling is behind (never a
+ * dropped frame), so memory does not grow with the video's length.
+ */
+export function labelledVideoFrames(info: VideoInfo, detector: Detector, ensemble: Ensemble, options: ScoreVideoOptions, onDamage?: (line: string) => void): Observable<FrameRecord> {
+  return defer(() => {
+    // More than a batch, or bufferCount would wait for frames the closed gate holds back.
+    const byMemory = Math.floor(BUFFER_BYTES / (info.width * info.height * 3));
+    const high = Math.max(options.batchSize + 1, options.maxBufferedFrames ?? Math.min(options.batchSize * 2, byMemory));
+    const gate = new FlowGate(high, Math.min(options.batchSize, high - 1));
+    const labeler = new VideoFaceLabeler(detector, ensemble, options);
+    return videoFrames(info, { gate, maxFrames: options.maxFrames, onDamage }).pipe(labelVideoFaces(labeler, options.batchSize, gate));
+  });
+}
+
+/**
  * Decodes every frame of a video file (a path, or what probeVideo already said of it) and labels its faces;
- * the whole result or an error, nothing partial.
+ * the whole result or an error, nothing partial. Whole-video steps (centred smoothing, gap filling, the
+ * main face by summed area) run on this result.
  */
 export async function scoreVideo(video: string | VideoInfo, detector: Detector, ensemble: Ensemble, options: ScoreVideoOptions): Promise<ScoredVideo> {
   const started = performance.now();
   const info = typeof video === 'string' ? await probeVideo(video) : video;
-  // More than a batch, or bufferCount would wait for frames the closed gate holds back.
-  const byMemory = Math.floor(BUFFER_BYTES / (info.width * info.height * 3));
-  const high = Math.max(options.batchSize + 1, options.maxBufferedFrames ?? Math.min(options.batchSize * 2, byMemory));
-  const gate = new FlowGate(high, Math.min(options.batchSize, high - 1));
-  const labeler = new VideoFaceLabeler(detector, ensemble, options);
   const damage: string[] = [];
   let damageCount = 0;
   const onDamage = (line: string) => damageCount++ < 20 && damage.push(line);
   const frames = await lastValueFrom(
-    videoFrames(info, { gate, maxFrames: options.maxFrames, onDamage }).pipe(
-      labelVideoFaces(labeler, options.batchSize, gate),
+    labelledVideoFrames(info, detector, ensemble, options, onDamage).pipe(
       tap((r) => options.onProgress?.(r.frameIndex + 1, info)),
       toArray(),
     ),

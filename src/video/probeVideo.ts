@@ -54,20 +54,28 @@ export async function probeVideo(path: string): Promise<VideoInfo> {
     throw new VideoError('missing', `${path}: no such file`);
   }
   if (size === 0) throw new VideoError('empty', `${path} is empty (0 bytes)`);
+  return probeSource(path);
+}
 
+/**
+ * ffprobe's facts about the first video stream of `source`: a file, or a live source (an RTSP/HTTP URL, a
+ * camera device) opened with `inputArgs` (transport, timeouts, demuxer) and given up after `timeoutMs`.
+ */
+export async function probeSource(source: string, inputArgs: string[] = [], timeoutMs = 0): Promise<VideoInfo> {
   let out: string;
   const { ffprobe } = ffmpegTools();
   try {
-    ({ stdout: out } = await run(ffprobe, ['-v', 'error', '-show_entries', 'stream:stream_tags=rotate:stream_disposition=attached_pic:stream_side_data=rotation:format=duration', '-of', 'json', path], {
-      maxBuffer: 16 << 20,
-    }));
+    const args = ['-v', 'error', '-show_entries', 'stream:stream_tags=rotate:stream_disposition=attached_pic:stream_side_data=rotation:format=duration', '-of', 'json', ...inputArgs, source];
+    ({ stdout: out } = await run(ffprobe, args, { maxBuffer: 16 << 20, timeout: timeoutMs, killSignal: 'SIGKILL' }));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EACCES') {
       throw new VideoError('spawn-failed', `cannot run ffprobe at ${ffprobe} (${(err as Error).message}); check FFPROBE_PATH or reinstall`);
     }
+    if ((err as { killed?: boolean }).killed) throw new VideoError('unreadable', `${source}: no answer within ${timeoutMs} ms`);
     const stderr = String((err as { stderr?: string }).stderr ?? '').trim().split('\n').pop() ?? '';
-    throw new VideoError('unreadable', `${path} is not a readable video (${stderr.replace(/^.*?: /, '') || (err as Error).message})`);
+    throw new VideoError('unreadable', `${source} is not a readable video (${stderr.replace(/^.*?: /, '') || (err as Error).message})`);
   }
+  const path = source;
   const probe = JSON.parse(out) as { streams?: ProbeStream[]; format?: { duration?: string } };
   const streams = probe.streams ?? [];
   // Cover art in an audio file is a one-picture "video" stream; it is not a video.

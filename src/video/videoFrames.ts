@@ -14,6 +14,8 @@ export interface VideoFrame {
   image: RgbImage;
   /** Optional: says nothing reads `image` any more, so its buffer may hold a later frame. */
   release?: () => void;
+  /** When the frame's last byte came out of ffmpeg (`Date.now()`): where live latency is measured from. */
+  receivedAtMs?: number;
 }
 
 export interface VideoFramesOptions {
@@ -23,6 +25,11 @@ export interface VideoFramesOptions {
   maxFrames?: number;
   /** Receives ffmpeg's messages about damaged data it decoded past (a frame it cannot decode is not delivered). */
   onDamage?: (message: string) => void;
+  /**
+   * How ffmpeg opens the input, in place of `-i <info.path>`: a live source's transport, timeout and
+   * pacing (see liveInput.ts). The frames are cut and timed exactly as for a file.
+   */
+  inputArgs?: string[];
 }
 
 // showinfo's per-frame line: the frame's own number and time as the decoder gave them.
@@ -50,7 +57,7 @@ export function videoFrames(info: VideoInfo, options: VideoFramesOptions = {}): 
     const frameBytes = width * height * 3;
     const args = [
       '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info',
-      '-i', info.path,
+      ...(options.inputArgs ?? ['-i', info.path]),
       '-map', `0:${info.streamIndex}`, '-an', '-sn', '-dn',
       // showinfo reports each frame's pts. It runs on a 2x2 crop (no copy) of a split, because on whole
       // frames its checksums cost more than the decode's colour conversion. The explicit scale keeps every
@@ -82,7 +89,7 @@ export function videoFrames(info: VideoInfo, options: VideoFramesOptions = {}): 
       // pts[] holds one entry per frame ffmpeg reported; a frame waits here until its entry arrives.
       while (waiting.length && pts.length > delivered && delivered < limit && !finished) {
         const data = waiting.shift()!;
-        const frame: VideoFrame = { frameIndex: delivered, ptsMs: pts[delivered], image: { width, height, data }, release: () => cutter.recycle(data) };
+        const frame: VideoFrame = { frameIndex: delivered, ptsMs: pts[delivered], image: { width, height, data }, release: () => cutter.recycle(data), receivedAtMs: Date.now() };
         delivered++;
         options.gate?.enter();
         subscriber.next(frame);
