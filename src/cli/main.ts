@@ -20,7 +20,9 @@ import { modelCacheDir } from '../util/paths.js';
 import { probeVideo, type VideoInfo } from '../video/probeVideo.js';
 import { scoreVideoFiles } from './scoreVideoFiles.js';
 import { CROP_FORMATS, cropFormatFor, writeCropPredictions } from '../sinks/faceCropSinks.js';
+import { ConfigError } from '../serve/serveConfig.js';
 import { parseOptions, UsageError } from './parseOptions.js';
+import { serve, SERVE_HELP } from './serveCommand.js';
 
 /** Resident memory one more inference worker adds with the default ensemble loaded (measured: 280 -> 304 MB peak for 1 -> 2 workers on the sample crops). */
 const WORKER_MB = 25;
@@ -32,6 +34,8 @@ Usage:
                           (a folder --out gets <folder>/<video>.txt)
   fer-stream --input <folder | release list> --out <file> [options]   score face crops (ABAW4 LSD)
   fer-stream eval --pred <file> --labels <class-folder tree | labels file> [--json]
+  fer-stream serve --input <rtsp:// | http:// | /dev/videoN | file> | --config <yaml>   live daemon
+                          (WebSocket, dashboard, metrics; fer-stream serve --help)
   fer-stream models                                                    import the built-in ONNX models now
 
 Video options:
@@ -293,11 +297,12 @@ export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose') || debugEnv();
   argv = argv.filter((a) => a !== '--verbose');
   try {
+    const [command, ...rest] = argv;
     if (argv.includes('--help') || argv.includes('-h') || argv.length === 0) {
-      process.stdout.write(HELP + '\n');
+      process.stdout.write((command === 'serve' ? SERVE_HELP : HELP) + '\n');
       return argv.length === 0 ? 2 : 0;
     }
-    const [command, ...rest] = argv;
+    if (command === 'serve') return await serve(rest);
     if (command === 'eval') evaluate(rest);
     else if (command === 'models') {
       const paths = ensureAllBuiltinModels();
@@ -312,7 +317,7 @@ export async function main(argv: string[]): Promise<number> {
 /** One line on stderr, and the exit code: 2 for a usage mistake, 1 for anything else. */
 function reportFailure(err: unknown, verbose: boolean): number {
   const e = (err instanceof Error ? err : new Error(String(err))) as Error & { code?: string };
-  const usage = err instanceof UsageError || (err instanceof OutputError && err.usage) || Boolean(e.code?.startsWith('ERR_PARSE_ARGS'));
+  const usage = err instanceof UsageError || err instanceof ConfigError || (err instanceof OutputError && err.usage) || Boolean(e.code?.startsWith('ERR_PARSE_ARGS'));
   const expected = usage || err instanceof InputError || err instanceof ManifestError || err instanceof OutputError || isDeviceUnavailable(err);
   const line = String(e.message || e.name).split('\n')[0];
   process.stderr.write(`fer-stream: ${expected ? line : `${e.name === 'Error' ? '' : `${e.name}: `}${line}`}\n`);

@@ -1,0 +1,112 @@
+import { BlazeFaceDetector } from '../detection/blazeFaceDetector.js';
+import { FaceDetector } from '../detection/faceDetector.js';
+import type { Detector } from '../detection/nonMaxSuppression.js';
+import { DEFAULT_MANIFEST } from '../models/defaultManifest.js';
+import { Ensemble } from '../models/ensemble.js';
+import { loadManifest } from '../models/manifest.js';
+import { InferencePool } from '../models/ort/inferencePool.js';
+import { LiveFileSink } from './liveFileSinks.js';
+import { LiveMetrics } from './liveMetrics.js';
+import { frameMessage, type StatusMessage } from './liveMessages.js';
+import { LiveServer } from './liveServer.js';
+import type { ServeConfig } from './serveConfig.js';
+import { StreamRunner, type PublishedFrame } from './streamRunner.js';
+
+/**
+ * The live daemon: one inference pool, the models each stream names (loaded once, shared), one
+ * StreamRunner per stream, file sinks, and the HTTP/WebSocket server. `close()` shuts down in order: stop
+ * the sources (no ffmpeg left), flush and close the files, close the clients with 1001, then the pool.
+ */
+export class LiveDaemon {
+  readonly metrics = new LiveMetrics();
+  private readonly pool: InferencePool;
+  private readonly runners: StreamRunner[] = [];
+  private readonly sinks = new Map<string, LiveFileSink[]>();
+  private readonly statuses = new Map<string, StatusMessage>();
+  private server?: LiveServer;
+  private ready = false;
+  private queueGauge?: NodeJS.Timeout;
+  private closing?: Promise<void>;
+
+  constructor(
+    private readonly config: ServeConfig,
+    private readonly log: (line: string) => void,
+  ) {
+    this.pool = new InferencePool({ workers: config.workers, maxQueue: 8 * config.streams.length });
+  }
+
+  /** Binds the server first (so /healthz answers while models load), then loads models and starts streams. */
+  async start(): Promise<{ host: string; port: number }> {
+    this.server = new LiveServer(this.config, this.metrics, {
+      ready: () => this.ready,
+      streams: () => this.runners.map((r) => ({ name: r.name, state: r.state, fps: r.fps, width: r.width, height: r.height, counts: { ...r.counts } })),
+      statuses: () => [...this.statuses.values()],
+    });
+    const address = await this.server.listen();
+    const ensembles = new Map<string, Promise<Ensemble>>();
+    const detectors = new Map<string, Promise<Detector>>();
+    const ensembleFor = (manifest = DEFAULT_MANIFEST) => {
+      if (!ensembles.has(manifest)) ensembles.set(manifest, Ensemble.load(loadManifest(manifest), this.pool, this.config.device));
+      return ensembles.get(manifest)!;
+    };
+    const detectorFor = (kind: 'tiny' | 'blazeface') => {
+      if (!detectors.has(kind)) {
+        detectors.set(kind, kind === 'blazeface' ? BlazeFaceDetector.load(this.pool, this.config.device) : FaceDetector.load(this.pool, this.config.device, { inputSize: [608, 320] }));
+      }
+      return detectors.get(kind)!;
+    };
+    for (const spec of this.config.streams) {
+      const [ensemble, detector] = await Promise.all([ensembleFor(spec.manifest), detectorFor(spec.detector)]);
+      this.sinks.set(spec.name, spec.sinks.map((s) => new LiveFileSink(spec.name, s)));
+      this.runners.push(
+        new StreamRunner(spec, {
+          ensemble,
+          detector,
+          metrics: this.metrics,
+          onFrame: (f) => this.onFrame(f),
+          onStatus: (s) => this.onStatus(s),
+          log: this.log,
+        }),
+      );
+    }
+    this.ready = true;
+    for (const r of this.runners) r.start();
+    this.queueGauge = setInterval(() => this.metrics.inferenceQueue.set(this.pool.pending), 500);
+    this.queueGauge.unref();
+    return address;
+  }
+
+  private onFrame({ stream, record, faces, mainTrackId }: PublishedFrame): void {
+    const now = Date.now();
+    const message = frameMessage(stream, record, faces, mainTrackId, false, now);
+    this.server?.publish(message, stream, () => frameMessage(stream, record, faces, mainTrackId, true, now));
+    for (const sink of this.sinks.get(stream) ?? []) {
+      try {
+        sink.write(record, faces);
+      } catch (err) {
+        this.log(`${stream}: cannot write ${sink.stream} file sink (${(err as Error).message}); it is closed`);
+        sink.close();
+        this.sinks.set(stream, (this.sinks.get(stream) ?? []).filter((s) => s !== sink));
+      }
+    }
+  }
+
+  private onStatus(status: StatusMessage): void {
+    this.statuses.set(status.stream, status);
+    if (status.state !== 'live' || status.detail) this.log(`${status.stream}: ${status.state}${status.detail ? ` (${status.detail})` : ''}`);
+    else this.log(`${status.stream}: live`);
+    this.server?.publish(status, status.stream);
+  }
+
+  /** Ordered shutdown; idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearInterval(this.queueGauge);
+      for (const r of this.runners) r.stop();
+      for (const list of this.sinks.values()) for (const s of list) s.close();
+      await this.server?.close();
+      await this.pool.close();
+    })();
+    return this.closing;
+  }
+}

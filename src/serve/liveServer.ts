@@ -1,0 +1,196 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { PACKAGE_ROOT } from '../util/paths.js';
+import { ClientChannel } from './clientChannel.js';
+import type { LiveMetrics } from './liveMetrics.js';
+import type { LiveMessage } from './liveMessages.js';
+import { isLoopback, type ServeConfig } from './serveConfig.js';
+
+/** What the HTTP endpoints report; provided by the daemon. */
+export interface LiveState {
+  ready: () => boolean;
+  streams: () => { name: string; state: string; fps: number; width: number; height: number; counts: Record<string, number> }[];
+  /** The latest status message of each stream, sent to a client when it connects. */
+  statuses: () => LiveMessage[];
+}
+
+interface Client {
+  channel: ClientChannel;
+  stream?: string;
+  landmarks: boolean;
+  alive: boolean;
+}
+
+const DASHBOARD = join(PACKAGE_ROOT, 'src', 'serve', 'dashboard');
+const STATIC: Record<string, [file: string, type: string]> = {
+  '/': ['index.html', 'text/html; charset=utf-8'],
+  '/dashboard.js': ['dashboard.js', 'text/javascript; charset=utf-8'],
+  '/dashboard.css': ['dashboard.css', 'text/css; charset=utf-8'],
+};
+
+/**
+ * The daemon's HTTP and WebSocket server: `/ws` (all streams, or `?stream=<name>`, `&landmarks=1`), the
+ * dashboard at `/`, `/healthz`, `/readyz`, `/metrics`. Off loopback every route but the health checks needs
+ * the token (`Authorization: Bearer` or `?token=`), and a browser's Origin must be the daemon's own or an
+ * allowed one. Each client has its own bounded queue (ClientChannel); clients beyond `maxClients` are refused.
+ */
+export class LiveServer {
+  private readonly http: Server;
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  private readonly clients = new Set<Client>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly needsToken: boolean;
+
+  constructor(
+    private readonly config: ServeConfig,
+    private readonly metrics: LiveMetrics,
+    private readonly state: LiveState,
+  ) {
+    this.needsToken = !isLoopback(config.host) || Boolean(config.token);
+    this.http = createServer((req, res) => void this.route(req, res));
+    this.http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+    // ws README's heartbeat: a client that does not answer a ping within the interval is gone.
+    this.heartbeat = setInterval(() => {
+      for (const c of this.clients) {
+        if (c.channel.checkBehind()) continue;
+        const ws = this.socketOf.get(c);
+        if (!ws) continue;
+        if (!c.alive) ws.terminate();
+        else {
+          c.alive = false;
+          ws.ping();
+        }
+      }
+    }, 1000);
+    this.heartbeat.unref();
+  }
+
+  private readonly socketOf = new Map<Client, WebSocket>();
+
+  listen(): Promise<{ host: string; port: number }> {
+    return new Promise((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(this.config.port, this.config.host, () => {
+        const addr = this.http.address();
+        resolve({ host: this.config.host, port: typeof addr === 'object' && addr ? addr.port : this.config.port });
+      });
+    });
+  }
+
+  /** Sends a message to every client that wants it (all streams, or its own). */
+  publish(message: LiveMessage, stream?: string, landmarksVariant?: () => LiveMessage): void {
+    let plain: string | undefined;
+    let withMarks: string | undefined;
+    for (const c of this.clients) {
+      if (stream && c.stream && c.stream !== stream) continue;
+      if (c.landmarks && landmarksVariant) c.channel.send((withMarks ??= JSON.stringify(landmarksVariant())));
+      else c.channel.send((plain ??= JSON.stringify(message)));
+    }
+  }
+
+  /** Stops accepting, closes every client with 1001 (going away), then the HTTP server. */
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    for (const [c, ws] of this.socketOf) {
+      c.channel.close();
+      ws.close(1001, 'server shutting down');
+    }
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        for (const ws of this.socketOf.values()) ws.terminate();
+        resolve();
+      }, 1000);
+      force.unref();
+      this.wss.close(() => {
+        clearTimeout(force);
+        resolve();
+      });
+      if (this.socketOf.size === 0) resolve();
+    });
+    this.http.closeAllConnections();
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  private authorised(req: IncomingMessage, url: URL): boolean {
+    if (!this.needsToken) return true;
+    const header = req.headers.authorization;
+    const given = header?.startsWith('Bearer ') ? header.slice(7) : url.searchParams.get('token');
+    return given === this.config.token;
+  }
+
+  /** Browsers send Origin; it must be this daemon (same host:port) or an allowed origin. Other clients send none. */
+  private originAllowed(req: IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    if (!origin) return true;
+    if (this.config.allowOrigins.includes(origin)) return true;
+    try {
+      return new URL(origin).host === req.headers.host;
+    } catch {
+      return false;
+    }
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const refuse = (status: number, text: string) => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (url.pathname !== '/ws') return refuse(404, 'Not Found');
+    if (!this.authorised(req, url)) return refuse(401, 'Unauthorized');
+    if (!this.originAllowed(req)) return refuse(403, 'Forbidden');
+    if (this.clients.size >= this.config.maxClients) return refuse(503, 'Service Unavailable');
+    const stream = url.searchParams.get('stream') ?? undefined;
+    if (stream && !this.state.streams().some((s) => s.name === stream)) return refuse(404, 'Not Found');
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const client: Client = {
+        stream,
+        landmarks: url.searchParams.get('landmarks') === '1',
+        alive: true,
+        channel: new ClientChannel(ws, {
+          maxQueued: this.config.clientQueue,
+          closeAfterBehindMs: this.config.slowClientCloseSeconds * 1000,
+          onDrop: (n) => this.metrics.clientDrops.inc(n),
+          onSlowClose: () => this.metrics.clientsClosedSlow.inc(),
+        }),
+      };
+      this.clients.add(client);
+      this.socketOf.set(client, ws);
+      this.metrics.clients.set(this.clients.size);
+      ws.on('pong', () => (client.alive = true));
+      ws.on('message', () => undefined); // clients have nothing to say; maxPayload bounds what they try
+      const gone = () => {
+        client.channel.close();
+        this.clients.delete(client);
+        this.socketOf.delete(client);
+        this.metrics.clients.set(this.clients.size);
+      };
+      ws.on('close', gone);
+      ws.on('error', gone);
+      for (const s of this.state.statuses()) if (!stream || (s as { stream?: string }).stream === stream) client.channel.send(JSON.stringify(s));
+    });
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const send = (status: number, type: string, body: string | Buffer) => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+      res.end(body);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'GET only\n');
+    if (url.pathname === '/healthz') return send(200, 'application/json', JSON.stringify({ ok: true }) + '\n');
+    if (url.pathname === '/readyz') {
+      const streams = this.state.streams().map(({ name, state, fps }) => ({ name, state, fps: Number(fps.toFixed(1)) }));
+      const ready = this.state.ready();
+      return send(ready ? 200 : 503, 'application/json', JSON.stringify({ ready, modelsLoaded: ready, streams }) + '\n');
+    }
+    if (!this.authorised(req, url)) return send(401, 'text/plain', 'token required: Authorization: Bearer <token> or ?token=<token>\n');
+    if (url.pathname === '/metrics') return send(200, this.metrics.registry.contentType, await this.metrics.registry.metrics());
+    if (url.pathname === '/streams') return send(200, 'application/json', JSON.stringify(this.state.streams()) + '\n');
+    const file = STATIC[url.pathname];
+    if (file) return send(200, file[1], readFileSync(join(DASHBOARD, file[0])));
+    send(404, 'text/plain', 'not found\n');
+  }
+}

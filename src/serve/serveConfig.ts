@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { dirname, extname, isAbsolute, resolve } from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+
+/**
+ * `fer-stream serve` configuration: the server, and each stream with its own options. Validated once at
+ * start; every message names the offending field. config/serve.example.yaml documents every key.
+ */
+
+const sinkSpec = z.strictObject({
+  format: z.enum(['csv', 'jsonl']),
+  /** Appended to; relative to the config file. */
+  path: z.string().min(1),
+  /** Rotate when the file passes this size: `<path>.1` is the previous file, and so on. */
+  maxBytes: z.number().int().positive().default(100 * 1024 * 1024),
+  /** Rotated files kept. */
+  keep: z.number().int().min(0).default(5),
+  landmarks: z.boolean().default(false),
+});
+
+const streamSpec = z.strictObject({
+  /** Letters, digits, `-`, `_`, `.`: it appears in URLs, metric labels and file names. */
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'use 1-64 letters, digits, ".", "_" or "-"'),
+  /** rtsp://, http(s)://, /dev/videoN, or a video file (played in real time). */
+  source: z.string().min(1),
+  /** File sources: start again at the end. */
+  loop: z.boolean().default(false),
+  detector: z.enum(['tiny', 'blazeface']).default('tiny'),
+  /** Detector every this many frames; faces follow their landmarks in between. */
+  detectEvery: z.number().int().positive().default(10),
+  /** Ensemble manifest (JSON or YAML); default: the built-in default ensemble. */
+  manifest: z.string().min(1).optional(),
+  /** Trailing moving average of each face's probabilities over this many frames (1 = off). */
+  smooth: z.number().int().positive().default(1),
+  /** Frames in flight (being labelled plus waiting) before the oldest waiting one is dropped. */
+  maxInFlight: z.number().int().positive().default(2),
+  /** No frame for this long: the source is stalled, killed and reconnected. */
+  stallSeconds: z.number().positive().default(5),
+  /** Network sources: socket timeout, and how long connecting may take. */
+  timeoutSeconds: z.number().positive().default(10),
+  reconnect: z
+    .strictObject({
+      initialSeconds: z.number().positive().default(0.5),
+      maxSeconds: z.number().positive().default(30),
+    })
+    .default({ initialSeconds: 0.5, maxSeconds: 30 }),
+  /** Cameras (/dev/videoN): requested size and frame rate. */
+  videoSize: z.string().regex(/^\d+x\d+$/, 'expected WIDTHxHEIGHT, e.g. 640x480').optional(),
+  frameRate: z.number().positive().optional(),
+  sinks: z.array(sinkSpec).default([]),
+});
+
+const serveSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8080),
+  /** Required when bound off loopback; also read from FER_STREAM_TOKEN. */
+  token: z.string().min(8, 'a token needs at least 8 characters').optional(),
+  /** Browser origins allowed besides the daemon's own (e.g. https://monitor.example.org). */
+  allowOrigins: z.array(z.string().url()).default([]),
+  device: z.enum(['auto', 'cpu', 'cuda', 'tensorrt']).default('auto'),
+  workers: z.number().int().positive().default(2),
+  maxClients: z.number().int().positive().default(100),
+  /** Messages queued per WebSocket client; a slow client loses its oldest beyond this. */
+  clientQueue: z.number().int().positive().default(256),
+  /** A client still behind (dropping) after this long is closed. */
+  slowClientCloseSeconds: z.number().positive().default(10),
+  /** SIGTERM/SIGINT: exit within this long. */
+  shutdownSeconds: z.number().positive().default(10),
+  streams: z.array(streamSpec).min(1, 'at least one stream'),
+});
+
+export type SinkSpec = z.infer<typeof sinkSpec>;
+export type StreamSpec = z.infer<typeof streamSpec>;
+export type ServeConfig = z.infer<typeof serveSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const fieldPath = (path: readonly PropertyKey[]) =>
+  path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+
+/** Validates a parsed config; relative paths resolve against `baseDir`. */
+export function parseServeConfig(raw: unknown, origin: string, baseDir = process.cwd()): ServeConfig {
+  const parsed = serveSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`${origin}: ${fieldPath(issue.path) || '(root)'}: ${issue.message}`);
+  }
+  const config = parsed.data;
+  const names = new Set<string>();
+  config.streams.forEach((s, i) => {
+    if (names.has(s.name)) throw new ConfigError(`${origin}: streams[${i}].name: duplicate stream name "${s.name}"`);
+    names.add(s.name);
+    const local = (p: string) => (isAbsolute(p) || /^[a-z]+:\/\//i.test(p) ? p : resolve(baseDir, p));
+    s.source = local(s.source);
+    if (s.manifest) s.manifest = local(s.manifest);
+    for (const sink of s.sinks) sink.path = local(sink.path);
+  });
+  config.token ??= process.env.FER_STREAM_TOKEN || undefined;
+  if (!isLoopback(config.host) && !config.token) {
+    throw new ConfigError(`${origin}: token: binding ${config.host} (off loopback) needs a token (--token, FER_STREAM_TOKEN or "token:"), at least 8 characters`);
+  }
+  return config;
+}
+
+/** Reads and validates a YAML (or JSON) config file. */
+export function loadServeConfig(file: string): ServeConfig {
+  let raw: unknown;
+  try {
+    const text = readFileSync(file, 'utf8');
+    raw = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : YAML.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot read (${String((err as Error).message).split('\n')[0]})`);
+  }
+  return parseServeConfig(raw, file, dirname(resolve(file)));
+}
+
+/** Addresses that only this machine reaches: no token needed there. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
