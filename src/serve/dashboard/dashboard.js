@@ -104,6 +104,9 @@
       }
     }
     for (const [id, f] of s.faces) {
+      // A track out of this frame is shown faded, and is no longer the main face.
+      f.root.classList.toggle('gone', !present.has(id));
+      if (!present.has(id)) f.track.textContent = `track ${id} (not in frame)`;
       f.history.push(present.has(id) ? m.faces.find((x) => x.trackId === id).label : null);
       if (f.history.length > TIMELINE) f.history.shift();
       if (now - f.lastSeen > FORGET_MS) {
