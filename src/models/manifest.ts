@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { fieldPath } from '../util/fieldPath.js';
 import { canonicalLabel, type CanonicalLabel } from './labels.js';
 
 /**
@@ -82,9 +83,6 @@ export class ManifestError extends Error {
   }
 }
 
-function fieldPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
-}
 
 /** Validates a parsed manifest object; `file` is where it came from (for messages and relative paths). */
 export function parseManifest(raw: unknown, file: string): EnsembleManifest {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { fieldPath } from '../util/fieldPath.js';
 
 /**
  * `fer-stream serve` configuration: the server, and each stream with its own options. Validated once at
@@ -80,9 +81,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
-
-const fieldPath = (path: readonly PropertyKey[]) =>
-  path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
 
 /** Validates a parsed config; relative paths resolve against `baseDir`. */
 export function parseServeConfig(raw: unknown, origin: string, baseDir = process.cwd()): ServeConfig {
