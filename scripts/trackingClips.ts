@@ -1,6 +1,6 @@
 /**
  * Synthetic multi-face clips with known identities, for measuring tracking (bench:tracking). Faces cut from
- * the stills in ../shared/data move over a photo background on seeded paths: several speeds, crossing and
+ * the stills in ../shared/data move over a textured background on seeded paths: several speeds, crossing and
  * occluding each other (the larger face in front), leaving the frame and coming back, growing and
  * shrinking, with camera shake, motion blur on fast faces, and (on odd seeds) a hard cut after which some
  * people return elsewhere. Ground truth: each person's face box in each frame where at least 60% of it is
@@ -81,6 +81,29 @@ async function loadSprites(detector: Detector): Promise<Sprite[]> {
   return sprites;
 }
 
+/**
+ * A background with no face in it (a photo's dogs and posters are faces to a detector, which would measure
+ * the detector, not the tracker): seeded low-frequency colour waves with fine noise, an office wall's worth
+ * of texture.
+ */
+function texturedBackground(seed: number): RgbImage {
+  const rand = rng(seed * 7919);
+  const w = CLIP_W + 16, h = CLIP_H + 16;
+  const data = new Uint8Array(w * h * 3);
+  const waves = Array.from({ length: 3 }, () => Array.from({ length: 3 }, () => ({ fx: rand() * 0.03, fy: rand() * 0.03, p: rand() * 6, a: 30 + rand() * 40 })));
+  const base = [80 + rand() * 100, 80 + rand() * 100, 80 + rand() * 100];
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      for (let c = 0; c < 3; c++) {
+        let v = base[c] + (rand() - 0.5) * 16;
+        for (const wv of waves[c]) v += wv.a * Math.sin(x * wv.fx + y * wv.fy + wv.p);
+        data[(y * w + x) * 3 + c] = Math.max(0, Math.min(255, v));
+      }
+    }
+  }
+  return { width: w, height: h, data };
+}
+
 interface Person { id: number; sprite: Sprite; x: number; y: number; vx: number; vy: number; size: number; phase: number; after: boolean }
 
 /** Draws a sprite scaled to `size` px wide at centre (cx, cy), in an elliptical soft mask, blurred along x by `blur` px. */
@@ -125,8 +148,7 @@ const overlapArea = (a: Box, b: Box) => Math.max(0, Math.min(a.x + a.width, b.x 
 export async function makeTrackingClip(seed: number, dir: string, detector: Detector, spritesCache?: Sprite[]): Promise<{ video: string; truth: string }> {
   const sprites = spritesCache ?? (await loadSprites(detector));
   const rand = rng(seed);
-  const background = await decodeImageFile(join(SHARED_DATA, 'annotated_faces', 'dogs.jpg'));
-  const bg = resize(background, { x: 0, y: 0, width: background.width, height: background.height }, CLIP_W + 16, CLIP_H + 16);
+  const bg = texturedBackground(seed);
   const cut = seed % 2 === 1 ? Math.round(CLIP_FRAMES * 0.5) : -1;
   const pick = [...sprites.keys()].sort(() => rand() - 0.5).slice(0, 3);
   const speeds = [1.5, 4, 9];

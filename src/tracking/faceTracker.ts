@@ -1,10 +1,16 @@
+import { munkres } from 'munkres';
 import type { Detection } from '../detection/nonMaxSuppression.js';
 import { iou, type Box } from '../image/rgbImage.js';
+import { BoxMotion } from './boxMotion.js';
 import { boxFromLandmarks, calibrateBox, type BoxCalibration } from './landmarkGeometry.js';
 
 export interface TrackerOptions {
-  /** Least overlap for a detection to continue a track. */
+  /**
+   * Gate for a detection to continue a track: overlap with the track's predicted box at least this, or the
+   * centres within `maxCentreShift` box sizes (a fast face moves further between detections than it overlaps).
+   */
   minIou?: number;
+  maxCentreShift?: number;
   /** Frames a track that the detector missed can still be picked up again with its ID (short occlusions). */
   maxGapFrames?: number;
 }
@@ -28,11 +34,20 @@ export interface Track {
   areaSum: number;
   /** Set when the track was found not to be a face: it is reported no more, even in frames already placed. */
   discarded?: boolean;
+  /** Its box's motion, from every box it was seen in (detections and landmarks). */
+  motion: BoxMotion;
 }
 
+/** Cost added for re-attaching a lost track rather than continuing a live one. */
+const LOST_PENALTY = 0.3;
+const UNMATCHABLE = 1e6;
+
 /**
- * Keeps stable face IDs across frames. Detections continue the track they overlap most (greedy by IoU),
- * first among live tracks, then among tracks lost within `maxGapFrames`; the rest start new tracks.
+ * Keeps stable face IDs across frames. Each track has a motion model (constant-velocity Kalman filter on its
+ * box); a frame's detections are assigned to live tracks and to tracks lost within `maxGapFrames` in one
+ * optimal assignment (Hungarian), on a cost that combines the overlap with each track's predicted box and the
+ * distance between centres, gated, with a penalty for lost tracks; the rest start new tracks. Between
+ * detections a track's crop follows its landmarks, moved on by its velocity over the landmarks' lag.
  * A scene cut ends every track: after a cut, the same place in the frame is not the same person.
  */
 export class FaceTracker {
@@ -41,10 +56,12 @@ export class FaceTracker {
   private nextId = 1;
   private readonly minIou: number;
   private readonly maxGapFrames: number;
+  private readonly maxCentreShift: number;
 
   constructor(options: TrackerOptions = {}) {
-    this.minIou = options.minIou ?? 0.3;
-    this.maxGapFrames = options.maxGapFrames ?? 15;
+    this.minIou = options.minIou ?? 0.2;
+    this.maxCentreShift = options.maxCentreShift ?? 0.6;
+    this.maxGapFrames = options.maxGapFrames ?? 30;
   }
 
   get active(): readonly Track[] {
@@ -67,39 +84,45 @@ export class FaceTracker {
   /** Matches a frame's detections to tracks; returns the live tracks, each with its detection's box. */
   update(frameIndex: number, detections: Detection[]): Track[] {
     this.lost = this.lost.filter((t) => frameIndex - (t.lostAt ?? t.lastDetectedFrame) <= this.maxGapFrames);
-    const unmatched = new Set(detections.map((_, i) => i));
+    const candidates = [...this.live, ...this.lost];
+    const cost = candidates.map((t) => detections.map((d) => this.cost(t, d.box, frameIndex) + (this.live.includes(t) ? 0 : LOST_PENALTY)));
+    const matchedTrack = new Map<number, Track>();
+    if (candidates.length && detections.length) {
+      for (const [r, c] of munkres(cost) as [number, number][]) if (cost[r][c] < UNMATCHABLE) matchedTrack.set(c, candidates[r]);
+    }
+    const taken = new Set(matchedTrack.values());
     const next: Track[] = [];
-    for (const pool of [this.live, this.lost]) {
-      const pairs: [number, Track, number][] = [];
-      for (const t of pool) for (const i of unmatched) {
-        const o = iou(t.box, detections[i].box);
-        if (o >= this.minIou) pairs.push([o, t, i]);
-      }
-      pairs.sort((a, b) => b[0] - a[0]);
-      const taken = new Set<Track>();
-      for (const [, t, i] of pairs) {
-        if (taken.has(t) || !unmatched.has(i)) continue;
-        taken.add(t);
-        unmatched.delete(i);
-        t.box = detections[i].box;
-        t.detectorScore = detections[i].score;
+    detections.forEach((d, i) => {
+      const t = matchedTrack.get(i);
+      if (t) {
+        t.motion.update(d.box, frameIndex);
+        t.box = d.box;
+        t.detectorScore = d.score;
         t.lastDetectedFrame = frameIndex;
+        t.lostAt = undefined;
         next.push(t);
+      } else {
+        next.push({ id: this.nextId++, box: d.box, angle: 0, detectorScore: d.score, history: [], lastDetectedFrame: frameIndex, frames: 0, areaSum: 0, motion: new BoxMotion(d.box, frameIndex) });
       }
-      if (pool === this.live) {
-        // The gap is counted from here, not from the last detection: a face followed by its landmarks
-        // since the previous scheduled detection was seen until now.
-        for (const t of this.live) if (!taken.has(t)) t.lostAt = frameIndex;
-        this.lost = [...this.lost, ...this.live.filter((t) => !taken.has(t))];
-      }
-      else this.lost = this.lost.filter((t) => !taken.has(t));
-    }
-    for (const i of unmatched) {
-      const d = detections[i];
-      next.push({ id: this.nextId++, box: d.box, angle: 0, detectorScore: d.score, history: [], lastDetectedFrame: frameIndex, frames: 0, areaSum: 0 });
-    }
+    });
+    // The gap is counted from here, not from the last detection: a face followed by its landmarks since the
+    // previous scheduled detection was seen until now.
+    for (const t of this.live) if (!taken.has(t)) t.lostAt = frameIndex;
+    this.lost = [...this.lost.filter((t) => !taken.has(t)), ...this.live.filter((t) => !taken.has(t))];
     this.live = next;
     return next;
+  }
+
+  /** 1 - IoU with the predicted box, plus the centre shift in box sizes; UNMATCHABLE outside the gate. */
+  private cost(track: Track, box: Box, frameIndex: number): number {
+    const predicted = track.motion.at(frameIndex);
+    // The prediction, or where the track was last placed, whichever the detection fits better.
+    const overlap = Math.max(iou(predicted, box), iou(track.box, box));
+    const size = Math.sqrt(predicted.width * predicted.height);
+    const shift = Math.hypot(predicted.x + predicted.width / 2 - (box.x + box.width / 2), predicted.y + predicted.height / 2 - (box.y + box.height / 2)) / size;
+    const scale = Math.sqrt((box.width * box.height) / (predicted.width * predicted.height));
+    if ((overlap < this.minIou && shift > this.maxCentreShift) || scale > 2 || scale < 0.5) return UNMATCHABLE;
+    return 1 - overlap + shift;
   }
 
   /**
@@ -110,6 +133,8 @@ export class FaceTracker {
   observe(track: Track, frameIndex: number, box: Box, landmarks: Float32Array | undefined, detected: boolean): void {
     track.frames++;
     track.areaSum += box.width * box.height;
+    // Detections went into the motion model when they were assigned; landmark boxes go in as they are seen.
+    if (!detected) track.motion.update(box, frameIndex);
     if (!landmarks) return;
     if (detected) track.calibration = calibrateBox(box, landmarks);
     track.history.push({ frameIndex, landmarks });
@@ -126,6 +151,10 @@ export class FaceTracker {
       const seen = t.history.filter((h) => h.frameIndex <= frameIndex - lag).pop();
       if (!seen || !t.calibration || seen.frameIndex < t.lastDetectedFrame) continue;
       ({ box: t.box, angle: t.angle } = boxFromLandmarks(seen.landmarks, t.calibration));
+      // The landmarks are `lag` or more frames old: move the crop on by the face's velocity since then.
+      const { x: vx, y: vy } = t.motion.velocity;
+      const dt = frameIndex - seen.frameIndex;
+      t.box = { ...t.box, x: t.box.x + vx * dt, y: t.box.y + vy * dt };
     }
     const inside = (b: Box) => b.x + b.width / 2 >= 0 && b.x + b.width / 2 < width && b.y + b.height / 2 >= 0 && b.y + b.height / 2 < height;
     this.live = this.live.filter((t) => inside(t.box));

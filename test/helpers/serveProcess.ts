@@ -24,7 +24,10 @@ export async function startServe(args: string[], env: Record<string, string> = {
   proc.stderr!.setEncoding('utf8');
   const exited = new Promise<number | string>((resolve) => proc.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start in 60 s: ${text}`)), 60_000);
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL'); // never leave a daemon behind
+      reject(new Error(`serve did not start in 60 s: ${text}`));
+    }, 60_000);
     proc.stderr!.on('data', (chunk: string) => {
       text += chunk;
       const m = /serving .* on http:\/\/[^:]+:(\d+)\//.exec(text);
