@@ -81,6 +81,11 @@ export class BoxMotion {
     return { x: cx - width / 2, y: cy - height / 2, width, height };
   }
 
+  /** The frame of the latest observation. */
+  get lastFrame(): number {
+    return this.frame;
+  }
+
   /** Pixels per frame the centre moves. */
   get velocity(): { x: number; y: number } {
     return { x: this.axes[0].v, y: this.axes[1].v };

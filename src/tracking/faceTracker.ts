@@ -1,4 +1,5 @@
 import { munkres } from 'munkres';
+import { looksLikeFace } from '../detection/faceLikeness.js';
 import type { Detection } from '../detection/nonMaxSuppression.js';
 import { iou, type Box } from '../image/rgbImage.js';
 import { BoxMotion } from './boxMotion.js';
@@ -7,7 +8,8 @@ import { boxFromLandmarks, calibrateBox, type BoxCalibration } from './landmarkG
 export interface TrackerOptions {
   /**
    * Gate for a detection to continue a track: overlap with the track's predicted box at least this, or the
-   * centres within `maxCentreShift` box sizes (a fast face moves further between detections than it overlaps).
+   * centres within `maxCentreShift` box sizes, widened by a fifth for each frame since the track was last
+   * seen (a fast face moves further between detections than it overlaps).
    */
   minIou?: number;
   maxCentreShift?: number;
@@ -120,8 +122,13 @@ export class FaceTracker {
     const overlap = Math.max(iou(predicted, box), iou(track.box, box));
     const size = Math.sqrt(predicted.width * predicted.height);
     const shift = Math.hypot(predicted.x + predicted.width / 2 - (box.x + box.width / 2), predicted.y + predicted.height / 2 - (box.y + box.height / 2)) / size;
-    const scale = Math.sqrt((box.width * box.height) / (predicted.width * predicted.height));
-    if ((overlap < this.minIou && shift > this.maxCentreShift) || scale > 2 || scale < 0.5) return UNMATCHABLE;
+    const scaleOk = (b: Box) => {
+      const k = Math.sqrt((box.width * box.height) / (b.width * b.height));
+      return k >= 0.5 && k <= 2;
+    };
+    // The further the last sighting, the less the prediction is worth: the gate widens with the frames since.
+    const gate = this.maxCentreShift * (1 + Math.max(0, frameIndex - track.motion.lastFrame) / 5);
+    if ((overlap < this.minIou && shift > gate) || !(scaleOk(predicted) || scaleOk(track.box))) return UNMATCHABLE;
     return 1 - overlap + shift;
   }
 
@@ -133,9 +140,12 @@ export class FaceTracker {
   observe(track: Track, frameIndex: number, box: Box, landmarks: Float32Array | undefined, detected: boolean): void {
     track.frames++;
     track.areaSum += box.width * box.height;
+    if (!landmarks) return;
+    // Landmarks that no longer fill their crop as a face's do (the crop drifted off a fast or turning face)
+    // must not steer the next crops: the track holds its last good landmarks and motion until a detection.
+    if (!detected && !looksLikeFace(landmarks, box)) return;
     // Detections went into the motion model when they were assigned; landmark boxes go in as they are seen.
     if (!detected) track.motion.update(box, frameIndex);
-    if (!landmarks) return;
     if (detected) track.calibration = calibrateBox(box, landmarks);
     track.history.push({ frameIndex, landmarks });
     if (track.history.length > 4) track.history.shift();
