@@ -144,8 +144,8 @@ export class FaceTracker {
     // Landmarks that no longer fill their crop as a face's do (the crop drifted off a fast or turning face)
     // must not steer the next crops: the track holds its last good landmarks and motion until a detection.
     if (!detected && !looksLikeFace(landmarks, box)) return;
-    // Detections went into the motion model when they were assigned; landmark boxes go in as they are seen.
-    if (!detected) track.motion.update(box, frameIndex);
+    // The motion model learns from detections only (in update(), in frame order): landmark observations
+    // arrive a frame or two late, in an order that depends on batching, and results must not.
     if (detected) track.calibration = calibrateBox(box, landmarks);
     track.history.push({ frameIndex, landmarks });
     if (track.history.length > 4) track.history.shift();
