@@ -66,11 +66,7 @@ export class ClientChannel {
 
   private flush(): void {
     const limit = this.options.maxInFlightBytes ?? 1 << 20;
-    while (!this.closed && this.queue.length && this.inFlightBytes < limit) {
-      if (this.queue.length === 0) break;
-      const message = this.queue.shift()!;
-      this.write(message);
-    }
+    while (!this.closed && this.queue.length && this.inFlightBytes < limit) this.write(this.queue.shift()!);
     if (this.queue.length === 0 && this.droppedSinceNotice > 0 && this.inFlightBytes < limit) {
       const count = this.droppedSinceNotice;
       this.droppedSinceNotice = 0;
