@@ -60,11 +60,7 @@ export async function serve(argv: string[]): Promise<number> {
     for (const flag of ['loop', 'detector', 'detect-every', 'manifest', 'smooth', 'max-in-flight', 'stall-seconds'] as const) {
       if (v[flag] !== undefined && v[flag] !== false) throw new UsageError(`--${flag} is set per stream in the config file`);
     }
-    config = loadServeConfig(v.config);
-    config.host = v.host ?? config.host;
-    config.port = num('port', v.port) ?? config.port;
-    config.token = v.token ?? config.token;
-    config = parseServeConfig(config, v.config);
+    config = loadServeConfig(v.config, { host: v.host, port: num('port', v.port), token: v.token });
   } else {
     const input = v.input!;
     // A file input is checked now, with the message file mode gives (missing, empty, not a video).

@@ -17,7 +17,6 @@ export class InputError extends Error {
   }
 }
 
-
 /**
  * Lists the face crops of an input, in the order outputs are written:
  * - a release-list file (header `image,expression` or `image`): its order, names relative to the list;

@@ -18,6 +18,7 @@ export interface LiveState {
 }
 
 interface Client {
+  ws: WebSocket;
   channel: ClientChannel;
   stream?: string;
   landmarks: boolean;
@@ -56,19 +57,15 @@ export class LiveServer {
     this.heartbeat = setInterval(() => {
       for (const c of this.clients) {
         if (c.channel.checkBehind()) continue;
-        const ws = this.socketOf.get(c);
-        if (!ws) continue;
-        if (!c.alive) ws.terminate();
+        if (!c.alive) c.ws.terminate();
         else {
           c.alive = false;
-          ws.ping();
+          c.ws.ping();
         }
       }
     }, 1000);
     this.heartbeat.unref();
   }
-
-  private readonly socketOf = new Map<Client, WebSocket>();
 
   listen(): Promise<{ host: string; port: number }> {
     return new Promise((resolve, reject) => {
@@ -94,13 +91,13 @@ export class LiveServer {
   /** Stops accepting, closes every client with 1001 (going away), then the HTTP server. */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
-    for (const [c, ws] of this.socketOf) {
+    for (const c of this.clients) {
       c.channel.close();
-      ws.close(1001, 'server shutting down');
+      c.ws.close(1001, 'server shutting down');
     }
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => {
-        for (const ws of this.socketOf.values()) ws.terminate();
+        for (const c of this.clients) c.ws.terminate();
         resolve();
       }, 1000);
       force.unref();
@@ -108,7 +105,7 @@ export class LiveServer {
         clearTimeout(force);
         resolve();
       });
-      if (this.socketOf.size === 0) resolve();
+      if (this.clients.size === 0) resolve();
     });
     this.http.closeAllConnections();
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
@@ -146,6 +143,7 @@ export class LiveServer {
     if (stream && !this.state.streams().some((s) => s.name === stream)) return refuse(404, 'Not Found');
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const client: Client = {
+        ws,
         stream,
         landmarks: url.searchParams.get('landmarks') === '1',
         alive: true,
@@ -157,14 +155,12 @@ export class LiveServer {
         }),
       };
       this.clients.add(client);
-      this.socketOf.set(client, ws);
       this.metrics.clients.set(this.clients.size);
       ws.on('pong', () => (client.alive = true));
       ws.on('message', () => undefined); // clients have nothing to say; maxPayload bounds what they try
       const gone = () => {
         client.channel.close();
         this.clients.delete(client);
-        this.socketOf.delete(client);
         this.metrics.clients.set(this.clients.size);
       };
       ws.on('close', gone);

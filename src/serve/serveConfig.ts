@@ -106,8 +106,8 @@ export function parseServeConfig(raw: unknown, origin: string, baseDir = process
   return config;
 }
 
-/** Reads and validates a YAML (or JSON) config file. */
-export function loadServeConfig(file: string): ServeConfig {
+/** Reads and validates a YAML (or JSON) config file; `overrides` (from the command line) replace its keys. */
+export function loadServeConfig(file: string, overrides: { host?: string; port?: number; token?: string } = {}): ServeConfig {
   let raw: unknown;
   try {
     const text = readFileSync(file, 'utf8');
@@ -115,7 +115,10 @@ export function loadServeConfig(file: string): ServeConfig {
   } catch (err) {
     throw new ConfigError(`${file}: cannot read (${String((err as Error).message).split('\n')[0]})`);
   }
-  return parseServeConfig(raw, file, dirname(resolve(file)));
+  // Command-line values win over the file's, and are validated with it, once.
+  const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const merged = raw && typeof raw === 'object' && !Array.isArray(raw) ? { ...raw, ...given } : raw;
+  return parseServeConfig(merged, file, dirname(resolve(file)));
 }
 
 /** Addresses that only this machine reaches: no token needed there. */

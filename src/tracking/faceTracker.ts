@@ -36,7 +36,7 @@ export interface Track {
   areaSum: number;
   /** Set when the track was found not to be a face: it is reported no more, even in frames already placed. */
   discarded?: boolean;
-  /** Its box's motion, from every box it was seen in (detections and landmarks). */
+  /** Its box's motion, learnt from the detections assigned to it. */
   motion: BoxMotion;
 }
 
@@ -87,7 +87,8 @@ export class FaceTracker {
   update(frameIndex: number, detections: Detection[]): Track[] {
     this.lost = this.lost.filter((t) => frameIndex - (t.lostAt ?? t.lastDetectedFrame) <= this.maxGapFrames);
     const candidates = [...this.live, ...this.lost];
-    const cost = candidates.map((t) => detections.map((d) => this.cost(t, d.box, frameIndex) + (this.live.includes(t) ? 0 : LOST_PENALTY)));
+    // Candidates are the live tracks, then the lost ones.
+    const cost = candidates.map((t, r) => detections.map((d) => this.cost(t, d.box, frameIndex) + (r < this.live.length ? 0 : LOST_PENALTY)));
     const matchedTrack = new Map<number, Track>();
     if (candidates.length && detections.length) {
       for (const [r, c] of munkres(cost) as [number, number][]) if (cost[r][c] < UNMATCHABLE) matchedTrack.set(c, candidates[r]);
