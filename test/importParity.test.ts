@@ -110,6 +110,20 @@ describe('importer: ONNX Runtime output equals the same weights run by @tensorfl
     }
   });
 
+  test('face recognition net (ResNet-34 descriptor), batched: zero-padded shortcuts and all', async () => {
+    const { faceapi, tf } = await loadReference();
+    const inputs = await Promise.all(crops.map((file) => rgbSquare(file, 150)));
+    const batch = new Float32Array(inputs.length * 3 * 150 * 150);
+    inputs.forEach((hwc, i) => batch.set(hwcToNchw(hwc, 150), i * 3 * 150 * 150));
+    const out = await pool.run('face-recognition', { input: { data: batch, dims: [inputs.length, 3, 150, 150] } });
+    assert.deepEqual(out.descriptor.dims, [inputs.length, 128]);
+    for (const [i, hwc] of inputs.entries()) {
+      const ref = (await faceapi.nets.faceRecognitionNet.forward(tf.tensor4d(Float32Array.from(hwc), [1, 150, 150, 3]))).dataSync();
+      const diff = maxAbsDiff(ref, out.descriptor.data.subarray(i * 128, (i + 1) * 128));
+      assert.ok(diff <= TOLERANCE, `face-recognition on ${crops[i]}: max abs diff ${diff}`);
+    }
+  });
+
   test('member-face-api is one graph with both branches: expression and 68 landmarks', async () => {
     const { faceapi, tf } = await loadReference();
     const hwc = await rgbSquare(crops[0], 112);

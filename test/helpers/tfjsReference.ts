@@ -24,6 +24,7 @@ export function loadReference(): Promise<{ faceapi: Any; tf: Any }> {
     await faceapi.nets.faceExpressionNet.loadFromDisk(dir);
     await faceapi.nets.faceLandmark68Net.loadFromDisk(dir);
     await faceapi.nets.tinyFaceDetector.loadFromDisk(dir);
+    await faceapi.nets.faceRecognitionNet.loadFromDisk(dir);
     return { faceapi, tf };
   })();
   return cached;

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { packageDir } from '../../util/paths.js';
 import { addFaceApiFeatureNet, FACE_API_INPUT_SIZE } from './faceApiFeatureNet.js';
+import { addFaceRecognitionNet, FACE_RECOGNITION_INPUT_SIZE } from './faceRecognitionNet.js';
 import { OnnxGraphBuilder } from './onnxGraphBuilder.js';
 import { addTfjsGraph, loadTfjsGraph } from './tfjsGraphConverter.js';
 import { readTfjsWeightsManifest, type WeightMap } from './tfjsWeights.js';
@@ -25,6 +26,7 @@ const humanModel = (file: string) => join(packageDir('@vladmandic/human'), 'mode
 
 const FACE_API_EXPRESSION = () => faceApiModel('face_expression_model-weights_manifest.json');
 const FACE_API_LANDMARKS = () => faceApiModel('face_landmark_68_model-weights_manifest.json');
+const FACE_API_RECOGNITION = () => faceApiModel('face_recognition_model-weights_manifest.json');
 const TINY_FACE = () => faceApiModel('tiny_face_detector_model-weights_manifest.json');
 const HUMAN_EMOTION = () => humanModel('emotion.json');
 const HUMAN_BLAZEFACE = () => humanModel('blazeface.json');
@@ -144,6 +146,18 @@ export const BUILTIN_MODELS: BuiltinModel[] = [
       const grid = g.scope('tiny_face', () => addTinyFaceDetectorNet(g, readTfjsWeightsManifest(TINY_FACE()), input));
       g.output(grid, 'grid', ['batch', 'cells', 'cells', 25]);
       return g.encode('tiny-face-detector', this.description);
+    },
+  },
+  {
+    id: 'face-recognition',
+    description: 'face-api FaceRecognitionNet (ResNet-34): [N,3,150,150] RGB 0..255 -> descriptor [N,128], Euclidean distance < 0.6 ~ same person',
+    sources: () => shards(FACE_API_RECOGNITION(), ['face_recognition_model.bin']),
+    build() {
+      const g = new OnnxGraphBuilder();
+      const input = g.input('input', ['batch', 3, FACE_RECOGNITION_INPUT_SIZE, FACE_RECOGNITION_INPUT_SIZE]);
+      const descriptor = g.scope('face_recognition', () => addFaceRecognitionNet(g, readTfjsWeightsManifest(FACE_API_RECOGNITION()), input));
+      g.output(descriptor, 'descriptor', ['batch', 128]);
+      return g.encode('face-recognition', this.description);
     },
   },
   {
