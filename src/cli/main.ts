@@ -48,6 +48,10 @@ Video options:
   --landmarks             csv/jsonl: add the 68 landmarks of each face
   --detect-every <n>      run the detector every n frames and follow faces by their landmarks in
                           between (default 10); 1 = detector on every frame
+  --reid-across-cuts      keep a person's ID across scene cuts (by appearance), so one ID is one person
+                          in the whole video; default: a cut starts new IDs
+  --no-reid               no re-identification by appearance: a face lost for more than 30 frames
+                          comes back with a new ID (see docs/tracking.md)
   --detector tiny|blazeface   face detector (default tiny: face-api's Tiny Face Detector). blazeface
                           (human's BlazeFace) finds more turned, dim and close-up faces, faster, but
                           also finds faces in cartoons; see docs/detectors.md
@@ -105,6 +109,8 @@ async function score(argv: string[]): Promise<void> {
       'detect-every': { type: 'string' },
       'detector-size': { type: 'string' },
       detector: { type: 'string' },
+      'reid-across-cuts': { type: 'boolean', default: false },
+      'no-reid': { type: 'boolean', default: false },
       quiet: { type: 'boolean', short: 'q', default: false },
   });
   if (!values.input) throw new UsageError('--input is required');
@@ -115,6 +121,7 @@ async function score(argv: string[]): Promise<void> {
     if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to video input; ${values.input} holds face crops`);
   }
   if (values.landmarks) throw new UsageError('--landmarks applies to video csv/jsonl output; face crops have no landmark columns');
+  if (values['reid-across-cuts'] || values['no-reid']) throw new UsageError(`--${values['no-reid'] ? 'no-reid' : 'reid-across-cuts'} applies to video input; ${values.input} holds face crops`);
   const format = oneOf('format', values.format, CROP_FORMATS, cropFormatFor(values.out));
   const device = deviceArg(values.device);
   const batchSize = positiveInt('batch', values.batch, 32);
@@ -206,6 +213,8 @@ interface VideoArgs {
   'detect-every'?: string;
   'detector-size'?: string;
   detector?: string;
+  'reid-across-cuts': boolean;
+  'no-reid': boolean;
   quiet: boolean;
   detect: boolean;
 }
@@ -235,6 +244,7 @@ async function scoreVideoInput(paths: string[], values: VideoArgs): Promise<void
     if (n % 32 !== 0) throw new UsageError(`--detector-size: expected multiples of 32, got ${v}`);
     return n;
   });
+  if (values['no-reid'] && values['reid-across-cuts']) throw new UsageError('--reid-across-cuts needs re-identification; drop --no-reid');
   const device = deviceArg(values.device);
   const workers = workerCount(values.workers, 2);
   const toFolder = format === 'abaw-expr' && (paths.length > 1 || isFolder(values.out));
@@ -253,6 +263,7 @@ async function scoreVideoInput(paths: string[], values: VideoArgs): Promise<void
     batchSize: positiveInt('batch', values.batch, 16),
     detector,
     detectorInputSize,
+    reidentify: values['no-reid'] ? ('off' as const) : values['reid-across-cuts'] ? ('across-cuts' as const) : ('on' as const),
     log: (line: string) => values.quiet || process.stderr.write(`fer-stream: ${line}\n`),
     progress: Boolean(process.stderr.isTTY) && !values.quiet,
   };

@@ -2,6 +2,7 @@ import { BlazeFaceDetector } from '../detection/blazeFaceDetector.js';
 import { FaceDetector } from '../detection/faceDetector.js';
 import type { Detector } from '../detection/nonMaxSuppression.js';
 import type { Ensemble } from '../models/ensemble.js';
+import { FaceDescriber } from '../models/faceDescriber.js';
 import type { Device } from '../models/ort/device.js';
 import type { InferencePool } from '../models/ort/inferencePool.js';
 import { InputError } from '../pipeline/faceCropSource.js';
@@ -25,6 +26,8 @@ export interface VideoScoringOptions {
   batchSize: number;
   detector: 'tiny' | 'blazeface';
   detectorInputSize: number[];
+  /** Re-identification by appearance: off, within a shot (default), or across scene cuts. */
+  reidentify: 'off' | 'on' | 'across-cuts';
   log: (line: string) => void;
   progress: boolean;
 }
@@ -37,6 +40,7 @@ export async function scoreVideoFiles(videos: (string | VideoInfo)[], pool: Infe
   const paths = videos.map((v) => (typeof v === 'string' ? v : v.path));
   const detector: Detector =
     o.detector === 'blazeface' ? await BlazeFaceDetector.load(pool, device) : await FaceDetector.load(pool, device, { inputSize: o.detectorInputSize });
+  const describer = o.reidentify === 'off' ? undefined : await FaceDescriber.load(pool, device);
   const scored: ScoredVideoFrames[] = [];
   const failed: string[] = [];
   for (const [i, path] of paths.entries()) {
@@ -44,6 +48,7 @@ export async function scoreVideoFiles(videos: (string | VideoInfo)[], pool: Infe
       const result = await scoreVideo(videos[i], detector, ensemble, {
         batchSize: o.batchSize,
         detectEvery: o.detectEvery,
+        reidentify: describer && { describer, acrossCuts: o.reidentify === 'across-cuts' },
         onProgress: o.progress ? (n, info) => process.stderr.write(`\r${videoName(path)}: frame ${n}${info.frameCountHint ? `/${info.frameCountHint}` : ''}`) : undefined,
       });
       if (o.progress) process.stderr.write('\n');

@@ -2,7 +2,9 @@ import { looksLikeFace } from '../detection/faceLikeness.js';
 import type { Detection, Detector } from '../detection/nonMaxSuppression.js';
 import type { Box } from '../image/rgbImage.js';
 import type { Ensemble, FaceInput, FacePrediction } from '../models/ensemble.js';
+import type { FaceDescriber } from '../models/faceDescriber.js';
 import { FaceTracker, type Track } from '../tracking/faceTracker.js';
+import { IdentityGallery } from '../tracking/identityGallery.js';
 import { SceneCutDetector } from '../video/sceneCutDetector.js';
 import type { VideoFrame } from '../video/videoFrames.js';
 import type { FaceRecord, FrameRecord } from './faceRecords.js';
@@ -12,6 +14,9 @@ const LANDMARK_LAG = 2;
 
 /** While no face is tracked, the detector runs on every this many frames. */
 const IDLE_DETECT_EVERY = 2;
+
+/** A tracked face's appearance sample is renewed on a detection frame once it is this many frames old. */
+const DESCRIPTOR_REFRESH_FRAMES = 60;
 
 /** Detections started ahead per batch; each is two pool requests, and the pool's queue is bounded. */
 const MAX_EARLY_DETECTIONS = 2;
@@ -32,6 +37,19 @@ export interface LabelerOptions {
    * default true. A new track that fails on its first frame is discarded. See detection/faceLikeness.ts.
    */
   rejectNonFaces?: boolean;
+  /**
+   * Re-identification by appearance: a new track whose face matches someone seen earlier (who left, or was
+   * hidden longer than `maxGapFrames`) gets that person's ID. Off when absent.
+   */
+  reidentify?: ReidentifyOptions;
+}
+
+export interface ReidentifyOptions {
+  describer: FaceDescriber;
+  /** Keep IDs across scene cuts (one ID per person in the whole video); default: a cut starts new IDs. */
+  acrossCuts?: boolean;
+  /** Largest descriptor distance for the same person (IdentityGallery's default when absent). */
+  maxDistance?: number;
 }
 
 /**
@@ -41,6 +59,7 @@ export interface LabelerOptions {
 export class VideoFaceLabeler {
   private readonly tracker: FaceTracker;
   private readonly cuts: SceneCutDetector;
+  private readonly gallery?: IdentityGallery;
 
   constructor(
     private readonly detector: Detector,
@@ -50,6 +69,7 @@ export class VideoFaceLabeler {
     if (!Number.isInteger(options.detectEvery) || options.detectEvery < 1) throw new RangeError(`detectEvery must be a positive integer, got ${options.detectEvery}`);
     this.tracker = new FaceTracker({ maxGapFrames: options.maxGapFrames });
     this.cuts = new SceneCutDetector(options.sceneCutThreshold);
+    if (options.reidentify) this.gallery = new IdentityGallery({ maxDistance: options.reidentify.maxDistance });
   }
 
   /** Labels consecutive frames; one record per frame, in order. */
@@ -57,19 +77,28 @@ export class VideoFaceLabeler {
     return this.options.detectEvery > 1 ? this.labelTracked(frames) : this.labelDetected(frames);
   }
 
-  /** Detector on every frame, in batches; crops from its boxes; one ensemble call for the whole batch. */
+  /**
+   * Detector on every frame, in batches; crops from its boxes, so one ensemble call labels the whole batch
+   * before any tracking. Tracks are then updated and observed frame by frame, in order: what a frame's
+   * labels decide (a discarded non-face, a re-identified ID) is known to the next frame's assignment.
+   */
   private async labelDetected(frames: VideoFrame[]): Promise<FrameRecord[]> {
     const found: Detection[][] = [];
     const step = this.options.detectBatch ?? 8;
     for (let i = 0; i < frames.length; i += step) found.push(...(await this.detector.detect(frames.slice(i, i + step).map((f) => f.image))));
-    const pending = frames.map((frame, i) => {
+    const preds = await this.ensemble.predict(frames.flatMap((frame, i) => found[i].map((d) => ({ image: frame.image, box: d.box, angle: 0 }))));
+    const records: FrameRecord[] = [];
+    let k = 0;
+    for (const [i, frame] of frames.entries()) {
       const sceneCut = this.cuts.isCut(frame.image);
       if (sceneCut) this.tracker.cut();
+      // update() returns one track per detection, in detection order, each with its detection's box.
       const tracks = this.tracker.update(frame.frameIndex, found[i]);
-      return this.place(frame, tracks, { frameIndex: frame.frameIndex, ptsMs: frame.ptsMs, faces: [], detected: true, sceneCut }, false);
-    });
-    await this.labelPlaced(pending);
-    return pending.map((p) => p.record);
+      const placed = this.place(frame, tracks, { frameIndex: frame.frameIndex, ptsMs: frame.ptsMs, faces: [], detected: true, sceneCut }, false);
+      this.apply(placed, preds.slice(k, (k += tracks.length)), await placed.descriptors);
+      records.push(placed.record);
+    }
+    return records;
   }
 
   /**
@@ -100,7 +129,10 @@ export class VideoFaceLabeler {
         if (sceneCut) this.tracker.cut();
         // With nothing tracked, every other frame too: a face that appears is found a frame later at worst,
         // and stretches without a face (or that the detector cannot see) cost half as much.
-        const due = scheduled[i] || (this.tracker.active.length === 0 && frame.frameIndex % IDLE_DETECT_EVERY === 0);
+        const due =
+          scheduled[i] ||
+          (this.tracker.active.length === 0 && frame.frameIndex % IDLE_DETECT_EVERY === 0) ||
+          this.tracker.active.some((t) => t.redetectAt !== undefined && t.redetectAt <= frame.frameIndex);
         let tracks: readonly Track[];
         if (due) {
           const found = await (early.get(i) ?? this.detectOne(frame.image));
@@ -113,7 +145,7 @@ export class VideoFaceLabeler {
         const placed = this.place(frame, tracks, record, true);
         const labelled = this.ensemble.predict(placed.inputs);
         // Observations go to the tracker in frame order, whatever order the work finishes in.
-        previous = Promise.all([labelled, previous]).then(([preds]) => this.apply(placed, preds));
+        previous = Promise.all([labelled, placed.descriptors, previous]).then(([preds, descriptors]) => this.apply(placed, preds, descriptors));
         previous.catch(() => undefined); // awaited in turn below, but may fail while an earlier one is awaited
         inFlight.push(previous);
       }
@@ -139,16 +171,32 @@ export class VideoFaceLabeler {
       source: t.lastDetectedFrame === frame.frameIndex ? ('detector' as const) : ('landmarks' as const),
       detectorScore: t.detectorScore,
     }));
-    return { record, faces, inputs: faces.map((f) => ({ image: frame.image, box: f.box, angle: f.angle })) };
+    const inputs = faces.map((f) => ({ image: frame.image, box: f.box, angle: f.angle }));
+    return { record, faces, inputs, descriptors: this.describe(frame.frameIndex, faces, inputs) };
   }
 
-  private async labelPlaced(pending: Placed[]): Promise<void> {
-    const preds = await this.ensemble.predict(pending.flatMap((p) => p.inputs));
-    let k = 0;
-    for (const p of pending) this.apply(p, preds.slice(k, (k += p.faces.length)));
+  /**
+   * Starts appearance descriptors for the faces that need one (re-identification on): a track's first
+   * detection, and a detection of a track whose latest sample is old. Decided at placement, in frame order.
+   */
+  private describe(frameIndex: number, faces: Placed['faces'], inputs: FaceInput[]): Promise<Map<number, Float32Array>> {
+    const describer = this.options.reidentify?.describer;
+    if (!describer) return Promise.resolve(new Map());
+    const wanted = faces.flatMap((f, j) => {
+      const t = f.track;
+      if (f.source !== 'detector' || (t.describedAt !== undefined && frameIndex - t.describedAt < DESCRIPTOR_REFRESH_FRAMES)) return [];
+      t.describedAt = frameIndex;
+      return [j];
+    });
+    const pending = describer.describe(wanted.map((j) => inputs[j])).then((d) => new Map(wanted.map((j, n) => [j, d[n]])));
+    pending.catch(() => undefined); // observed where the frame is applied
+    return pending;
   }
 
-  private apply({ record, faces }: Placed, preds: FacePrediction[]): void {
+  private apply({ record, faces }: Placed, preds: FacePrediction[], descriptors: Map<number, Float32Array>): void {
+    if (this.gallery && record.sceneCut && !this.options.reidentify?.acrossCuts) this.gallery.clear();
+    // IDs on screen in this frame: a returning face is never given one of them.
+    const onScreen = new Set(faces.filter((f) => !f.track.discarded && f.track.firstFrame !== record.frameIndex).map((f) => f.track.id));
     record.faces = faces.flatMap((f, j): FaceRecord[] => {
       const { landmarks, probs } = preds[j];
       if (f.track.discarded) return [];
@@ -158,9 +206,24 @@ export class VideoFaceLabeler {
         if (isNew) this.tracker.discard(f.track);
         return [];
       }
-      this.tracker.observe(f.track, record.frameIndex, f.box, landmarks, f.source === 'detector');
+      this.reidentify(f.track, record.frameIndex, descriptors.get(j), onScreen);
+      onScreen.add(f.track.id);
+      // A crop that lost its face asks for a detection as soon as one can be placed deterministically (frames
+      // up to frameIndex + LANDMARK_LAG - 1 may already be placed), rather than at the next scheduled one.
+      if (!this.tracker.observe(f.track, record.frameIndex, f.box, landmarks, f.source === 'detector')) f.track.redetectAt ??= record.frameIndex + LANDMARK_LAG;
       return [{ trackId: f.track.id, box: { ...f.box }, angle: f.angle, source: f.source, detectorScore: f.detectorScore, probs, landmarks }];
     });
+  }
+
+  /** A new track that looks like someone seen before takes their ID; every sample goes to the gallery. */
+  private reidentify(track: Track, frameIndex: number, descriptor: Float32Array | undefined, onScreen: ReadonlySet<number>): void {
+    if (!this.gallery) return;
+    if (!descriptor) return this.gallery.touch(track.id, frameIndex);
+    if (track.firstFrame === frameIndex) {
+      const known = this.gallery.match(descriptor, onScreen);
+      if (known) this.tracker.adopt(track, known.id);
+    }
+    this.gallery.remember(track.id, frameIndex, descriptor);
   }
 }
 
@@ -168,4 +231,6 @@ interface Placed {
   record: FrameRecord;
   faces: { track: Track; box: Box; angle: number; source: FaceRecord['source']; detectorScore: number }[];
   inputs: FaceInput[];
+  /** Appearance descriptors by face index, for the faces that needed one. */
+  descriptors: Promise<Map<number, Float32Array>>;
 }

@@ -3,6 +3,7 @@ import { FaceDetector } from '../detection/faceDetector.js';
 import type { Detector } from '../detection/nonMaxSuppression.js';
 import { DEFAULT_MANIFEST } from '../models/defaultManifest.js';
 import { Ensemble } from '../models/ensemble.js';
+import { FaceDescriber } from '../models/faceDescriber.js';
 import { loadManifest } from '../models/manifest.js';
 import { InferencePool } from '../models/ort/inferencePool.js';
 import { LiveFileSink } from './liveFileSinks.js';
@@ -55,13 +56,16 @@ export class LiveDaemon {
       }
       return detectors.get(kind)!;
     };
+    let describer: Promise<FaceDescriber> | undefined;
+    const describerFor = (reid: string) => (reid === 'off' ? undefined : (describer ??= FaceDescriber.load(this.pool, this.config.device)));
     for (const spec of this.config.streams) {
-      const [ensemble, detector] = await Promise.all([ensembleFor(spec.manifest), detectorFor(spec.detector)]);
+      const [ensemble, detector, faceDescriber] = await Promise.all([ensembleFor(spec.manifest), detectorFor(spec.detector), describerFor(spec.reid)]);
       this.sinks.set(spec.name, spec.sinks.map((s) => new LiveFileSink(spec.name, s)));
       this.runners.push(
         new StreamRunner(spec, {
           ensemble,
           detector,
+          describer: faceDescriber,
           metrics: this.metrics,
           onFrame: (f) => this.onFrame(f),
           onStatus: (s) => this.onStatus(s),

@@ -30,6 +30,11 @@ const streamSpec = z.strictObject({
   detector: z.enum(['tiny', 'blazeface']).default('tiny'),
   /** Detector every this many frames; faces follow their landmarks in between. */
   detectEvery: z.number().int().positive().default(10),
+  /**
+   * Re-identification by appearance: a face that comes back after leaving keeps its ID (`on`), also across
+   * scene cuts (`across-cuts`), or not (`off`). The gallery of known faces is bounded (docs/tracking.md).
+   */
+  reid: z.enum(['off', 'on', 'across-cuts']).default('on'),
   /** Ensemble manifest (JSON or YAML); default: the built-in default ensemble. */
   manifest: z.string().min(1).optional(),
   /** Trailing moving average of each face's probabilities over this many frames (1 = off). */

@@ -1,6 +1,7 @@
 import { map, tap, type Subscription } from 'rxjs';
 import type { Detector } from '../detection/nonMaxSuppression.js';
 import type { Ensemble } from '../models/ensemble.js';
+import type { FaceDescriber } from '../models/faceDescriber.js';
 import { labelNewest, type LiveRecord } from '../pipeline/labelNewest.js';
 import { LiveTracks } from '../pipeline/liveTracks.js';
 import { VideoFaceLabeler } from '../pipeline/videoFaceLabeler.js';
@@ -24,6 +25,8 @@ export interface PublishedFrame {
 export interface StreamRunnerDeps {
   detector: Detector;
   ensemble: Ensemble;
+  /** Present when the stream re-identifies faces by appearance. */
+  describer?: FaceDescriber;
   metrics: LiveMetrics;
   onFrame: (frame: PublishedFrame) => void;
   onStatus: (status: StatusMessage) => void;
@@ -66,7 +69,10 @@ export class StreamRunner {
     readonly spec: StreamSpec,
     private readonly deps: StreamRunnerDeps,
   ) {
-    this.labeler = new VideoFaceLabeler(deps.detector, deps.ensemble, { detectEvery: spec.detectEvery });
+    this.labeler = new VideoFaceLabeler(deps.detector, deps.ensemble, {
+      detectEvery: spec.detectEvery,
+      reidentify: deps.describer && spec.reid !== 'off' ? { describer: deps.describer, acrossCuts: spec.reid === 'across-cuts' } : undefined,
+    });
     this.tracks = new LiveTracks(spec.smooth);
     // Every series exists from the start (at 0), so a rate or an alert sees it before the first event.
     const m = deps.metrics;

@@ -19,7 +19,14 @@ export interface TrackerOptions {
 
 /** A face followed across frames. Its box is the latest detection, or where its landmarks place it. */
 export interface Track {
-  readonly id: number;
+  /** The reported ID; re-identification may give a new track the ID of someone seen before (`adopt`). */
+  id: number;
+  /** The frame the track was started on. */
+  readonly firstFrame: number;
+  /** A detection is wanted from this frame on: its landmarks stopped fitting a face (set by the labeler). */
+  redetectAt?: number;
+  /** The frame of its latest appearance descriptor (re-identification), if any. */
+  describedAt?: number;
   box: Box;
   /** Roll from the latest landmarks (0 until there are some). */
   angle: number;
@@ -83,6 +90,17 @@ export class FaceTracker {
     this.lost = this.lost.filter((t) => t !== track);
   }
 
+  /**
+   * Gives `track` the ID of someone seen before (re-identified by appearance). Any other track still holding
+   * that ID, lost or live, ends: one person is one ID.
+   */
+  adopt(track: Track, id: number): void {
+    const other = (t: Track) => t !== track && t.id === id;
+    this.live = this.live.filter((t) => !other(t));
+    this.lost = this.lost.filter((t) => !other(t));
+    track.id = id;
+  }
+
   /** Matches a frame's detections to tracks; returns the live tracks, each with its detection's box. */
   update(frameIndex: number, detections: Detection[]): Track[] {
     this.lost = this.lost.filter((t) => frameIndex - (t.lostAt ?? t.lastDetectedFrame) <= this.maxGapFrames);
@@ -94,6 +112,7 @@ export class FaceTracker {
       for (const [r, c] of munkres(cost) as [number, number][]) if (cost[r][c] < UNMATCHABLE) matchedTrack.set(c, candidates[r]);
     }
     const taken = new Set(matchedTrack.values());
+    for (const t of candidates) t.redetectAt = undefined;
     const next: Track[] = [];
     detections.forEach((d, i) => {
       const t = matchedTrack.get(i);
@@ -105,7 +124,7 @@ export class FaceTracker {
         t.lostAt = undefined;
         next.push(t);
       } else {
-        next.push({ id: this.nextId++, box: d.box, angle: 0, detectorScore: d.score, history: [], lastDetectedFrame: frameIndex, frames: 0, areaSum: 0, motion: new BoxMotion(d.box, frameIndex) });
+        next.push({ id: this.nextId++, firstFrame: frameIndex, box: d.box, angle: 0, detectorScore: d.score, history: [], lastDetectedFrame: frameIndex, frames: 0, areaSum: 0, motion: new BoxMotion(d.box, frameIndex) });
       }
     });
     // The gap is counted from here, not from the last detection: a face followed by its landmarks since the
@@ -137,19 +156,21 @@ export class FaceTracker {
    * Takes in what the members saw in a track's crop at `frameIndex` (whose box was `box`). On a detection
    * frame this calibrates how the detector's box sits on the landmarks; on later frames the landmarks
    * place the crop. Observations may arrive after later frames were placed (pipelining), in frame order.
+   * False when the landmarks (between detections) no longer fit a face: the crop has lost it.
    */
-  observe(track: Track, frameIndex: number, box: Box, landmarks: Float32Array | undefined, detected: boolean): void {
+  observe(track: Track, frameIndex: number, box: Box, landmarks: Float32Array | undefined, detected: boolean): boolean {
     track.frames++;
     track.areaSum += box.width * box.height;
-    if (!landmarks) return;
+    if (!landmarks) return true;
     // Landmarks that no longer fill their crop as a face's do (the crop drifted off a fast or turning face)
     // must not steer the next crops: the track holds its last good landmarks and motion until a detection.
-    if (!detected && !looksLikeFace(landmarks, box)) return;
+    if (!detected && !looksLikeFace(landmarks, box)) return false;
     // The motion model learns from detections only (in update(), in frame order): landmark observations
     // arrive a frame or two late, in an order that depends on batching, and results must not.
     if (detected) track.calibration = calibrateBox(box, landmarks);
     track.history.push({ frameIndex, landmarks });
     if (track.history.length > 4) track.history.shift();
+    return true;
   }
 
   /**

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Detection, Detector } from '../src/detection/nonMaxSuppression.js';
+import type { RgbImage } from '../src/image/rgbImage.js';
+import type { Ensemble, FaceInput } from '../src/models/ensemble.js';
+import type { FaceDescriber } from '../src/models/faceDescriber.js';
+import { VideoFaceLabeler } from '../src/pipeline/videoFaceLabeler.js';
+import { IdentityGallery } from '../src/tracking/identityGallery.js';
+
+/**
+ * Re-identification on scripted detections. The networks are scripted too (the real ones are covered by the
+ * parity and video tests): each person's descriptor is fixed, told by the face's box height, so the test
+ * says exactly who is who.
+ */
+
+const PEOPLE: Record<number, Float32Array> = { 60: unit(0), 90: unit(1) };
+function unit(axis: number): Float32Array {
+  const d = new Float32Array(128);
+  d[axis] = 1; // two people are sqrt(2) apart; one person's samples 0 apart
+  return d;
+}
+
+function frame(grey: number): RgbImage {
+  return { width: 64, height: 48, data: new Uint8Array(64 * 48 * 3).fill(grey) };
+}
+
+/** `script[f]`: the faces in frame f as [x, height]; frames after `cutAt` are a different shot. */
+async function labelScript(script: [number, number][][], reid: 'off' | 'on' | 'across-cuts', cutAt = Infinity): Promise<number[][]> {
+  const detector: Detector = {
+    detect: async (images) => images.map((img) => script[frames.indexOf(img)].map(([x, h]): Detection => ({ box: { x, y: 100, width: h, height: h }, score: 0.9 }))),
+  };
+  const ensemble = { predict: async (faces: FaceInput[]) => faces.map(() => ({ probs: new Float64Array(7).fill(1 / 7), members: [] })) } as unknown as Ensemble;
+  const describer = { describe: async (faces: FaceInput[]) => faces.map((f) => PEOPLE[f.box!.height]) } as unknown as FaceDescriber;
+  const labeler = new VideoFaceLabeler(detector, ensemble, {
+    detectEvery: 1,
+    rejectNonFaces: false,
+    reidentify: reid === 'off' ? undefined : { describer, acrossCuts: reid === 'across-cuts' },
+  });
+  const frames = script.map((_, f) => frame(f < cutAt ? 40 : 220));
+  const records = await labeler.label(frames.map((image, frameIndex) => ({ image, frameIndex, ptsMs: frameIndex * 33 })));
+  return records.map((r) => r.faces.map((x) => x.trackId));
+}
+
+// Person 60 at x=100 for 5 frames, gone for 40 (longer than the tracker's 30-frame gap), back at x=400.
+const exitAndReturn: [number, number][][] = [
+  ...Array.from({ length: 5 }, (): [number, number][] => [[100, 60]]),
+  ...Array.from({ length: 40 }, (): [number, number][] => []),
+  ...Array.from({ length: 5 }, (): [number, number][] => [[400, 60]]),
+];
+
+describe('re-identification by appearance', () => {
+  test('a person who leaves for longer than the gap comes back with the same ID (and without re-identification, a new one)', async () => {
+    const on = await labelScript(exitAndReturn, 'on');
+    assert.equal(on[45][0], on[0][0]);
+    const off = await labelScript(exitAndReturn, 'off');
+    assert.notEqual(off[45][0], off[0][0]);
+  });
+
+  test('someone else entering where a person left gets a new ID', async () => {
+    const script = exitAndReturn.map((faces, f) => (f >= 45 ? faces.map(([x]): [number, number] => [x, 90]) : faces));
+    const ids = await labelScript(script, 'on');
+    assert.notEqual(ids[45][0], ids[0][0]);
+  });
+
+  test('after a scene cut: new IDs by default, the same people keep theirs with --reid-across-cuts', async () => {
+    // Two people; after the cut at frame 5 both are elsewhere, in swapped order.
+    const script: [number, number][][] = [
+      ...Array.from({ length: 5 }, (): [number, number][] => [[50, 60], [300, 90]]),
+      ...Array.from({ length: 5 }, (): [number, number][] => [[50, 90], [300, 60]]),
+    ];
+    const byDefault = await labelScript(script, 'on', 5);
+    assert.equal(new Set(byDefault.flat()).size, 4, `a cut starts new IDs: ${JSON.stringify(byDefault)}`);
+    const across = await labelScript(script, 'across-cuts', 5);
+    assert.deepEqual(across[5], [across[0][1], across[0][0]], `the same two IDs, swapped with their places: ${JSON.stringify(across)}`);
+  });
+
+  test('one person is never two faces: an ID on screen is not given to a look-alike in the same frame', async () => {
+    // Two faces with the same descriptor side by side from frame 0: two IDs, and they stay two.
+    const script = Array.from({ length: 5 }, (): [number, number][] => [[50, 60], [300, 60]]);
+    const ids = await labelScript(script, 'on');
+    for (const faces of ids) assert.equal(new Set(faces).size, 2, JSON.stringify(ids));
+  });
+});
+
+describe('identity gallery', () => {
+  test('nearest within the distance, excluding IDs on screen; capacity forgets the one seen longest ago', () => {
+    const g = new IdentityGallery({ maxDistance: 0.5, capacity: 2 });
+    g.remember(1, 0, unit(0));
+    g.remember(2, 5, unit(1));
+    const near = unit(0);
+    near[1] = 0.3;
+    assert.equal(g.match(near, new Set())?.id, 1);
+    assert.equal(g.match(near, new Set([1])), undefined, 'the only close one is on screen');
+    assert.equal(g.match(unit(2), new Set()), undefined, 'nobody within 0.5');
+    g.remember(3, 9, unit(2)); // over capacity: 1 (last seen at frame 0) goes
+    assert.equal(g.size, 2);
+    assert.equal(g.match(unit(0), new Set()), undefined);
+    assert.equal(g.match(unit(2), new Set())?.id, 3);
+  });
+});
