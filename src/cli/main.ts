@@ -1,20 +1,18 @@
 #!/usr/bin/env node
 import { existsSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { FaceDetector } from '../detection/faceDetector.js';
 import { evaluatePredictions, readGroundTruth, readPredictions } from '../eval/evaluatePredictions.js';
 import { formatReport } from '../eval/metrics.js';
+import { evaluateVideoPredictions, isAbawAnnotationFolder, readTrackFolder, readVideoPredictions } from '../eval/videoEvaluation.js';
 import { DEFAULT_MANIFEST } from '../models/defaultManifest.js';
 import { Ensemble } from '../models/ensemble.js';
 import { ensureAllBuiltinModels } from '../models/import/modelImporter.js';
 import { loadManifest, ManifestError, type EnsembleManifest } from '../models/manifest.js';
-import { parseDevice, type Device } from '../models/ort/device.js';
 import { InferencePool, isDeviceUnavailable } from '../models/ort/inferencePool.js';
 import { InputError, listFaceCrops, listSome, repeatedNames } from '../pipeline/faceCropSource.js';
 import { classifyInput } from '../pipeline/inputKind.js';
 import { scoreFaceCrops } from '../pipeline/scoreFaceCrops.js';
-import { FACE_MODES } from '../pipeline/selectFaces.js';
-import { plannedVideoOutputs, VIDEO_FORMATS, videoFormatFor } from '../sinks/writeVideoOutputs.js';
+import { plannedVideoOutputs, videoFormatFor } from '../sinks/writeVideoOutputs.js';
 import { assertWritable, InputFiles, OutputError } from '../util/outputSafety.js';
 import { modelCacheDir } from '../util/paths.js';
 import { probeVideo, type VideoInfo } from '../video/probeVideo.js';
@@ -23,9 +21,9 @@ import { CROP_FORMATS, cropFormatFor, writeCropPredictions } from '../sinks/face
 import { ConfigError } from '../serve/serveConfig.js';
 import { parseOptions, UsageError } from './parseOptions.js';
 import { serve, SERVE_HELP } from './serveCommand.js';
+import { batch, BATCH_HELP, merge } from './batchCommand.js';
+import { deviceArg, oneOf, positiveInt, VIDEO_OPTIONS, videoSettings, WORKER_MB, workerCount, type VideoArgs } from './videoSettings.js';
 
-/** Resident memory one more inference worker adds with the default ensemble loaded (measured: 280 -> 304 MB peak for 1 -> 2 workers on the sample crops). */
-const WORKER_MB = 25;
 
 const HELP = `fer-stream — facial expression labels from a bagged ensemble of multi-task networks
 
@@ -34,6 +32,11 @@ Usage:
                           (a folder --out gets <folder>/<video>.txt)
   fer-stream --input <folder | release list> --out <file> [options]   score face crops (ABAW4 LSD)
   fer-stream eval --pred <file> --labels <class-folder tree | labels file> [--json]
+  fer-stream eval --pred <folder | ABAW single file> --labels <ABAW annotation folder> [--json]
+                          video predictions against per-video expression annotations
+  fer-stream batch --input <folder | list | 'glob'>... --out-dir <dir> [--jobs n] [--shard i/N]
+                          score a test set: parallel, resumable, sharded (fer-stream batch --help)
+  fer-stream merge --out <file> <shard dirs>...   join shard outputs into ABAW's single file
   fer-stream serve --input <rtsp:// | http:// | /dev/videoN | file> | --config <yaml>   live daemon
                           (WebSocket, dashboard, metrics; fer-stream serve --help)
   fer-stream models                                                    import the built-in ONNX models now
@@ -85,38 +88,17 @@ Examples:
 Exit codes: 0 success, 1 failed (bad input, model, device or output location), 2 usage error
 (including an --out that is one of the inputs).`;
 
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name}: expected a positive integer, got "${value}"`);
-  return n;
-}
-
 async function score(argv: string[]): Promise<void> {
   const values = parseOptions(argv, {
-      input: { type: 'string', short: 'i' },
-      out: { type: 'string', short: 'o' },
-      format: { type: 'string', short: 'f' },
-      manifest: { type: 'string', short: 'm' },
-      device: { type: 'string', default: 'auto' },
-      batch: { type: 'string' },
-      workers: { type: 'string' },
-      detect: { type: 'boolean', default: false },
-      faces: { type: 'string' },
-      smooth: { type: 'string' },
-      fill: { type: 'string' },
-      landmarks: { type: 'boolean', default: false },
-      'detect-every': { type: 'string' },
-      'detector-size': { type: 'string' },
-      detector: { type: 'string' },
-      'reid-across-cuts': { type: 'boolean', default: false },
-      'no-reid': { type: 'boolean', default: false },
-      quiet: { type: 'boolean', short: 'q', default: false },
+    input: { type: 'string', short: 'i' },
+    out: { type: 'string', short: 'o' },
+    detect: { type: 'boolean', default: false },
+    ...VIDEO_OPTIONS,
   });
   if (!values.input) throw new UsageError('--input is required');
   if (!values.out) throw new UsageError('--out is required');
   const input = classifyInput(values.input);
-  if (input.kind !== 'crops') return scoreVideoInput(input.kind === 'video' ? [input.path] : input.paths, values as VideoArgs);
+  if (input.kind !== 'crops') return scoreVideoInput(input.kind === 'video' ? [input.path] : input.paths, values as VideoInputArgs);
   for (const flag of ['faces', 'smooth', 'fill', 'detect-every', 'detector-size', 'detector'] as const) {
     if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to video input; ${values.input} holds face crops`);
   }
@@ -168,23 +150,6 @@ function runInputs(manifest: EnsembleManifest, ...paths: string[]): InputFiles {
   return files;
 }
 
-/** --workers, at most one per core: more only adds memory (each holds the models) and contention. */
-function workerCount(value: string | undefined, fallback: number): number {
-  const asked = positiveInt('workers', value, fallback);
-  const cores = availableParallelism();
-  if (asked <= cores) return asked;
-  process.stderr.write(`fer-stream: warning: --workers ${asked} is more than this machine's ${cores} core(s); using ${cores} (each worker holds its own copy of the models, about ${WORKER_MB} MB)\n`);
-  return cores;
-}
-
-function deviceArg(value: string): Device {
-  try {
-    return parseDevice(value);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
-
 /** False for a path that does not exist or cannot (one under a file): assertWritable reports those. */
 function isFolder(path: string): boolean {
   try {
@@ -198,85 +163,35 @@ function refuseFolder(out: string): void {
   if (isFolder(out)) throw new InputError(`--out ${out} is a folder; give a file name`);
 }
 
-interface VideoArgs {
+interface VideoInputArgs extends VideoArgs {
   input: string;
   out: string;
-  format?: string;
-  manifest?: string;
-  device: string;
-  batch?: string;
-  workers?: string;
-  faces?: string;
-  smooth?: string;
-  fill?: string;
-  landmarks: boolean;
-  'detect-every'?: string;
-  'detector-size'?: string;
-  detector?: string;
-  'reid-across-cuts': boolean;
-  'no-reid': boolean;
-  quiet: boolean;
   detect: boolean;
 }
 
-function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  if (!allowed.includes(value as T)) throw new UsageError(`--${name}: expected one of ${allowed.join(', ')}, got "${value}"`);
-  return value as T;
-}
-
-async function scoreVideoInput(paths: string[], values: VideoArgs): Promise<void> {
+async function scoreVideoInput(paths: string[], values: VideoInputArgs): Promise<void> {
   if (values.detect) throw new UsageError('--detect is for face crops; video frames are always searched for faces');
-  const format = oneOf('format', values.format, VIDEO_FORMATS, videoFormatFor(values.out));
+  const settings = videoSettings(values, videoFormatFor(values.out));
+  const { format, faces } = settings;
   if (format !== 'abaw-expr') refuseFolder(values.out);
   else if (paths.length > 1 && existsSync(values.out) && !statSync(values.out).isDirectory()) {
     throw new UsageError(`--out ${values.out} is a file; a folder of videos writes one <video>.txt each into a folder`);
   }
-  if (values.landmarks && (format === 'abaw-expr' || format === 'abaw-expr-single')) {
-    throw new UsageError(`--landmarks adds columns to csv/jsonl output; ${format} files hold one label per frame`);
-  }
-  const faces = oneOf('faces', values.faces, FACE_MODES, format === 'csv' || format === 'jsonl' ? 'all' : 'main');
-  const fill = oneOf('fill', values.fill, ['none', 'interpolate'] as const, 'none');
-  const detector = oneOf('detector', values.detector, ['tiny', 'blazeface'] as const, 'tiny');
-  if (detector === 'blazeface' && values['detector-size']) throw new UsageError('--detector-size applies to the tiny detector; BlazeFace runs at 256');
-  const detectorInputSize = (values['detector-size'] ?? '608,320').split(',').map((v) => {
-    const n = positiveInt('detector-size', v.trim(), 0);
-    if (n % 32 !== 0) throw new UsageError(`--detector-size: expected multiples of 32, got ${v}`);
-    return n;
-  });
-  if (values['no-reid'] && values['reid-across-cuts']) throw new UsageError('--reid-across-cuts needs re-identification; drop --no-reid');
-  const device = deviceArg(values.device);
-  const workers = workerCount(values.workers, 2);
   const toFolder = format === 'abaw-expr' && (paths.length > 1 || isFolder(values.out));
   assertWritable(values.out, toFolder);
-  const manifest = loadManifest(values.manifest ?? DEFAULT_MANIFEST);
+  const manifest = loadManifest(settings.manifest);
   const inputs = runInputs(manifest, ...paths);
-  const options = {
-    out: values.out,
-    format,
-    faces,
-    fill,
-    smooth: positiveInt('smooth', values.smooth, 1),
-    landmarks: values.landmarks,
-    inputs,
-    detectEvery: positiveInt('detect-every', values['detect-every'], 10),
-    batchSize: positiveInt('batch', values.batch, 16),
-    detector,
-    detectorInputSize,
-    reidentify: values['no-reid'] ? ('off' as const) : values['reid-across-cuts'] ? ('across-cuts' as const) : ('on' as const),
-    log: (line: string) => values.quiet || process.stderr.write(`fer-stream: ${line}\n`),
-    progress: Boolean(process.stderr.isTTY) && !values.quiet,
-  };
+  const log = (line: string) => values.quiet || process.stderr.write(`fer-stream: ${line}\n`);
   inputs.refuseOverwrite(plannedVideoOutputs(values.out, format, paths, faces, paths.length > 1));
   // One video: a bad file fails now, before any model loads (and is not probed again).
   const videos: (string | VideoInfo)[] = paths.length === 1 ? [await probeVideo(paths[0])] : paths;
   // Two workers (the default) let the two members run side by side; measured on 2 cores: 85 vs 58 frames/s at 720p.
-  const pool = new InferencePool({ workers, maxQueue: 8 });
+  const pool = new InferencePool({ workers: settings.workers, maxQueue: 8 });
   try {
-    const ensemble = await Ensemble.load(manifest, pool, device);
+    const ensemble = await Ensemble.load(manifest, pool, settings.device);
     const providers = [...new Set(Object.values(ensemble.providers))].join(', ');
-    options.log(`${paths.length} video(s), ensemble "${manifest.name}" (${manifest.members.map((m) => m.name).join(' + ')}) on ${providers}, detector every ${options.detectEvery} frame(s)`);
-    await scoreVideoFiles(videos, pool, device, ensemble, options);
+    log(`${paths.length} video(s), ensemble "${manifest.name}" (${manifest.members.map((m) => m.name).join(' + ')}) on ${providers}, detector every ${settings.detectEvery} frame(s)`);
+    await scoreVideoFiles(videos, pool, settings.device, ensemble, { ...settings, out: values.out, inputs, log, progress: Boolean(process.stderr.isTTY) && !values.quiet });
   } finally {
     await pool.close();
   }
@@ -285,6 +200,7 @@ async function scoreVideoInput(paths: string[], values: VideoArgs): Promise<void
 function evaluate(argv: string[]): void {
   const values = parseOptions(argv, { pred: { type: 'string' }, labels: { type: 'string' }, json: { type: 'boolean', default: false } });
   if (!values.pred || !values.labels) throw new UsageError('eval needs --pred <file> and --labels <folder | file>');
+  if (isAbawAnnotationFolder(values.labels)) return evaluateVideos(values.pred, values.labels, values.json);
   const result = evaluatePredictions(readPredictions(values.pred), readGroundTruth(values.labels));
   if (values.json) {
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
@@ -301,6 +217,27 @@ function evaluate(argv: string[]): void {
   process.stdout.write(formatReport(result.report, notes) + '\n');
 }
 
+/** ABAW expression annotations (a folder of per-video files) against per-video predictions or the single file. */
+function evaluateVideos(pred: string, labels: string, json: boolean): void {
+  const result = evaluateVideoPredictions(readVideoPredictions(pred), readTrackFolder(labels));
+  if (json) {
+    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    return;
+  }
+  const notes = [];
+  if (result.missingVideos.length) notes.push(`no prediction for ${result.missingVideos.length} video(s), their frames counted wrong: ${result.missingVideos.join(', ')}`);
+  const mismatched = result.videos.filter((v) => v.lengthMismatch);
+  if (mismatched.length) notes.push(`length differs in ${mismatched.length} video(s) (missing frames counted wrong, extra ones ignored): ${mismatched.map((v) => `${v.video} ${v.lengthMismatch}`).join('; ')}`);
+  if (result.unannotatedVideos.length) notes.push(`${result.unannotatedVideos.length} predicted video(s) have no annotation: ${result.unannotatedVideos.join(', ')}`);
+  const w = Math.max(5, ...result.videos.map((v) => v.video.length));
+  const table = [
+    '',
+    `${'video'.padEnd(w)}  frames  scored  accuracy  macro F1`,
+    ...result.videos.map((v) => `${v.video.padEnd(w)}  ${String(v.annotatedFrames).padStart(6)}  ${String(v.evaluated).padStart(6)}  ${(100 * v.accuracy).toFixed(2).padStart(7)}%  ${v.macroF1.toFixed(4).padStart(8)}${v.lengthMismatch ? `  (${v.lengthMismatch})` : ''}`),
+  ];
+  process.stdout.write(formatReport(result.report, notes, 'frames') + '\n' + table.join('\n') + '\n');
+}
+
 /** Stack traces are for developers: printed only with --verbose or DEBUG=fer-stream. */
 const debugEnv = () => /(^|[,\s])(fer-stream|\*)([,\s]|$)/.test(process.env.DEBUG ?? '');
 
@@ -310,10 +247,12 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const [command, ...rest] = argv;
     if (argv.includes('--help') || argv.includes('-h') || argv.length === 0) {
-      process.stdout.write((command === 'serve' ? SERVE_HELP : HELP) + '\n');
+      process.stdout.write((command === 'serve' ? SERVE_HELP : command === 'batch' || command === 'merge' ? BATCH_HELP : HELP) + '\n');
       return argv.length === 0 ? 2 : 0;
     }
     if (command === 'serve') return await serve(rest);
+    if (command === 'batch') return await batch(rest);
+    if (command === 'merge') return merge(rest);
     if (command === 'eval') evaluate(rest);
     else if (command === 'models') {
       const paths = ensureAllBuiltinModels();

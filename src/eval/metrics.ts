@@ -50,11 +50,11 @@ export function classificationReport(labels: string[], truth: number[], predicte
   };
 }
 
-export function formatReport(r: EvalReport, notes: string[] = []): string {
+export function formatReport(r: EvalReport, notes: string[] = [], unit = 'images'): string {
   const pct = (v: number) => (100 * v).toFixed(2);
   const w = Math.max(...r.labels.map((l) => l.length), 9);
   const lines = [
-    `macro F1: ${r.macroF1.toFixed(4)}   accuracy: ${pct(r.accuracy)}%   images: ${r.evaluated}${r.missingPredictions ? `   missing predictions: ${r.missingPredictions}` : ''}`,
+    `macro F1: ${r.macroF1.toFixed(4)}   accuracy: ${pct(r.accuracy)}%   ${unit}: ${r.evaluated}${r.missingPredictions ? `   missing predictions: ${r.missingPredictions}` : ''}`,
     ...notes,
     '',
     `${'class'.padEnd(w)}  precision  recall     F1  support`,

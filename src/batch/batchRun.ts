@@ -1,0 +1,195 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Detector } from '../detection/nonMaxSuppression.js';
+import type { Ensemble } from '../models/ensemble.js';
+import type { FaceDescriber } from '../models/faceDescriber.js';
+import { scoreVideo } from '../pipeline/scoreVideo.js';
+import type { FaceMode } from '../pipeline/selectFaces.js';
+import { smoothTracks } from '../pipeline/smoothTracks.js';
+import { writeVideoOutputs, type VideoFormat } from '../sinks/writeVideoOutputs.js';
+import { writeFileAtomic } from '../util/atomicFile.js';
+import type { InputFiles } from '../util/outputSafety.js';
+import { joinAbawExprFiles } from './abawSingleFile.js';
+import type { BatchVideo, Shard } from './batchInputs.js';
+import { FinishedLedger, removeStaleTempFiles, type FinishedVideo } from './finishedVideos.js';
+import { forceFrameCount } from './frameCounts.js';
+
+/** What decides a video's outputs (and so whether a finished one can be kept). */
+export interface BatchOutputSettings {
+  format: VideoFormat;
+  faces: FaceMode;
+  fill: 'none' | 'interpolate';
+  smooth: number;
+  landmarks: boolean;
+  detectEvery: number;
+  detector: 'tiny' | 'blazeface';
+  detectorInputSize: number[];
+  reidentify: 'off' | 'on' | 'across-cuts';
+  /** The ensemble manifest file. */
+  manifest: string;
+}
+
+export interface BatchOptions {
+  outDir: string;
+  settings: BatchOutputSettings;
+  batchSize: number;
+  /** Videos scored at once. */
+  jobs: number;
+  /** The organisers' frame counts by video name, and how to pad a short output. */
+  frameCounts?: Map<string, number>;
+  pad: 'last' | 'none';
+  /** Every video of the batch before sharding (for the summary and `merge`), and this run's shard. */
+  allVideos: BatchVideo[];
+  shard?: Shard;
+  inputs?: InputFiles;
+  events: BatchEvents;
+}
+
+export interface BatchEvents {
+  videoStarted(video: BatchVideo): void;
+  framesDone(video: BatchVideo, frames: number): void;
+  videoEnded(result: VideoResult): void;
+}
+
+export interface BatchModels {
+  detector: Detector;
+  ensemble: Ensemble;
+  describer?: FaceDescriber;
+}
+
+export type VideoResult =
+  | (FinishedVideo & { status: 'done' | 'skipped' })
+  | { status: 'failed'; name: string; path: string; error: string; seconds: number };
+
+export interface BatchSummary {
+  outDir: string;
+  shard?: Shard;
+  /** Every video of the batch, all shards (names), so `merge` can say which are missing. */
+  allVideos: string[];
+  settings: BatchOutputSettings;
+  startedAt: string;
+  finishedAt: string;
+  /** The single ABAW file of this run (abaw-expr-single), when every video of it is done. */
+  singleFile?: string;
+  videos: VideoResult[];
+  /** `frames`: in every finished output; `scoredFrames`: scored by this run (skipped videos aside), which framesPerSecond counts. */
+  totals: { videos: number; done: number; skipped: number; failed: number; frames: number; scoredFrames: number; seconds: number; framesPerSecond: number };
+}
+
+export const SUMMARY_NAME = 'batch-summary.json';
+export const SINGLE_FILE_NAME = 'predictions.txt';
+
+/** A key of everything that decides a video's outputs: the settings, the manifest's bytes, its frame count. */
+export function batchSettingsKey(settings: BatchOutputSettings, frameCount: number | undefined, pad: string): string {
+  const manifestBytes = readFileSync(settings.manifest);
+  return createHash('sha256')
+    .update(JSON.stringify({ ...settings, manifest: createHash('sha256').update(manifestBytes).digest('hex'), frameCount, pad: frameCount === undefined ? undefined : pad }))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/**
+ * Scores a batch of videos into `outDir`, `jobs` at a time over one inference pool, each video's outputs
+ * written atomically and then recorded in the resume ledger; videos already finished with the same inputs
+ * and settings are skipped. A failing video is reported and never stops the others. Writes the summary.
+ */
+export async function runBatch(videos: BatchVideo[], models: BatchModels, o: BatchOptions): Promise<BatchSummary> {
+  const startedAt = new Date();
+  mkdirSync(o.outDir, { recursive: true });
+  removeStaleTempFiles(o.outDir);
+  const ledger = new FinishedLedger(o.outDir);
+  const results: VideoResult[] = new Array(videos.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < videos.length) {
+      const i = next++;
+      results[i] = await runOne(videos[i], models, ledger, o);
+      o.events.videoEnded(results[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(o.jobs, videos.length) }, worker));
+
+  const ok = results.filter((r): r is Extract<VideoResult, { status: 'done' | 'skipped' }> => r.status !== 'failed');
+  let singleFile: string | undefined;
+  if (o.settings.format === 'abaw-expr-single' && ok.length === results.length && ok.length) {
+    singleFile = join(o.outDir, SINGLE_FILE_NAME);
+    o.inputs?.refuseOverwrite([singleFile]);
+    writeFileAtomic(singleFile, joinAbawExprFiles(ok.flatMap((r) => r.outputs.map((f) => join(o.outDir, f)))), `--out-dir ${singleFile}`);
+  }
+  const frames = ok.reduce((a, r) => a + r.frames, 0);
+  const scoredFrames = ok.filter((r) => r.status === 'done').reduce((a, r) => a + r.frames, 0);
+  const seconds = (Date.now() - startedAt.getTime()) / 1000;
+  const summary: BatchSummary = {
+    outDir: o.outDir,
+    shard: o.shard,
+    allVideos: o.allVideos.map((v) => v.name),
+    settings: o.settings,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    singleFile,
+    videos: results,
+    totals: {
+      videos: results.length,
+      done: results.filter((r) => r.status === 'done').length,
+      skipped: results.filter((r) => r.status === 'skipped').length,
+      failed: results.length - ok.length,
+      frames,
+      scoredFrames,
+      seconds,
+      framesPerSecond: seconds ? scoredFrames / seconds : 0,
+    },
+  };
+  writeFileAtomic(join(o.outDir, SUMMARY_NAME), JSON.stringify(summary, null, 2) + '\n', `--out-dir ${join(o.outDir, SUMMARY_NAME)}`);
+  return summary;
+}
+
+async function runOne(video: BatchVideo, models: BatchModels, ledger: FinishedLedger, o: BatchOptions): Promise<VideoResult> {
+  const started = performance.now();
+  const target = o.frameCounts?.get(video.name);
+  try {
+    const settingsKey = batchSettingsKey(o.settings, target, o.pad);
+    const finished = ledger.complete(video, settingsKey);
+    if (finished) return { ...finished, status: 'skipped' };
+    o.events.videoStarted(video);
+    const st = statSync(video.path);
+    const s = o.settings;
+    const result = await scoreVideo(video.path, models.detector, models.ensemble, {
+      batchSize: o.batchSize,
+      detectEvery: s.detectEvery,
+      reidentify: models.describer && s.reidentify !== 'off' ? { describer: models.describer, acrossCuts: s.reidentify === 'across-cuts' } : undefined,
+      onProgress: (n) => o.events.framesDone(video, n),
+    });
+    let frames = s.smooth > 1 ? smoothTracks(result.frames, s.smooth) : result.frames;
+    let frameCount: FinishedVideo['frameCount'];
+    if (target !== undefined) ({ frames, change: frameCount } = forceFrameCount(frames, target, o.pad));
+    // abaw-expr-single: each video's own abaw-expr files are the resumable unit; the single file joins them.
+    const perVideoFormat = s.format === 'abaw-expr-single' ? 'abaw-expr' : s.format;
+    const out = perVideoFormat === 'abaw-expr' ? o.outDir : join(o.outDir, `${video.name}.${perVideoFormat}`);
+    const files = writeVideoOutputs(out, perVideoFormat, [{ name: video.name, width: result.info.width, frames }], {
+      folder: true,
+      faces: s.faces,
+      fill: s.fill,
+      landmarks: s.landmarks,
+      inputs: o.inputs,
+    });
+    const entry: FinishedVideo = {
+      name: video.name,
+      path: video.path,
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      settings: settingsKey,
+      outputs: files.map((f) => relative(o.outDir, f)),
+      frames: frames.length,
+      framesWithFace: frames.filter((f) => f.faces.length).length,
+      faces: frames.reduce((a, f) => a + f.faces.length, 0),
+      tracks: new Set(frames.flatMap((f) => f.faces.map((x) => x.trackId))).size,
+      seconds: (performance.now() - started) / 1000,
+      frameCount,
+    };
+    ledger.record(entry);
+    return { ...entry, status: 'done' };
+  } catch (err) {
+    return { status: 'failed', name: video.name, path: video.path, error: String((err as Error).message ?? err).split('\n')[0], seconds: (performance.now() - started) / 1000 };
+  }
+}

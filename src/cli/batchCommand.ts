@@ -1,0 +1,148 @@
+import { availableParallelism, freemem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { listBatchVideos, resolveShard, shardVideos } from '../batch/batchInputs.js';
+import { BatchProgress } from '../batch/batchProgress.js';
+import { runBatch, SINGLE_FILE_NAME, SUMMARY_NAME, type BatchOutputSettings } from '../batch/batchRun.js';
+import { readFrameCounts } from '../batch/frameCounts.js';
+import { mergeShards } from '../batch/mergeShards.js';
+import { BlazeFaceDetector } from '../detection/blazeFaceDetector.js';
+import { FaceDetector } from '../detection/faceDetector.js';
+import { Ensemble } from '../models/ensemble.js';
+import { FaceDescriber } from '../models/faceDescriber.js';
+import { loadManifest } from '../models/manifest.js';
+import { InferencePool } from '../models/ort/inferencePool.js';
+import { InputError } from '../pipeline/faceCropSource.js';
+import { writeFileAtomic } from '../util/atomicFile.js';
+import { assertWritable, InputFiles } from '../util/outputSafety.js';
+import { modelCacheDir } from '../util/paths.js';
+import { oneOf, positiveInt, VIDEO_OPTIONS, videoSettings, type VideoSettings } from './videoSettings.js';
+import { parseOptions, UsageError } from './parseOptions.js';
+
+export const BATCH_HELP = `fer-stream batch — score a test set of videos: parallel, resumable, sharded
+
+Usage:
+  fer-stream batch --input <folder | list file | 'glob'>... --out-dir <dir> [options]
+  fer-stream merge --out <file> <shard out-dirs>...
+
+Batch options (and every video option of fer-stream --help):
+  --input <...>           a folder of videos, a list file (one path per line), a quoted glob, or a
+                          video; repeat for more
+  --out-dir <dir>         <dir>/<video>.txt (and _left/_right, _track<id>), <video>.csv or .jsonl;
+                          abaw-expr-single also joins them into <dir>/${SINGLE_FILE_NAME}; a summary in
+                          <dir>/${SUMMARY_NAME}
+  --format abaw-expr|abaw-expr-single|csv|jsonl   (default abaw-expr)
+  --jobs <n>              videos scored at once over one shared inference pool (default: see docs/batch.md)
+  --shard <i>/<N>         score only shard i of N (0-based; by sorted name, every N-th video); read from
+                          SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX with
+                          --shards N (Kubernetes Indexed Jobs), when not given
+  --shards <N>            the shard count for JOB_COMPLETION_INDEX (also FER_STREAM_SHARDS)
+  --frame-counts <file | folder>   force each output to the organisers' frame count: a "video,frames"
+                          list, or a folder of their per-video .txt files
+  --pad last|none         a short output is padded with its last label (default) or -1
+  --quiet                 no progress
+
+A rerun skips every video whose outputs are complete for the same input and settings, and does the rest;
+a killed run leaves no partial file. Exit code 1 when any video failed (the others are still scored).`;
+
+/** Jobs by default: one per two cores (each job's decoding and cropping takes most of a core), memory permitting. */
+export const JOB_MB = 400;
+export function defaultJobs(cores = availableParallelism(), freeMb = freemem() / 2 ** 20): number {
+  return Math.max(1, Math.min(Math.floor(cores / 2), Math.floor(freeMb / JOB_MB)));
+}
+
+/** The settings that decide outputs (the resume key), without how the work is run. */
+function outputSettings({ batchSize, device, workers, ...decisive }: VideoSettings): BatchOutputSettings {
+  void batchSize, device, workers; // results do not depend on them (batched equals single; CPU and GPU agree)
+  return decisive;
+}
+
+export async function batch(argv: string[]): Promise<number> {
+  const values = parseOptions(argv, {
+    input: { type: 'string', short: 'i', multiple: true },
+    'out-dir': { type: 'string', short: 'o' },
+    jobs: { type: 'string' },
+    shard: { type: 'string' },
+    shards: { type: 'string' },
+    'frame-counts': { type: 'string' },
+    pad: { type: 'string' },
+    ...VIDEO_OPTIONS,
+  });
+  if (!values.input?.length) throw new UsageError('batch needs --input <folder | list file | glob>');
+  const outDir = values['out-dir'];
+  if (!outDir) throw new UsageError('batch needs --out-dir <dir>');
+  const settings = videoSettings(values, 'abaw-expr');
+  const jobs = positiveInt('jobs', values.jobs, defaultJobs());
+  const pad = oneOf('pad', values.pad, ['last', 'none'] as const, 'last');
+  if (values.shards !== undefined) positiveInt('shards', values.shards, 1);
+  const shard = resolveShard(values.shard, process.env, values.shards);
+  assertWritable(outDir, true);
+
+  const all = listBatchVideos(values.input);
+  const videos = shardVideos(all, shard);
+  const frameCounts = values['frame-counts'] ? readFrameCounts(values['frame-counts']) : undefined;
+  const manifest = loadManifest(settings.manifest);
+  const inputs = new InputFiles().add(...videos.map((v) => v.path), manifest.source).addFolder(modelCacheDir());
+  for (const m of manifest.members) if (!m.modelRef.startsWith('builtin:')) inputs.add(m.modelRef);
+  if (values['frame-counts']) inputs.add(values['frame-counts']);
+  const log = (line: string) => values.quiet || process.stderr.write(`fer-stream: ${line}\n`);
+  const missingCounts = frameCounts ? videos.filter((v) => !frameCounts.has(v.name)) : [];
+  if (missingCounts.length) log(`warning: --frame-counts has no count for ${missingCounts.length} video(s) (first: ${missingCounts[0].name}); their outputs keep the decoded length`);
+  log(`batch: ${videos.length} video(s)${shard ? ` (shard ${shard.index}/${shard.count} of ${all.length})` : ''}, ${jobs} job(s), ${settings.workers} inference worker(s) -> ${outDir}`);
+
+  const pool = new InferencePool({ workers: settings.workers, maxQueue: 8 * jobs });
+  const progress = new BatchProgress(videos.length, values.quiet ? 'off' : process.stderr.isTTY ? 'bar' : 'lines', log);
+  try {
+    const ensemble = await Ensemble.load(manifest, pool, settings.device);
+    const detector =
+      settings.detector === 'blazeface' ? await BlazeFaceDetector.load(pool, settings.device) : await FaceDetector.load(pool, settings.device, { inputSize: settings.detectorInputSize });
+    const describer = settings.reidentify === 'off' ? undefined : await FaceDescriber.load(pool, settings.device);
+    const summary = await runBatch(videos, { detector, ensemble, describer }, {
+      outDir,
+      settings: outputSettings(settings),
+      batchSize: settings.batchSize,
+      jobs,
+      frameCounts,
+      pad,
+      allVideos: all,
+      shard,
+      inputs,
+      events: progress,
+    });
+    progress.stop();
+    const t = summary.totals;
+    for (const v of summary.videos) if (v.status !== 'failed' && v.frameCount && (v.frameCount.padded || v.frameCount.trimmed)) {
+      log(`${v.name}: ${v.frameCount.decoded} frames decoded, ${v.frameCount.target} expected: ${v.frameCount.padded ? `padded ${v.frameCount.padded}` : `trimmed ${v.frameCount.trimmed}`}`);
+    }
+    log(`batch: ${t.done} done, ${t.skipped} already complete, ${t.failed} failed; ${t.scoredFrames} frames scored in ${t.seconds.toFixed(1)} s (${t.framesPerSecond.toFixed(1)} frames/s); summary ${outDir}/${SUMMARY_NAME}`);
+    if (t.failed) {
+      const failed = summary.videos.filter((v) => v.status === 'failed');
+      throw new InputError(`${t.failed} of ${t.videos} video(s) failed: ${failed.map((v) => `${v.path}: ${(v as { error: string }).error}`).join('; ')}`);
+    }
+    return 0;
+  } finally {
+    progress.stop();
+    await pool.close();
+  }
+}
+
+/** fer-stream merge --out <file> <shard dirs>...: the ABAW single file and one summary (`<out>.summary.json`). */
+export function merge(argv: string[]): number {
+  const { values, positionals } = parseArgs({ args: argv, options: { out: { type: 'string', short: 'o' }, 'allow-missing': { type: 'boolean', default: false }, quiet: { type: 'boolean', short: 'q', default: false } }, allowPositionals: true, strict: true });
+  if (!values.out) throw new UsageError('merge needs --out <file>');
+  if (!positionals.length) throw new UsageError('merge needs the shard output folders');
+  assertWritable(values.out);
+  const { singleFile, files, summary } = mergeShards(positionals);
+  const inputs = new InputFiles().add(...positionals.map((d) => join(d, SUMMARY_NAME)), ...files);
+  if (summary.missing.length && !values['allow-missing']) {
+    throw new InputError(`${summary.missing.length} of ${summary.totals.videos} video(s) have no finished output: ${summary.missing.join(', ')}; nothing written (rerun their shards, or --allow-missing)`);
+  }
+  inputs.refuseOverwrite([values.out]);
+  writeFileAtomic(values.out, singleFile, `--out ${values.out}`);
+  const summaryFile = `${values.out.replace(/\.[^./]*$/, '')}.summary.json`;
+  writeFileAtomic(summaryFile, JSON.stringify(summary, null, 2) + '\n', `--out ${summaryFile}`);
+  if (!values.quiet) {
+    process.stderr.write(`fer-stream: merged ${summary.totals.finished} of ${summary.totals.videos} video(s) from ${positionals.length} shard(s) into ${values.out} (${summary.totals.frames} frames); summary ${summaryFile}${summary.missing.length ? `; missing: ${summary.missing.join(', ')}` : ''}\n`);
+  }
+  return 0;
+}
