@@ -32,7 +32,8 @@ Batch options (and every video option of fer-stream --help):
                           abaw-expr-single also joins them into <dir>/${SINGLE_FILE_NAME}; a summary in
                           <dir>/${SUMMARY_NAME}
   --format abaw-expr|abaw-expr-single|csv|jsonl   (default abaw-expr)
-  --jobs <n>              videos scored at once over one shared inference pool (default: see docs/batch.md)
+  --jobs <n>              videos scored at once over one shared inference pool (default: one per core,
+                          memory permitting; docs/batch.md)
   --shard <i>/<N>         score only shard i of N (0-based; by sorted name, every N-th video); read from
                           SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX with
                           --shards N (Kubernetes Indexed Jobs), when not given
@@ -45,10 +46,14 @@ Batch options (and every video option of fer-stream --help):
 A rerun skips every video whose outputs are complete for the same input and settings, and does the rest;
 a killed run leaves no partial file. Exit code 1 when any video failed (the others are still scored).`;
 
-/** Jobs by default: one per two cores (each job's decoding and cropping takes most of a core), memory permitting. */
-export const JOB_MB = 400;
+/**
+ * Jobs by default: one per core, memory permitting. Measured on 2 cores over the shared videos (docs/batch.md):
+ * 105.7, 118.0 and 123.9 frames/s with 1, 2 and 3 jobs, each job adding about 60 MB at its peak (decoded
+ * frames in flight, per-video state); the inference pool, shared by all jobs, holds the models once.
+ */
+export const JOB_MB = 150;
 export function defaultJobs(cores = availableParallelism(), freeMb = freemem() / 2 ** 20): number {
-  return Math.max(1, Math.min(Math.floor(cores / 2), Math.floor(freeMb / JOB_MB)));
+  return Math.max(1, Math.min(cores, Math.floor(freeMb / JOB_MB)));
 }
 
 /** The settings that decide outputs (the resume key), without how the work is run. */
@@ -72,6 +77,8 @@ export async function batch(argv: string[]): Promise<number> {
   const outDir = values['out-dir'];
   if (!outDir) throw new UsageError('batch needs --out-dir <dir>');
   const settings = videoSettings(values, 'abaw-expr');
+  // One inference worker per core (not the 2 of single-video scoring): all jobs share the pool.
+  if (values.workers === undefined) settings.workers = availableParallelism();
   const jobs = positiveInt('jobs', values.jobs, defaultJobs());
   const pad = oneOf('pad', values.pad, ['last', 'none'] as const, 'last');
   if (values.shards !== undefined) positiveInt('shards', values.shards, 1);
