@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { FaceDetector } from '../src/detection/faceDetector.js';
+import { bootstrapMacroF1 } from '../src/eval/bootstrap.js';
 import { classificationReport } from '../src/eval/metrics.js';
 import { DEFAULT_MANIFEST } from '../src/models/defaultManifest.js';
 import { Ensemble } from '../src/models/ensemble.js';
@@ -70,17 +71,8 @@ function temper(p: Float64Array, t: number): Float64Array {
   return out;
 }
 
-/** 95% bootstrap interval of macro F1 (1000 resamples, seeded): these sets are small (fear: 11 faces). */
 function bootstrapF1(samples: Sample[], pred: number[]): [number, number] {
-  let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const f1s: number[] = [];
-  for (let b = 0; b < 1000; b++) {
-    const idx = samples.map(() => Math.floor(rand() * samples.length));
-    f1s.push(classificationReport([...LSD_LABELS], idx.map((i) => samples[i].truth), idx.map((i) => pred[i])).macroF1);
-  }
-  f1s.sort((a, b) => a - b);
-  return [f1s[25], f1s[974]];
+  return bootstrapMacroF1([...LSD_LABELS], samples.map((s) => s.truth), pred);
 }
 
 const names = manifest.members.map((m) => m.name);

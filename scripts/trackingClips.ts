@@ -16,6 +16,7 @@ import { decodeImageFile } from '../src/image/decodeImage.js';
 import type { Box, RgbImage } from '../src/image/rgbImage.js';
 import { SHARED_DATA } from '../src/util/paths.js';
 import { ffmpegTools } from '../src/video/ffmpegBinaries.js';
+import { seededRandom } from '../src/util/seededRandom.js';
 
 export const CLIP_W = 640;
 export const CLIP_H = 480;
@@ -40,17 +41,7 @@ const STILLS = [
   ['expression_examples', 'expressions', 'surprised.jpg'],
 ];
 
-/** Seeded uniform [0, 1) (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 function resize(src: RgbImage, region: Box, w: number, h: number): RgbImage {
   const data = new Uint8Array(w * h * 3);

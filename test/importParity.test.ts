@@ -124,6 +124,23 @@ describe('importer: ONNX Runtime output equals the same weights run by @tensorfl
     }
   });
 
+  test("trunk-features: human's penultimate layer, globally averaged, equals tfjs' (and the branches' outputs the members')", async () => {
+    const { faceapi, tf } = await loadReference();
+    const graph = await loadHumanEmotionGraph(tf);
+    for (const file of crops.slice(0, 3)) {
+      const hwc = await rgbSquare(file, 112);
+      const x = tf.tensor4d(Float32Array.from(hwc), [1, 112, 112, 3]);
+      const resized = tf.image.resizeBilinear(x.div(255), [64, 64], false);
+      const gray = tf.sum(tf.mul(resized, tf.tensor1d(HUMAN_GRAY_WEIGHTS)), 3, true);
+      const penultimate = graph.execute(tf.mul(tf.sub(gray, 0.5), 2), 'StatefulPartitionedCall/model_1/add_2/add');
+      const ref = tf.mean(penultimate, [1, 2]).dataSync();
+      const out = await pool.run('trunk-features', { crop: { data: hwcToNchw(hwc, 112), dims: [1, 3, 112, 112] } });
+      assert.ok(maxAbsDiff(ref, out.human.data) <= TOLERANCE, `human features on ${file}: ${maxAbsDiff(ref, out.human.data)}`);
+      assert.ok(maxAbsDiff((await faceapi.nets.faceLandmark68Net.forward(x)).dataSync(), out.landmarks.data) <= TOLERANCE);
+      assert.ok(maxAbsDiff((await faceapi.nets.faceExpressionNet.forward(x)).dataSync(), out.faceApiProbs.data) <= TOLERANCE);
+    }
+  });
+
   test('member-face-api is one graph with both branches: expression and 68 landmarks', async () => {
     const { faceapi, tf } = await loadReference();
     const hwc = await rgbSquare(crops[0], 112);

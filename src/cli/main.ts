@@ -22,6 +22,7 @@ import { ConfigError } from '../serve/serveConfig.js';
 import { parseOptions, UsageError } from './parseOptions.js';
 import { serve, SERVE_HELP } from './serveCommand.js';
 import { batch, BATCH_HELP, merge } from './batchCommand.js';
+import { train, TRAIN_HELP } from './trainCommand.js';
 import { deviceArg, oneOf, positiveInt, VIDEO_OPTIONS, videoSettings, WORKER_MB, workerCount, type VideoArgs } from './videoSettings.js';
 
 
@@ -37,6 +38,7 @@ Usage:
   fer-stream batch --input <folder | list | 'glob'>... --out-dir <dir> [--jobs n] [--shard i/N]
                           score a test set: parallel, resumable, sharded (fer-stream batch --help)
   fer-stream merge --out <file> <shard dirs>...   join shard outputs into ABAW's single file
+  fer-stream train --data <set> --val <set>... --out <dir>   a bagged multi-task ensemble (fer-stream train --help)
   fer-stream serve --input <rtsp:// | http:// | /dev/videoN | file> | --config <yaml>   live daemon
                           (WebSocket, dashboard, metrics; fer-stream serve --help)
   fer-stream models                                                    import the built-in ONNX models now
@@ -247,12 +249,13 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const [command, ...rest] = argv;
     if (argv.includes('--help') || argv.includes('-h') || argv.length === 0) {
-      process.stdout.write((command === 'serve' ? SERVE_HELP : command === 'batch' || command === 'merge' ? BATCH_HELP : HELP) + '\n');
+      process.stdout.write((command === 'serve' ? SERVE_HELP : command === 'batch' || command === 'merge' ? BATCH_HELP : command === 'train' ? TRAIN_HELP : HELP) + '\n');
       return argv.length === 0 ? 2 : 0;
     }
     if (command === 'serve') return await serve(rest);
     if (command === 'batch') return await batch(rest);
     if (command === 'merge') return merge(rest);
+    if (command === 'train') return await train(rest);
     if (command === 'eval') evaluate(rest);
     else if (command === 'models') {
       const paths = ensureAllBuiltinModels();

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { packageDir } from '../../util/paths.js';
-import { addFaceApiFeatureNet, FACE_API_INPUT_SIZE } from './faceApiFeatureNet.js';
+import { addFaceApiFeatureNet, addFaceApiFeatures, FACE_API_INPUT_SIZE } from './faceApiFeatureNet.js';
+import { dense } from './tfLayers.js';
 import { addFaceRecognitionNet, FACE_RECOGNITION_INPUT_SIZE } from './faceRecognitionNet.js';
 import { OnnxGraphBuilder } from './onnxGraphBuilder.js';
 import { addTfjsGraph, loadTfjsGraph } from './tfjsGraphConverter.js';
@@ -82,6 +83,41 @@ function cropToHumanEmotionInput(g: OnnxGraphBuilder, crop: string): string {
   return g.node('Mul', [g.node('Sub', [gray, g.constant('half', [0.5], [1])]), g.constant('two_f', [2], [1])]);
 }
 
+/** The penultimate layer of human's emotion net: after its last residual block, before the class convolution. */
+const HUMAN_PENULTIMATE = 'StatefulPartitionedCall/model_1/add_2/add';
+
+/** The frozen branches' outputs for one crop: what trained heads learn from, and the members' own outputs. */
+export interface TrunkOutputs {
+  /** [N,256] each: face-api expression net, face-api landmark net, human's emotion net (global average). */
+  features: { faceApiExpression: string; faceApiLandmarks: string; human: string };
+  /** [N,7] probabilities of the two pretrained expression branches, in their own label orders. */
+  faceApiProbs: string;
+  humanProbs: string;
+  /** [N,136] landmarks relative to the crop. */
+  landmarks: string;
+}
+
+export const TRUNK_FEATURE_SIZES = { faceApiExpression: 256, faceApiLandmarks: 256, human: 256 } as const;
+
+/**
+ * The frozen branches of the default members on one [N,3,112,112] RGB 0..255 crop, each run once: face-api's
+ * expression and landmark nets (features and outputs) and human's emotion net (features and probabilities).
+ */
+export function addTrunk(g: OnnxGraphBuilder, crop: string): TrunkOutputs {
+  const expressionWeights = readTfjsWeightsManifest(FACE_API_EXPRESSION());
+  const landmarkWeights = readTfjsWeightsManifest(FACE_API_LANDMARKS());
+  const faceApiExpression = g.scope('face_api_expression', () => addFaceApiFeatures(g, expressionWeights, crop));
+  const faceApiProbs = g.node('Softmax', [dense(g, faceApiExpression, expressionWeights.get('fc/weights')!, expressionWeights.get('fc/bias')!)], { attrs: { axis: -1 } });
+  const faceApiLandmarks = g.scope('face_api_landmarks', () => addFaceApiFeatures(g, landmarkWeights, crop));
+  const landmarks = dense(g, faceApiLandmarks, landmarkWeights.get('fc/weights')!, landmarkWeights.get('fc/bias')!);
+  const graph = loadTfjsGraph(HUMAN_EMOTION());
+  const gray = cropToHumanEmotionInput(g, crop);
+  const human = g.scope('human_emotion', () => addTfjsGraph(g, graph, { input_1: gray }, ['Identity', HUMAN_PENULTIMATE]));
+  // addTfjsGraph hands 4-D outputs back in TF's NHWC: the global average is over axes 1 and 2.
+  const humanFeatures = g.node('ReduceMean', [human[HUMAN_PENULTIMATE]], { attrs: { axes: [1, 2], keepdims: 0 } });
+  return { features: { faceApiExpression, faceApiLandmarks, human: humanFeatures }, faceApiProbs, humanProbs: human.Identity, landmarks };
+}
+
 export const BUILTIN_MODELS: BuiltinModel[] = [
   {
     id: 'face-api-expression',
@@ -158,6 +194,25 @@ export const BUILTIN_MODELS: BuiltinModel[] = [
       const descriptor = g.scope('face_recognition', () => addFaceRecognitionNet(g, readTfjsWeightsManifest(FACE_API_RECOGNITION()), input));
       g.output(descriptor, 'descriptor', ['batch', 128]);
       return g.encode('face-recognition', this.description);
+    },
+  },
+  {
+    id: 'trunk-features',
+    description:
+      'the default members\' frozen branches on one 112x112 RGB crop, each run once: features of face-api\'s expression and landmark nets and of human\'s emotion net (256 each), both expression outputs and the 68 landmarks',
+    sources: () => [
+      ...shards(FACE_API_EXPRESSION(), ['face_expression_model.bin']),
+      ...shards(FACE_API_LANDMARKS(), ['face_landmark_68_model.bin']),
+      ...shards(HUMAN_EMOTION(), ['emotion.bin']),
+    ],
+    build() {
+      const g = new OnnxGraphBuilder();
+      const t = addTrunk(g, g.input('crop', CROP_SHAPE));
+      for (const [name, tensor] of Object.entries(t.features)) g.output(tensor, name, ['batch', 256]);
+      g.output(t.faceApiProbs, 'faceApiProbs', ['batch', 7]);
+      g.output(t.humanProbs, 'humanProbs', ['batch', 7]);
+      g.output(t.landmarks, 'landmarks', ['batch', 136]);
+      return g.encode('trunk-features', this.description);
     },
   },
   {

@@ -51,6 +51,11 @@ function denseBlock4(g: OnnxGraphBuilder, map: WeightMap, x: string, prefix: str
  * centred square before resizing). Returns the name of the [N, fcOut] logits.
  */
 export function addFaceApiFeatureNet(g: OnnxGraphBuilder, map: WeightMap, input: string): string {
+  return dense(g, addFaceApiFeatures(g, map, input), weight(map, 'fc/weights'), weight(map, 'fc/bias'));
+}
+
+/** The network up to its fully connected head: the [N,256] features (the penultimate layer). */
+export function addFaceApiFeatures(g: OnnxGraphBuilder, map: WeightMap, input: string): string {
   const mean = channelConstant(g, 'mean_rgb', FACE_API_MEAN_RGB);
   const scale = g.constant('div255', [255], [1]);
   let x = g.node('Div', [g.node('Sub', [input, mean]), scale]);
@@ -60,6 +65,5 @@ export function addFaceApiFeatureNet(g: OnnxGraphBuilder, map: WeightMap, input:
   x = denseBlock4(g, map, x, 'dense3', false);
   x = avgPoolValid(g, x, [7, 7], [2, 2]);
   // [N,256,1,1]: flattening NCHW equals flattening NHWC only because H = W = 1 here.
-  x = g.node('Flatten', [x], { attrs: { axis: 1 } });
-  return dense(g, x, weight(map, 'fc/weights'), weight(map, 'fc/bias'));
+  return g.node('Flatten', [x], { attrs: { axis: 1 } });
 }

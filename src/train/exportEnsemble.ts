@@ -1,0 +1,57 @@
+import { addTrunk, FACE_API_EXPRESSION_LABELS, HUMAN_EMOTION_LABELS } from '../models/import/builtinModels.js';
+import { OnnxGraphBuilder } from '../models/import/onnxGraphBuilder.js';
+import { canonicalLabel, CANONICAL_LABELS } from '../models/labels.js';
+import type { FeatureSet } from './featureCache.js';
+import type { HeadWeights } from './headTrainer.js';
+
+export interface ExportedMember {
+  features: FeatureSet[];
+  weights: HeadWeights;
+}
+
+/** Column indexes that reorder a member's own label order into CANONICAL_LABELS. */
+function toCanonical(labels: string[]): number[] {
+  return CANONICAL_LABELS.map((c) => labels.findIndex((l) => canonicalLabel(l) === c));
+}
+
+/**
+ * The bagged ensemble as one ONNX graph: the frozen trunk runs once per face and feeds every member's head;
+ * the heads' probabilities are averaged (soft vote) and blended with the pretrained members' own vote:
+ * expression = (1 - alpha) * mean(heads) + alpha * mean(face-api, human), over CANONICAL_LABELS. Landmarks are
+ * the landmark branch's. Input `crop` [N,3,112,112] RGB 0..255, as the default members take.
+ */
+export function buildEnsembleGraph(members: ExportedMember[], alpha: number, description: string): Uint8Array {
+  const g = new OnnxGraphBuilder();
+  const crop = g.input('crop', ['batch', 3, 112, 112]);
+  const trunk = addTrunk(g, crop);
+  const heads = members.map((m, k) =>
+    g.scope(`head${k}`, () => {
+      const w = m.weights;
+      const d = w.mean.length;
+      const x = m.features.length === 1 ? trunk.features[m.features[0]] : g.node('Concat', m.features.map((f) => trunk.features[f]), { attrs: { axis: 1 } });
+      const standard = g.node('Div', [g.node('Sub', [x, g.constant('mean', w.mean, [d])]), g.constant('std', w.std, [d])]);
+      const hidden = g.node('Relu', [g.node('Gemm', [standard, g.constant('w1', w.w1, [d, w.hidden]), g.constant('b1', w.b1, [w.hidden])])]);
+      const logits = g.node('Gemm', [hidden, g.constant('we', w.we, [w.hidden, CANONICAL_LABELS.length]), g.constant('be', w.be, [CANONICAL_LABELS.length])]);
+      return g.node('Softmax', [logits], { attrs: { axis: -1 } });
+    }),
+  );
+  const sum = heads.length === 1 ? heads[0] : g.node('Sum', heads);
+  const bagged = g.node('Mul', [sum, g.constant('one_over_k', [1 / heads.length], [1])]);
+  const faceApi = g.node('Gather', [trunk.faceApiProbs, g.int64Constant('face_api_order', toCanonical(FACE_API_EXPRESSION_LABELS))], { attrs: { axis: 1 } });
+  const human = g.node('Gather', [trunk.humanProbs, g.int64Constant('human_order', toCanonical(HUMAN_EMOTION_LABELS))], { attrs: { axis: 1 } });
+  const pretrained = g.node('Mul', [g.node('Add', [faceApi, human]), g.constant('half', [0.5], [1])]);
+  const expression = g.node('Add', [g.node('Mul', [bagged, g.constant('heads_weight', [1 - alpha], [1])]), g.node('Mul', [pretrained, g.constant('alpha', [alpha], [1])])]);
+  g.output(expression, 'expression', ['batch', CANONICAL_LABELS.length]);
+  g.output(bagged, 'bagged', ['batch', CANONICAL_LABELS.length]);
+  g.output(trunk.landmarks, 'landmarks', ['batch', 136]);
+  return g.encode('fer-stream-bagged-ensemble', description);
+}
+
+/** Canonical-order probabilities of the pretrained vote from the trunk's raw member outputs (same as the graph). */
+export function pretrainedVote(faceApiProbs: Float32Array, humanProbs: Float32Array, count: number): Float32Array {
+  const a = toCanonical(FACE_API_EXPRESSION_LABELS);
+  const b = toCanonical(HUMAN_EMOTION_LABELS);
+  const out = new Float32Array(count * 7);
+  for (let i = 0; i < count; i++) for (let c = 0; c < 7; c++) out[i * 7 + c] = 0.5 * (faceApiProbs[i * 7 + a[c]] + humanProbs[i * 7 + b[c]]);
+  return out;
+}

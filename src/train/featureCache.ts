@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { decodeImageFile } from '../image/decodeImage.js';
+import { resampleToTensor } from '../image/resampleToTensor.js';
+import type { RgbImage } from '../image/rgbImage.js';
+import { TRUNK_FEATURE_SIZES } from '../models/import/builtinModels.js';
+import { ensureBuiltinModel } from '../models/import/modelImporter.js';
+import type { InputSpec } from '../models/manifest.js';
+import type { InferencePool } from '../models/ort/inferencePool.js';
+import { writeFileAtomic } from '../util/atomicFile.js';
+import { PACKAGE_ROOT } from '../util/paths.js';
+
+export type FeatureSet = keyof typeof TRUNK_FEATURE_SIZES;
+export const FEATURE_SETS = Object.keys(TRUNK_FEATURE_SIZES) as FeatureSet[];
+
+/** What the frozen branches say about each face of a set: features, the members' outputs, landmarks. */
+export interface FaceFeatures {
+  count: number;
+  features: Record<FeatureSet, Float32Array>;
+  /** [count, 7] each, in the members' own label orders. */
+  faceApiProbs: Float32Array;
+  humanProbs: Float32Array;
+  /** [count, 136], relative to the crop: the landmark head's target. */
+  landmarks: Float32Array;
+  /** Indexes of images that could not be decoded (their rows are zeros): left out of training, counted. */
+  unreadable: number[];
+}
+
+const CROP: InputSpec = { width: 112, height: 112, layout: 'NCHW', color: 'RGB', scale: 1, mean: [0], std: [1] };
+const OUTPUTS = [...FEATURE_SETS, 'faceApiProbs', 'humanProbs', 'landmarks'] as const;
+const WIDTHS: Record<(typeof OUTPUTS)[number], number> = { ...TRUNK_FEATURE_SIZES, faceApiProbs: 7, humanProbs: 7, landmarks: 136 };
+
+/**
+ * Runs the frozen trunk (every default member's branches, once: models/import/builtinModels.ts addTrunk) over
+ * face crops, optionally mirrored, and caches the result on disk keyed by the trunk model's file and every
+ * image's path, size and mtime: training runs again in seconds, and a changed image or model is never served
+ * stale. The crop is the whole image padded to a square, as the members see a face crop.
+ */
+export async function extractFeatures(pool: InferencePool, paths: string[], mirrored: boolean, onProgress?: (done: number) => void): Promise<FaceFeatures> {
+  const model = ensureBuiltinModel('trunk-features');
+  const key = createHash('sha256').update(basename(model)).update(mirrored ? 'mirrored' : 'plain');
+  for (const p of paths) {
+    const st = statSync(p);
+    key.update(`${p}\0${st.size}\0${st.mtimeMs}\n`);
+  }
+  const dir = join(PACKAGE_ROOT, '.cache', 'features');
+  const file = join(dir, `${key.digest('hex').slice(0, 24)}.bin`);
+  const sidecar = `${file}.json`;
+  if (existsSync(file) && existsSync(sidecar)) return unpack(readFileSync(file), paths.length, JSON.parse(readFileSync(sidecar, 'utf8')));
+
+  await pool.load('train/trunk', model, 'cpu');
+  const out = Object.fromEntries(OUTPUTS.map((o) => [o, new Float32Array(paths.length * WIDTHS[o])])) as Record<(typeof OUTPUTS)[number], Float32Array>;
+  const BATCH = 64;
+  const size = 3 * 112 * 112;
+  const unreadable: number[] = [];
+  // An image that cannot be decoded becomes a blank one here and is reported by index, never a crash mid-set.
+  const decode = (from: number) =>
+    Promise.all(paths.slice(from, from + BATCH).map((p, i) => decodeImageFile(p).catch(() => (unreadable.push(from + i), { width: 1, height: 1, data: new Uint8Array(3) }))));
+  let next: Promise<RgbImage[]> = decode(0);
+  for (let start = 0; start < paths.length; start += BATCH) {
+    const images = await next;
+    // Decode the next batch while this one runs.
+    next = decode(start + BATCH);
+    const batch = new Float32Array(images.length * size);
+    images.forEach((img, i) => {
+      const side = Math.max(img.width, img.height);
+      resampleToTensor(mirrored ? mirror(img) : img, { x: (img.width - side) / 2, y: (img.height - side) / 2, width: side, height: side }, CROP, batch, i * size);
+    });
+    const result = await pool.run('train/trunk', { crop: { data: batch, dims: [images.length, 3, 112, 112] } });
+    for (const o of OUTPUTS) out[o].set(result[o].data, start * WIDTHS[o]);
+    onProgress?.(start + images.length);
+  }
+  mkdirSync(dir, { recursive: true });
+  unreadable.sort((a, b) => a - b);
+  writeFileAtomic(file, Buffer.concat(OUTPUTS.map((o) => Buffer.from(out[o].buffer))));
+  writeFileAtomic(sidecar, JSON.stringify(unreadable));
+  return unpack(readFileSync(file), paths.length, unreadable);
+}
+
+function unpack(bytes: Buffer, count: number, unreadable: number[]): FaceFeatures {
+  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  let offset = 0;
+  const take = (o: (typeof OUTPUTS)[number]) => all.subarray(offset, (offset += count * WIDTHS[o]));
+  const features = Object.fromEntries(FEATURE_SETS.map((f) => [f, take(f)])) as Record<FeatureSet, Float32Array>;
+  return { count, features, faceApiProbs: take('faceApiProbs'), humanProbs: take('humanProbs'), landmarks: take('landmarks'), unreadable };
+}
+
+/** The image mirrored left to right (a face is as much a face either way: the training augmentation). */
+export function mirror(img: RgbImage): RgbImage {
+  const data = new Uint8Array(img.data.length);
+  for (let y = 0; y < img.height; y++) {
+    for (let x = 0; x < img.width; x++) {
+      const s = (y * img.width + x) * 3;
+      const d = (y * img.width + (img.width - 1 - x)) * 3;
+      data[d] = img.data[s];
+      data[d + 1] = img.data[s + 1];
+      data[d + 2] = img.data[s + 2];
+    }
+  }
+  return { width: img.width, height: img.height, data };
+}

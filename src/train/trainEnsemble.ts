@@ -1,0 +1,246 @@
+import { mkdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { classificationReport } from '../eval/metrics.js';
+import { CANONICAL_LABELS, LSD_LABELS } from '../models/labels.js';
+import type { InferencePool } from '../models/ort/inferencePool.js';
+import { writeFileAtomic } from '../util/atomicFile.js';
+import { seededRandom } from '../util/seededRandom.js';
+import { buildEnsembleGraph, pretrainedVote } from './exportEnsemble.js';
+import { extractFeatures, type FaceFeatures, type FeatureSet } from './featureCache.js';
+import { headProbs, lsdIndex, lsdMacroF1, trainHead, type EpochLog, type HeadWeights, type Rows } from './headTrainer.js';
+import { trainingReportHtml } from './trainingReport.js';
+import { readTrainingSet, type LabelledFace } from './trainingSet.js';
+
+/**
+ * Member configurations: which frozen feature sets feed a member's head. As the paper's members differ in their
+ * appearance backbone, the bag cycles through them (`configs: 'cycle'`), or all use the first ('same').
+ */
+export const MEMBER_CONFIGS: FeatureSet[][] = [
+  ['faceApiExpression', 'faceApiLandmarks', 'human'],
+  ['faceApiExpression', 'faceApiLandmarks'],
+  ['faceApiExpression', 'human'],
+];
+
+export interface TrainOptions {
+  data: string;
+  /** Validation sets: early stopping on `val[earlyStop]`, the blend with the pretrained vote chosen on `val[blendOn]`. */
+  val: string[];
+  earlyStop: number;
+  blendOn: number;
+  members: number;
+  fraction: number;
+  seed: number;
+  out: string;
+  targets: 'soft' | 'hard';
+  lambda: number;
+  hidden: number;
+  epochs: number;
+  configs: 'cycle' | 'same';
+  /** Blend weights of the pretrained vote to choose from; [0] keeps the heads alone. */
+  alphas: number[];
+  log: (line: string) => void;
+  progress: (line: string) => void;
+}
+
+interface SetData {
+  name: string;
+  faces: LabelledFace[];
+  plain: FaceFeatures;
+  mirrored?: FaceFeatures;
+}
+
+export interface MemberReport {
+  index: number;
+  features: FeatureSet[];
+  sampled: number;
+  bestEpoch: number;
+  seconds: number;
+  history: EpochLog[];
+  /** Macro F1 (six classes) of this member alone on each validation set. */
+  f1: Record<string, number>;
+}
+
+export interface TrainingReport {
+  options: Omit<TrainOptions, 'log' | 'progress'>;
+  trainFaces: number;
+  skipped: Record<string, number>;
+  classWeights: Record<string, number>;
+  members: MemberReport[];
+  alpha: number;
+  /** Per validation set: the bagged heads alone, the pretrained vote, and the exported blend; F1 and accuracy. */
+  results: Record<string, { bagged: { f1: number; acc: number }; pretrained: { f1: number; acc: number }; ensemble: { f1: number; acc: number }; confusion: number[][] }>;
+  seconds: { features: number; training: number; total: number };
+}
+
+function rowsOf(set: SetData, features: FeatureSet[], indices: number[], views: FaceFeatures[]): Rows {
+  const width = features.reduce((a, f) => a + set.plain.features[f].length / set.plain.count, 0);
+  const count = indices.length * views.length;
+  const rows: Rows = { count, width, x: new Float32Array(count * width), targets: new Float32Array(count * 7), landmarks: new Float32Array(count * 136), labels: new Int32Array(count) };
+  let r = 0;
+  for (const view of views) {
+    for (const i of indices) {
+      let offset = r * width;
+      for (const f of features) {
+        const w = view.features[f].length / view.count;
+        rows.x.set(view.features[f].subarray(i * w, (i + 1) * w), offset);
+        offset += w;
+      }
+      rows.targets.set(set.faces[i].target, r * 7);
+      rows.landmarks.set(view.landmarks.subarray(i * 136, (i + 1) * 136), r * 136);
+      rows.labels[r] = set.faces[i].label;
+      r++;
+    }
+  }
+  return rows;
+}
+
+function scores(probs: Float32Array, labels: Int32Array): { f1: number; acc: number; confusion: number[][] } {
+  const lsd = LSD_LABELS.map((c) => CANONICAL_LABELS.indexOf(c));
+  const truth: number[] = [];
+  const pred: number[] = [];
+  labels.forEach((l, i) => {
+    if (lsd.indexOf(l) < 0) return;
+    truth.push(lsd.indexOf(l));
+    pred.push(lsdIndex(probs, i * 7));
+  });
+  const r = classificationReport([...LSD_LABELS], truth, pred);
+  return { f1: r.macroF1, acc: r.accuracy, confusion: r.confusion };
+}
+
+const blend = (a: Float32Array, b: Float32Array, alpha: number) => a.map((v, i) => (1 - alpha) * v + alpha * b[i]);
+
+/**
+ * `fer-stream train`: features from the frozen branches (cached), K heads each on its own bootstrap sample
+ * (`fraction` of the training faces drawn with replacement, both views of each: plain and mirrored), early
+ * stopping on a validation set, soft vote, blend with the pretrained members chosen on a validation set, and one
+ * ONNX graph + manifest in `out` that the scoring commands load as they are; report.json and report.html.
+ */
+export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promise<TrainingReport> {
+  const started = performance.now();
+  const train = readTrainingSet(o.data, o.targets);
+  const vals = o.val.map((v) => readTrainingSet(v, 'hard'));
+  o.log(`training set ${train.name}: ${train.faces.length} faces${Object.keys(train.skipped).length ? `, left out: ${Object.entries(train.skipped).map(([k, n]) => `${n} ${k}`).join(', ')}` : ''}`);
+  const load = async (faces: LabelledFace[], name: string, mirrored: boolean) =>
+    extractFeatures(pool, faces.map((f) => f.path), mirrored, (n) => o.progress(`features ${name}${mirrored ? ' (mirrored)' : ''}: ${n}/${faces.length}`));
+  const trainSet: SetData = { name: train.name, faces: train.faces, plain: await load(train.faces, train.name, false), mirrored: await load(train.faces, train.name, true) };
+  const valSets: SetData[] = [];
+  for (const v of vals) valSets.push({ name: uniqueName(v.name, valSets), faces: v.faces, plain: await load(v.faces, v.name, false) });
+  const featureSeconds = (performance.now() - started) / 1000;
+  const unreadable = new Set([...trainSet.plain.unreadable, ...trainSet.mirrored!.unreadable]);
+  if (unreadable.size) o.log(`left out ${unreadable.size} training image(s) that could not be read (first: ${train.faces[[...unreadable][0]].path})`);
+  const usable = train.faces.map((_, i) => i).filter((i) => !unreadable.has(i));
+
+  // Class weights: inverse square root of frequency, so disgust (under 1% of FER+) counts without dominating.
+  const counts = new Array(7).fill(0);
+  for (const i of usable) counts[train.faces[i].label]++;
+  const classWeights = Float64Array.from(counts, (n) => (n ? Math.min(10, Math.sqrt(usable.length / (7 * n))) : 0));
+  const earlyStopSet = valSets[o.earlyStop];
+  const members: MemberReport[] = [];
+  const weights: HeadWeights[] = [];
+  const trainStarted = performance.now();
+  for (let k = 0; k < o.members; k++) {
+    const features = o.configs === 'cycle' ? MEMBER_CONFIGS[k % MEMBER_CONFIGS.length] : MEMBER_CONFIGS[0];
+    const random = seededRandom(o.seed * 1000 + k);
+    const sampled = Math.max(1, Math.round(o.fraction * usable.length));
+    const sample = o.fraction >= 1 ? usable : Array.from({ length: sampled }, () => usable[Math.floor(random() * usable.length)]);
+    const memberStarted = performance.now();
+    const rows = rowsOf(trainSet, features, sample, [trainSet.plain, trainSet.mirrored!]);
+    const valRows = rowsOf(earlyStopSet, features, earlyStopSet.faces.map((_, i) => i), [earlyStopSet.plain]);
+    const result = await trainHead(rows, valRows, {
+      hidden: o.hidden,
+      lambda: o.lambda,
+      epochs: o.epochs,
+      batchSize: 128,
+      learningRate: 1e-3,
+      dropout: 0.3,
+      patience: 5,
+      seed: o.seed * 1000 + k,
+      classWeights,
+      onEpoch: (e) => {
+        const elapsed = (performance.now() - trainStarted) / 1000;
+        const done = k + e.epoch / o.epochs;
+        o.progress(`member ${k + 1}/${o.members} epoch ${e.epoch}/${o.epochs} loss ${e.loss.toFixed(4)} val F1 ${e.valF1.toFixed(3)} ETA ${Math.round((elapsed / done) * (o.members - done))} s`);
+      },
+    });
+    weights.push(result.weights);
+    const f1: Record<string, number> = {};
+    for (const v of valSets) f1[v.name] = lsdMacroF1(await probsOn(result.weights, v, features), labelsOf(v));
+    members.push({ index: k, features, sampled: sample.length, bestEpoch: result.bestEpoch, seconds: (performance.now() - memberStarted) / 1000, history: result.history, f1 });
+    o.log(`member ${k + 1}/${o.members} (${features.join('+')}, ${sample.length} faces x 2 views): best epoch ${result.bestEpoch}, ${Object.entries(f1).map(([n, v]) => `${n} F1 ${v.toFixed(3)}`).join(', ')}`);
+  }
+  const trainingSeconds = (performance.now() - trainStarted) / 1000;
+
+  const bagged = new Map<string, Float32Array>();
+  const pretrained = new Map<string, Float32Array>();
+  for (const v of valSets) {
+    const all = await Promise.all(members.map((m, k) => probsOn(weights[k], v, m.features)));
+    bagged.set(v.name, all.reduce((acc, p) => acc.map((x, i) => x + p[i] / all.length), new Float32Array(all[0].length)));
+    pretrained.set(v.name, pretrainedVote(v.plain.faceApiProbs, v.plain.humanProbs, v.plain.count));
+  }
+  const blendSet = valSets[o.blendOn];
+  const alpha = o.alphas.reduce((best, a) => {
+    const f = (x: number) => scores(blend(bagged.get(blendSet.name)!, pretrained.get(blendSet.name)!, x), labelsOf(blendSet)).f1;
+    return f(a) > f(best) + 1e-9 ? a : best;
+  }, o.alphas[0]);
+  const results: TrainingReport['results'] = {};
+  for (const v of valSets) {
+    const labels = labelsOf(v);
+    const ens = scores(blend(bagged.get(v.name)!, pretrained.get(v.name)!, alpha), labels);
+    results[v.name] = { bagged: pick(scores(bagged.get(v.name)!, labels)), pretrained: pick(scores(pretrained.get(v.name)!, labels)), ensemble: pick(ens), confusion: ens.confusion };
+  }
+  o.log(`blend with the pretrained vote chosen on ${blendSet.name}: alpha ${alpha}`);
+
+  mkdirSync(o.out, { recursive: true });
+  const description = `bagged ensemble: ${o.members} heads on ${basename(resolve(o.data))} (fraction ${o.fraction}, seed ${o.seed}), blended with the pretrained vote at alpha ${alpha}`;
+  writeFileAtomic(join(o.out, 'ensemble.onnx'), buildEnsembleGraph(members.map((m, k) => ({ features: m.features, weights: weights[k] })), alpha, description));
+  writeFileAtomic(join(o.out, 'manifest.json'), JSON.stringify(ensembleManifest(description), null, 2) + '\n');
+  const { log: _log, progress: _progress, ...options } = o;
+  void _log, _progress;
+  const report: TrainingReport = {
+    options,
+    trainFaces: usable.length,
+    skipped: { ...train.skipped, ...(unreadable.size ? { unreadable: unreadable.size } : {}) },
+    classWeights: Object.fromEntries(CANONICAL_LABELS.map((c, i) => [c, classWeights[i]])),
+    members,
+    alpha,
+    results,
+    seconds: { features: featureSeconds, training: trainingSeconds, total: (performance.now() - started) / 1000 },
+  };
+  writeFileAtomic(join(o.out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileAtomic(join(o.out, 'report.html'), trainingReportHtml(report));
+  return report;
+}
+
+const pick = ({ f1, acc }: { f1: number; acc: number }) => ({ f1, acc });
+const labelsOf = (v: SetData) => Int32Array.from(v.faces, (f) => f.label);
+
+async function probsOn(w: HeadWeights, v: SetData, features: FeatureSet[]): Promise<Float32Array> {
+  const rows = rowsOf(v, features, v.faces.map((_, i) => i), [v.plain]);
+  return headProbs(w, rows.x, rows.count);
+}
+
+function uniqueName(name: string, taken: SetData[]): string {
+  let n = name;
+  for (let i = 2; taken.some((t) => t.name === n); i++) n = `${name}-${i}`;
+  return n;
+}
+
+/** The manifest of the exported graph: one member, whose output is already the ensemble's vote. */
+export function ensembleManifest(description: string) {
+  return {
+    name: 'bagged',
+    description,
+    members: [
+      {
+        name: 'bagged',
+        model: 'ensemble.onnx',
+        input: { name: 'crop', width: 112, height: 112, layout: 'NCHW', color: 'RGB', scale: 1, mean: [0], std: [1] },
+        crop: { fit: 'pad', margin: 0 },
+        outputs: { expression: 'expression', landmarks: 'landmarks' },
+        labels: [...CANONICAL_LABELS],
+        weight: 1,
+        temperature: 1,
+      },
+    ],
+  };
+}
