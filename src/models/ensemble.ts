@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { cropRegion } from '../image/cropRegion.js';
 import { resampleToTensor } from '../image/resampleToTensor.js';
+import { alignToTemplate, fivePointsFrom68 } from '../image/similarityAlign.js';
 import type { Box, RgbImage } from '../image/rgbImage.js';
 import { ensureBuiltinModel } from './import/modelImporter.js';
 import { CANONICAL_LABELS } from './labels.js';
@@ -33,6 +34,8 @@ interface LoadedMember {
   cropKey: string;
   inputName: string;
   provider: Provider;
+  /** The model's fixed batch size (some exported models take one face at a time), if it has one. */
+  fixedBatch?: number;
 }
 
 function resolveModel(ref: string): string {
@@ -71,7 +74,10 @@ export class Ensemble {
       const key = `${manifest.name}/${spec.name}`;
       const info = await loadMember(pool, manifest, i, key, device);
       const inputName = checkMemberAgainstModel(manifest, i, info.inputs, info.outputs);
-      members.push({ spec, key, cropKey: JSON.stringify([spec.input, spec.crop]), inputName, provider: info.provider });
+      const batchDim = info.inputs.find((t) => t.name === inputName)?.shape[0];
+      const fixedBatch = typeof batchDim === 'number' && batchDim > 0 ? batchDim : undefined;
+      if (fixedBatch !== undefined && fixedBatch !== 1) throw new ManifestError(manifest.source, `members[${i}].model`, `input batch size is fixed at ${fixedBatch}; fer-stream can run a model of dynamic batch or batch 1`);
+      members.push({ spec, key, cropKey: JSON.stringify([spec.input, spec.crop, spec.align]), inputName, provider: info.provider, fixedBatch });
     }
     return new Ensemble(manifest, pool, members);
   }
@@ -80,53 +86,71 @@ export class Ensemble {
     return Object.fromEntries(this.members.map((m) => [m.spec.name, m.provider]));
   }
 
-  /** Labels a batch of faces; one member request per batch, all members in flight at once. */
+  /**
+   * Labels a batch of faces; one member request per batch, all members in flight at once. Members aligned by
+   * landmarks run second, on the landmarks the first ones gave for the same faces.
+   */
   async predict(faces: FaceInput[]): Promise<FacePrediction[]> {
     if (faces.length === 0) return [];
+    const first = this.members.filter((m) => !m.spec.align);
+    const second = this.members.filter((m) => m.spec.align);
+    const results = new Map<LoadedMember, MemberResult>();
+    (await this.runMembers(first, faces)).forEach((r, i) => results.set(first[i], r));
+    const landmarks = faces.map((_, f) => {
+      const marks = first.flatMap((m) => (results.get(m)!.landmarks ? [results.get(m)!.landmarks![f]] : []));
+      if (!marks.length) return undefined;
+      const mean = new Float32Array(136);
+      for (const l of marks) for (let i = 0; i < 136; i++) mean[i] += l[i] / marks.length;
+      return mean;
+    });
+    if (second.length) (await this.runMembers(second, faces, landmarks)).forEach((r, i) => results.set(second[i], r));
+    return faces.map((_, f) => {
+      const members = this.members.map((m) => results.get(m)!.probs[f]);
+      const probs = softVote(members, this.members.map((m) => m.spec.weight));
+      return { probs, members, landmarks: landmarks[f] };
+    });
+  }
+
+  private async runMembers(members: LoadedMember[], faces: FaceInput[], landmarks?: (Float32Array | undefined)[]): Promise<MemberResult[]> {
     // Members that want the same crop (size, layout, colour, normalisation, framing) share one resample:
     // cropping is the main-thread cost of a face, the networks themselves take about a millisecond each.
-    const crops = new Map<string, { batch: Float32Array; regions: Box[] }>();
-    const inputs = this.members.map((m) => {
+    const crops = new Map<string, { batch: Float32Array; regions: Box[]; angles: number[] }>();
+    const inputs = members.map((m) => {
       const shared = crops.get(m.cropKey);
-      if (shared) return { batch: shared.batch.slice(), regions: shared.regions }; // a copy: run() transfers its buffer away
-      const crop = this.cropFaces(m.spec, faces);
+      if (shared) return { ...shared, batch: shared.batch.slice() }; // a copy: run() transfers its buffer away
+      const crop = this.cropFaces(m.spec, faces, landmarks);
       crops.set(m.cropKey, crop);
       return crop;
     });
-    const perMember = await Promise.all(this.members.map((m, i) => this.runMember(m, faces, inputs[i].batch, inputs[i].regions)));
-    return faces.map((_, f) => {
-      const members = perMember.map((r) => r.probs[f]);
-      const probs = softVote(members, this.members.map((m) => m.spec.weight));
-      const marks = perMember.flatMap((r) => (r.landmarks ? [r.landmarks[f]] : []));
-      let landmarks: Float32Array | undefined;
-      if (marks.length) {
-        landmarks = new Float32Array(136);
-        for (const l of marks) for (let i = 0; i < 136; i++) landmarks[i] += l[i] / marks.length;
-      }
-      return { probs, members, landmarks };
-    });
+    return Promise.all(members.map((m, i) => this.runMember(m, faces, inputs[i].batch, inputs[i].regions, inputs[i].angles)));
   }
 
-  private cropFaces(spec: MemberSpec, faces: FaceInput[]): { batch: Float32Array; regions: Box[] } {
+  /**
+   * Each face's input tensor for one member: its crop region (or, for an aligned member, the region and roll
+   * that put the face's five points on the template; a face without landmarks falls back to its crop).
+   */
+  private cropFaces(spec: MemberSpec, faces: FaceInput[], landmarks?: (Float32Array | undefined)[]): { batch: Float32Array; regions: Box[]; angles: number[] } {
     const channels = spec.input.color === 'GRAY' ? 1 : 3;
     const size = channels * spec.input.width * spec.input.height;
     const batch = new Float32Array(size * faces.length);
+    const angles: number[] = [];
     const regions = faces.map((face, i) => {
-      const region = cropRegion(face.image.width, face.image.height, face.box, spec.crop);
-      resampleToTensor(face.image, region, spec.input, batch, i * size, face.angle ?? 0);
+      const marks = spec.align && landmarks?.[i];
+      const { region, angle } = marks
+        ? alignToTemplate(fivePointsFrom68(marks), spec.align!.template, spec.input.width, spec.input.height)
+        : { region: cropRegion(face.image.width, face.image.height, face.box, spec.crop), angle: face.angle ?? 0 };
+      resampleToTensor(face.image, region, spec.input, batch, i * size, angle);
+      angles.push(angle);
       return region;
     });
-    return { batch, regions };
+    return { batch, regions, angles };
   }
 
-  private async runMember(member: LoadedMember, faces: FaceInput[], batch: Float32Array, regions: Box[]) {
+  private async runMember(member: LoadedMember, faces: FaceInput[], batch: Float32Array, regions: Box[], angles: number[]): Promise<MemberResult> {
     const { spec } = member;
     const channels = spec.input.color === 'GRAY' ? 1 : 3;
-    const dims =
-      spec.input.layout === 'NCHW'
-        ? [faces.length, channels, spec.input.height, spec.input.width]
-        : [faces.length, spec.input.height, spec.input.width, channels];
-    const out = await this.pool.run(member.key, { [member.inputName]: { data: batch, dims } });
+    const shape = spec.input.layout === 'NCHW' ? [channels, spec.input.height, spec.input.width] : [spec.input.height, spec.input.width, channels];
+    const out = member.fixedBatch ? await this.runOneByOne(member, batch, shape, faces.length) : await this.pool.run(member.key, { [member.inputName]: { data: batch, dims: [faces.length, ...shape] } });
     const expr = out[spec.outputs.expression];
     const classes = spec.labels.length;
     if (expr.data.length !== classes * faces.length) {
@@ -144,7 +168,7 @@ export class Ensemble {
     const landmarks = lm
       ? faces.map((_, f) => {
           const r = regions[f];
-          const angle = faces[f].angle ?? 0;
+          const angle = angles[f];
           const cos = Math.cos(angle);
           const sin = Math.sin(angle);
           const cx = r.x + r.width / 2;
@@ -162,6 +186,32 @@ export class Ensemble {
       : undefined;
     return { probs, landmarks };
   }
+
+  /** A model with a fixed batch of 1: one request per face, all in flight, outputs joined in face order. */
+  private async runOneByOne(member: LoadedMember, batch: Float32Array, shape: number[], count: number): Promise<Record<string, { data: Float32Array; dims: number[] }>> {
+    const size = batch.length / count;
+    const pending = [];
+    for (let f = 0; f < count; f++) {
+      await this.pool.capacity(); // the pool's queue is bounded; a batch of faces is more requests than it holds
+      const run = this.pool.run(member.key, { [member.inputName]: { data: batch.slice(f * size, (f + 1) * size), dims: [1, ...shape] } });
+      run.catch(() => undefined); // observed by Promise.all below; may fail while a later one waits for room
+      pending.push(run);
+    }
+    const outs = await Promise.all(pending);
+    return Object.fromEntries(
+      Object.keys(outs[0]).map((name) => {
+        const per = outs[0][name].data.length;
+        const data = new Float32Array(per * count);
+        outs.forEach((o, f) => data.set(o[name].data, f * per));
+        return [name, { data, dims: [count, ...outs[0][name].dims.slice(1)] }];
+      }),
+    );
+  }
+}
+
+interface MemberResult {
+  probs: CanonicalProbs[];
+  landmarks?: Float32Array[];
 }
 
 function softmax(x: Float32Array): Float32Array {

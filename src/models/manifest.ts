@@ -47,6 +47,12 @@ const memberSpec = z.strictObject({
   weight: z.number().min(0).default(1),
   /** Probabilities are sharpened (<1) or flattened (>1) as softmax(log p / T) before voting. */
   temperature: z.number().positive().default(1),
+  /**
+   * Similarity alignment: the face is warped so that its five points (eye centres, nose tip, mouth corners,
+   * from the 68 landmarks the other members give on the same face) land on `template`, in this member's input
+   * pixels. `crop` is then not used. Aligned members run after the members that give landmarks.
+   */
+  align: z.strictObject({ template: z.array(z.tuple([z.number(), z.number()])).length(5) }).optional(),
 });
 
 const manifestSchema = z.strictObject({
@@ -124,6 +130,10 @@ export function parseManifest(raw: unknown, file: string): EnsembleManifest {
     names.add(m.name);
   });
   if (members.every((m) => m.weight === 0)) throw new ManifestError(file, 'members', 'every member has weight 0');
+  const aligned = members.findIndex((m) => m.align);
+  if (aligned >= 0 && !members.some((m) => !m.align && m.outputs.landmarks)) {
+    throw new ManifestError(file, `members[${aligned}].align`, 'needs landmarks from another member (one without align that has outputs.landmarks)');
+  }
   return { name: parsed.data.name, description: parsed.data.description, source: file, members };
 }
 
