@@ -1,3 +1,4 @@
+import { seededRandom } from '../util/seededRandom.js';
 import { classificationReport } from './metrics.js';
 
 /**
@@ -5,8 +6,8 @@ import { classificationReport } from './metrics.js';
  * validation sets here are small (wild_expressions_dev has 11 fear faces), so every F1 is given with one.
  */
 export function bootstrapMacroF1(labels: string[], truth: number[], predicted: number[], resamples = 1000, seed = 12345): [number, number] {
-  let state = seed;
-  const rand = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  // mulberry32: an LCG in doubles (state * 1103515245 overflows 2^53) repeats itself and biased the intervals.
+  const rand = seededRandom(seed);
   const f1s: number[] = [];
   for (let b = 0; b < resamples; b++) {
     const idx = truth.map(() => Math.floor(rand() * truth.length));
