@@ -24,13 +24,17 @@ function frame(grey: number): RgbImage {
   return { width: 64, height: 48, data: new Uint8Array(64 * 48 * 3).fill(grey) };
 }
 
-/** `script[f]`: the faces in frame f as [x, height]; frames after `cutAt` are a different shot. */
-async function labelScript(script: [number, number][][], reid: 'off' | 'on' | 'across-cuts', cutAt = Infinity): Promise<number[][]> {
+/**
+ * `script[f]`: the faces in frame f as [x, height] or [x, height, y]; frames after `cutAt` are a different shot.
+ * Who a face is comes from its height, or with a y, from the y (100 or 108).
+ */
+async function labelScript(script: number[][][], reid: 'off' | 'on' | 'across-cuts', cutAt = Infinity): Promise<number[][]> {
   const detector: Detector = {
-    detect: async (images) => images.map((img) => script[frames.indexOf(img)].map(([x, h]): Detection => ({ box: { x, y: 100, width: h, height: h }, score: 0.9 }))),
+    detect: async (images) => images.map((img) => script[frames.indexOf(img)].map(([x, h, y = 100]): Detection => ({ box: { x, y, width: h, height: h }, score: 0.9 }))),
   };
   const ensemble = { predict: async (faces: FaceInput[]) => faces.map(() => ({ probs: new Float64Array(7).fill(1 / 7), members: [] })) } as unknown as Ensemble;
-  const describer = { describe: async (faces: FaceInput[]) => faces.map((f) => PEOPLE[f.box!.height]) } as unknown as FaceDescriber;
+  const byY: Record<number, Float32Array> = { 100: unit(0), 108: unit(1) };
+  const describer = { describe: async (faces: FaceInput[]) => faces.map((f) => (f.box!.y === 100 ? PEOPLE[f.box!.height] : byY[f.box!.y])) } as unknown as FaceDescriber;
   const labeler = new VideoFaceLabeler(detector, ensemble, {
     detectEvery: 1,
     rejectNonFaces: false,
@@ -72,6 +76,18 @@ describe('re-identification by appearance', () => {
     assert.equal(new Set(byDefault.flat()).size, 4, `a cut starts new IDs: ${JSON.stringify(byDefault)}`);
     const across = await labelScript(script, 'across-cuts', 5);
     assert.deepEqual(across[5], [across[0][1], across[0][0]], `the same two IDs, swapped with their places: ${JSON.stringify(across)}`);
+  });
+
+  test('two faces that meet and turn back keep their IDs by appearance, where motion alone swaps them', async () => {
+    // A moves right and B left, 20 px a frame, they meet at x = 200 on frame 5 and go back the way they came.
+    const script = Array.from({ length: 10 }, (_, f) => {
+      const d = f <= 5 ? 20 * f : 100 - 20 * (f - 5);
+      return [[100 + d, 60, 100], [300 - d, 60, 108]];
+    });
+    const on = await labelScript(script, 'on');
+    assert.deepEqual(on[9], on[0], `appearance: ${JSON.stringify(on)}`);
+    const off = await labelScript(script, 'off');
+    assert.deepEqual(off[9], [off[0][1], off[0][0]], `motion alone swaps them: ${JSON.stringify(off)}`);
   });
 
   test('one person is never two faces: an ID on screen is not given to a look-alike in the same frame', async () => {

@@ -93,7 +93,7 @@ export class VideoFaceLabeler {
       const sceneCut = this.cuts.isCut(frame.image);
       if (sceneCut) this.tracker.cut();
       // update() returns one track per detection, in detection order, each with its detection's box.
-      const tracks = this.tracker.update(frame.frameIndex, found[i]);
+      const tracks = this.tracker.update(frame.frameIndex, found[i], await this.describeAmbiguous(frame, found[i]));
       const placed = this.place(frame, tracks, { frameIndex: frame.frameIndex, ptsMs: frame.ptsMs, faces: [], detected: true, sceneCut }, false);
       this.apply(placed, preds.slice(k, (k += tracks.length)), await placed.descriptors);
       records.push(placed.record);
@@ -136,7 +136,7 @@ export class VideoFaceLabeler {
         let tracks: readonly Track[];
         if (due) {
           const found = await (early.get(i) ?? this.detectOne(frame.image));
-          tracks = this.tracker.update(frame.frameIndex, found);
+          tracks = this.tracker.update(frame.frameIndex, found, await this.describeAmbiguous(frame, found));
         } else {
           tracks = this.tracker.followLandmarks(frame.frameIndex, LANDMARK_LAG, frame.image.width, frame.image.height);
         }
@@ -156,6 +156,18 @@ export class VideoFaceLabeler {
       throw err;
     }
     return records;
+  }
+
+  /**
+   * Descriptors of the detections motion cannot place alone (faces crossing, close together), when
+   * re-identification is on: their appearance decides which track each continues.
+   */
+  private async describeAmbiguous(frame: VideoFrame, found: Detection[]): Promise<Map<number, Float32Array> | undefined> {
+    const describer = this.options.reidentify?.describer;
+    const ambiguous = describer ? this.tracker.ambiguous(frame.frameIndex, found) : [];
+    if (!ambiguous.length) return undefined;
+    const descriptors = await describer!.describe(ambiguous.map((c) => ({ image: frame.image, box: found[c].box })));
+    return new Map(ambiguous.map((c, k) => [c, descriptors[k]]));
   }
 
   private async detectOne(image: VideoFrame['image']): Promise<Detection[]> {
@@ -224,6 +236,7 @@ export class VideoFaceLabeler {
       if (known) this.tracker.adopt(track, known.id);
     }
     this.gallery.remember(track.id, frameIndex, descriptor);
+    track.descriptor = descriptor;
   }
 }
 

@@ -3,6 +3,7 @@ import { looksLikeFace } from '../detection/faceLikeness.js';
 import type { Detection } from '../detection/nonMaxSuppression.js';
 import { iou, type Box } from '../image/rgbImage.js';
 import { BoxMotion } from './boxMotion.js';
+import { euclidean } from './identityGallery.js';
 import { boxFromLandmarks, calibrateBox, type BoxCalibration } from './landmarkGeometry.js';
 
 export interface TrackerOptions {
@@ -25,8 +26,9 @@ export interface Track {
   readonly firstFrame: number;
   /** A detection is wanted from this frame on: its landmarks stopped fitting a face (set by the labeler). */
   redetectAt?: number;
-  /** The frame of its latest appearance descriptor (re-identification), if any. */
+  /** The frame of its latest appearance descriptor (re-identification), if any, and the descriptor. */
   describedAt?: number;
+  descriptor?: Float32Array;
   box: Box;
   /** Roll from the latest landmarks (0 until there are some). */
   angle: number;
@@ -49,6 +51,11 @@ export interface Track {
 
 /** Cost added for re-attaching a lost track rather than continuing a live one. */
 const LOST_PENALTY = 0.3;
+/**
+ * Weight of the appearance distance (descriptors, 0.2-0.5 for one person, 0.6 and more for two) in the cost of an
+ * ambiguous pair: enough to undo a swap that motion alone would make when two faces cross.
+ */
+const APPEARANCE_WEIGHT = 1;
 const UNMATCHABLE = 1e6;
 
 /**
@@ -101,12 +108,37 @@ export class FaceTracker {
     track.id = id;
   }
 
-  /** Matches a frame's detections to tracks; returns the live tracks, each with its detection's box. */
-  update(frameIndex: number, detections: Detection[]): Track[] {
+  /**
+   * The detections that motion alone cannot place: within the gate of two or more tracks, or sharing a track's
+   * gate with another detection. Their appearance (descriptors) settles the assignment (`update`).
+   */
+  ambiguous(frameIndex: number, detections: Detection[]): number[] {
+    const candidates = [...this.live, ...this.lost.filter((t) => frameIndex - (t.lostAt ?? t.lastDetectedFrame) <= this.maxGapFrames)];
+    const gated = candidates.map((t) => detections.map((d) => this.cost(t, d.box, frameIndex) < UNMATCHABLE));
+    return detections.flatMap((_, c) => {
+      const tracks = gated.filter((row) => row[c]);
+      return tracks.length >= 2 || tracks.some((row) => row.filter(Boolean).length >= 2) ? [c] : [];
+    });
+  }
+
+  /**
+   * Matches a frame's detections to tracks; returns the live tracks, each with its detection's box.
+   * `descriptors` (by detection index, for ambiguous ones) add the appearance distance to tracks that have one.
+   */
+  update(frameIndex: number, detections: Detection[], descriptors?: ReadonlyMap<number, Float32Array>): Track[] {
     this.lost = this.lost.filter((t) => frameIndex - (t.lostAt ?? t.lastDetectedFrame) <= this.maxGapFrames);
     const candidates = [...this.live, ...this.lost];
+    const appearance = (t: Track, c: number) => {
+      const d = descriptors?.get(c);
+      return d && t.descriptor ? APPEARANCE_WEIGHT * euclidean(d, t.descriptor) : 0;
+    };
     // Candidates are the live tracks, then the lost ones.
-    const cost = candidates.map((t, r) => detections.map((d) => this.cost(t, d.box, frameIndex) + (r < this.live.length ? 0 : LOST_PENALTY)));
+    const cost = candidates.map((t, r) =>
+      detections.map((d, c) => {
+        const motion = this.cost(t, d.box, frameIndex);
+        return motion >= UNMATCHABLE ? motion : motion + appearance(t, c) + (r < this.live.length ? 0 : LOST_PENALTY);
+      }),
+    );
     const matchedTrack = new Map<number, Track>();
     if (candidates.length && detections.length) {
       for (const [r, c] of munkres(cost) as [number, number][]) if (cost[r][c] < UNMATCHABLE) matchedTrack.set(c, candidates[r]);
