@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ensureBuiltinModel } from '../src/models/import/modelImporter.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
-import { buildEnsembleGraph, pretrainedVote } from '../src/train/exportEnsemble.js';
-import { FEATURE_SETS, type FeatureSet } from '../src/train/featureCache.js';
-import { headProbs, type HeadWeights } from '../src/train/headTrainer.js';
+import { buildEnsembleGraph, encodeHeads, FEATURE_SETS, pretrainedVote, readHeads, type FeatureSet, type HeadWeights } from '../src/models/import/baggedEnsembleGraph.js';
+import { headProbs } from '../src/train/headTrainer.js';
 import { seededRandom } from '../src/util/seededRandom.js';
 import { readTrainingSet } from '../src/train/trainingSet.js';
 import { cli } from './helpers/cli.js';
@@ -50,6 +49,14 @@ describe('training: sets, export parity, the command', () => {
     const blended = Math.max(...Array.from(mean, (v, i) => Math.abs(0.75 * v + 0.25 * vote[i] - out.expression.data[i])));
     assert.ok(blended <= 1e-5, `blend: max abs diff ${blended}`);
     assert.deepEqual(out.landmarks.dims, [n, 136]);
+    // The heads as files (what config/default-heads holds) read back to the same weights.
+    const files = encodeHeads(heads, 0.25);
+    writeFileSync(join(dir, 'heads.json'), files.json);
+    writeFileSync(join(dir, 'heads.bin'), files.bin);
+    const back = readHeads(join(dir, 'heads.json'));
+    assert.equal(back.alpha, 0.25);
+    assert.deepEqual(back.members.map((m) => m.features), configs);
+    assert.deepEqual(back.members[1].weights.we, heads[1].weights.we);
     assert.deepEqual(FEATURE_SETS, ['faceApiExpression', 'faceApiLandmarks', 'human']);
   });
 

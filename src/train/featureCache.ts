@@ -11,8 +11,8 @@ import type { InferencePool } from '../models/ort/inferencePool.js';
 import { writeFileAtomic } from '../util/atomicFile.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
 
-export type FeatureSet = keyof typeof TRUNK_FEATURE_SIZES;
-export const FEATURE_SETS = Object.keys(TRUNK_FEATURE_SIZES) as FeatureSet[];
+import { FEATURE_SETS, type FeatureSet } from '../models/import/baggedEnsembleGraph.js';
+export { FEATURE_SETS, type FeatureSet };
 
 /** What the frozen branches say about each face of a set: features, the members' outputs, landmarks. */
 export interface FaceFeatures {

@@ -1,5 +1,6 @@
 import { CANONICAL_LABELS, LSD_LABELS } from '../models/labels.js';
 import { classificationReport } from '../eval/metrics.js';
+import type { HeadWeights } from '../models/import/baggedEnsembleGraph.js';
 import { seededRandom } from '../util/seededRandom.js';
 import { tfjs } from './tfjsRuntime.js';
 
@@ -11,19 +12,6 @@ export interface Rows {
   targets: Float32Array;
   landmarks: Float32Array;
   labels: Int32Array;
-}
-
-/** A trained head: input standardisation, the shared layer, the expression head and the landmark head. */
-export interface HeadWeights {
-  hidden: number;
-  mean: Float32Array;
-  std: Float32Array;
-  w1: Float32Array;
-  b1: Float32Array;
-  we: Float32Array;
-  be: Float32Array;
-  wl: Float32Array;
-  bl: Float32Array;
 }
 
 export interface HeadOptions {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { classificationReport } from '../eval/metrics.js';
@@ -5,9 +6,9 @@ import { CANONICAL_LABELS, LSD_LABELS } from '../models/labels.js';
 import type { InferencePool } from '../models/ort/inferencePool.js';
 import { writeFileAtomic } from '../util/atomicFile.js';
 import { seededRandom } from '../util/seededRandom.js';
-import { buildEnsembleGraph, pretrainedVote } from './exportEnsemble.js';
+import { buildEnsembleGraph, encodeHeads, pretrainedVote, type HeadWeights } from '../models/import/baggedEnsembleGraph.js';
 import { extractFeatures, type FaceFeatures, type FeatureSet } from './featureCache.js';
-import { headProbs, lsdIndex, lsdMacroF1, trainHead, type EpochLog, type HeadWeights, type Rows } from './headTrainer.js';
+import { headProbs, lsdIndex, lsdMacroF1, trainHead, type EpochLog, type Rows } from './headTrainer.js';
 import { trainingReportHtml } from './trainingReport.js';
 import { readTrainingSet, type LabelledFace } from './trainingSet.js';
 
@@ -67,6 +68,8 @@ export interface TrainingReport {
   classWeights: Record<string, number>;
   members: MemberReport[];
   alpha: number;
+  /** Macro F1 on the blend set with alpha chosen on the other half of its people (two folds, averaged). */
+  blendOutOfFold?: number;
   /** Per validation set: the bagged heads alone, the pretrained vote, and the exported blend; F1 and accuracy. */
   results: Record<string, { bagged: { f1: number; acc: number }; pretrained: { f1: number; acc: number }; ensemble: { f1: number; acc: number }; confusion: number[][] }>;
   seconds: { features: number; training: number; total: number };
@@ -178,21 +181,36 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
     pretrained.set(v.name, pretrainedVote(v.plain.faceApiProbs, v.plain.humanProbs, v.plain.count));
   }
   const blendSet = valSets[o.blendOn];
-  const alpha = o.alphas.reduce((best, a) => {
-    const f = (x: number) => scores(blend(bagged.get(blendSet.name)!, pretrained.get(blendSet.name)!, x), labelsOf(blendSet)).f1;
-    return f(a) > f(best) + 1e-9 ? a : best;
-  }, o.alphas[0]);
+  const chooseAlpha = (rows: number[]) => {
+    const sub = (p: Float32Array) => Float32Array.from(rows.flatMap((i) => Array.from(p.subarray(i * 7, i * 7 + 7))));
+    const [b, p, labels] = [sub(bagged.get(blendSet.name)!), sub(pretrained.get(blendSet.name)!), Int32Array.from(rows, (i) => blendSet.faces[i].label)];
+    const f = (x: number) => scores(blend(b, p, x), labels).f1;
+    return { alpha: o.alphas.reduce((best, a) => (f(a) > f(best) + 1e-9 ? a : best), o.alphas[0]), f };
+  };
+  const everyRow = blendSet.faces.map((_, i) => i);
+  const { alpha } = chooseAlpha(everyRow);
+  // The same choice made on one half of the people and scored on the other: what the blend is worth on faces
+  // it was not chosen on (file names <Person>_NNNN, as in wild_expressions_dev; otherwise each file is its own).
+  const folds = [0, 1].map((k) => everyRow.filter((i) => personFold(blendSet.faces[i].path) === k));
+  const blendOutOfFold = folds.every((f) => f.length)
+    ? (chooseAlpha(folds[1]).f(chooseAlpha(folds[0]).alpha) + chooseAlpha(folds[0]).f(chooseAlpha(folds[1]).alpha)) / 2
+    : undefined;
   const results: TrainingReport['results'] = {};
   for (const v of valSets) {
     const labels = labelsOf(v);
     const ens = scores(blend(bagged.get(v.name)!, pretrained.get(v.name)!, alpha), labels);
     results[v.name] = { bagged: pick(scores(bagged.get(v.name)!, labels)), pretrained: pick(scores(pretrained.get(v.name)!, labels)), ensemble: pick(ens), confusion: ens.confusion };
   }
-  o.log(`blend with the pretrained vote chosen on ${blendSet.name}: alpha ${alpha}`);
+  o.log(`blend with the pretrained vote chosen on ${blendSet.name}: alpha ${alpha}${blendOutOfFold === undefined ? '' : `; chosen on half of its people, macro F1 on the other half ${blendOutOfFold.toFixed(3)} (averaged over both halves)`}`);
 
   mkdirSync(o.out, { recursive: true });
   const description = `bagged ensemble: ${o.members} heads on ${basename(resolve(o.data))} (fraction ${o.fraction}, seed ${o.seed}), blended with the pretrained vote at alpha ${alpha}`;
-  writeFileAtomic(join(o.out, 'ensemble.onnx'), buildEnsembleGraph(members.map((m, k) => ({ features: m.features, weights: weights[k] })), alpha, description));
+  const exported = members.map((m, k) => ({ features: m.features, weights: weights[k] }));
+  writeFileAtomic(join(o.out, 'ensemble.onnx'), buildEnsembleGraph(exported, alpha, description));
+  // The heads alone too (small): what `npm run train:default` commits, the graph being rebuilt at install.
+  const heads = encodeHeads(exported, alpha);
+  writeFileAtomic(join(o.out, 'heads.json'), heads.json);
+  writeFileAtomic(join(o.out, 'heads.bin'), heads.bin);
   writeFileAtomic(join(o.out, 'manifest.json'), JSON.stringify(ensembleManifest(description), null, 2) + '\n');
   const { log: _log, progress: _progress, ...options } = o;
   void _log, _progress;
@@ -203,6 +221,7 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
     classWeights: Object.fromEntries(CANONICAL_LABELS.map((c, i) => [c, classWeights[i]])),
     members,
     alpha,
+    blendOutOfFold,
     results,
     seconds: { features: featureSeconds, training: trainingSeconds, total: (performance.now() - started) / 1000 },
   };
@@ -211,6 +230,7 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
   return report;
 }
 
+const personFold = (path: string) => createHash('md5').update(basename(path).replace(/_\d+\.\w+$/, '')).digest()[0] % 2;
 const pick = ({ f1, acc }: { f1: number; acc: number }) => ({ f1, acc });
 const labelsOf = (v: SetData) => Int32Array.from(v.faces, (f) => f.label);
 

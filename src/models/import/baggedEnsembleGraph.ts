@@ -1,12 +1,55 @@
-import { addTrunk, FACE_API_EXPRESSION_LABELS, HUMAN_EMOTION_LABELS } from '../models/import/builtinModels.js';
-import { OnnxGraphBuilder } from '../models/import/onnxGraphBuilder.js';
-import { canonicalLabel, CANONICAL_LABELS } from '../models/labels.js';
-import type { FeatureSet } from './featureCache.js';
-import type { HeadWeights } from './headTrainer.js';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { canonicalLabel, CANONICAL_LABELS } from '../labels.js';
+// builtinModels imports this module too: only functions of it are used here, never at load time.
+import { addTrunk, FACE_API_EXPRESSION_LABELS, HUMAN_EMOTION_LABELS } from './builtinModels.js';
+import { OnnxGraphBuilder } from './onnxGraphBuilder.js';
+
+/** The trunk's feature outputs (256 values each; builtinModels.ts TRUNK_FEATURE_SIZES). */
+export const FEATURE_SETS = ['faceApiExpression', 'faceApiLandmarks', 'human'] as const;
+export type FeatureSet = (typeof FEATURE_SETS)[number];
+
+/** A trained head: input standardisation, the shared layer, the expression head and the landmark head. */
+export interface HeadWeights {
+  hidden: number;
+  mean: Float32Array;
+  std: Float32Array;
+  w1: Float32Array;
+  b1: Float32Array;
+  we: Float32Array;
+  be: Float32Array;
+  wl: Float32Array;
+  bl: Float32Array;
+}
 
 export interface ExportedMember {
   features: FeatureSet[];
   weights: HeadWeights;
+}
+
+const TENSORS = ['mean', 'std', 'w1', 'b1', 'we', 'be', 'wl', 'bl'] as const;
+
+/** The heads as files: `<name>.json` (features, sizes, alpha) and `<name>.bin` (the float32 tensors, in order). */
+export function encodeHeads(members: ExportedMember[], alpha: number): { json: string; bin: Uint8Array } {
+  const meta = { alpha, members: members.map((m) => ({ features: m.features, hidden: m.weights.hidden, sizes: TENSORS.map((t) => m.weights[t].length) })) };
+  const parts = members.flatMap((m) => TENSORS.map((t) => new Uint8Array(m.weights[t].buffer, m.weights[t].byteOffset, m.weights[t].byteLength)));
+  const bin = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let offset = 0;
+  for (const p of parts) bin.set(p, (offset += p.length) - p.length);
+  return { json: JSON.stringify(meta, null, 2) + '\n', bin };
+}
+
+export function readHeads(jsonPath: string): { members: ExportedMember[]; alpha: number } {
+  const meta = JSON.parse(readFileSync(jsonPath, 'utf8')) as { alpha: number; members: { features: FeatureSet[]; hidden: number; sizes: number[] }[] };
+  const bytes = readFileSync(join(dirname(jsonPath), `${jsonPath.replace(/^.*\//, '').replace(/\.json$/, '')}.bin`));
+  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  let offset = 0;
+  const members = meta.members.map((m) => {
+    const w = Object.fromEntries(TENSORS.map((t, k) => [t, all.slice(offset, (offset += m.sizes[k]))]));
+    return { features: m.features, weights: { hidden: m.hidden, ...w } as HeadWeights };
+  });
+  if (offset !== all.length) throw new RangeError(`${jsonPath}: the .bin holds ${all.length} values, the heads ${offset}`);
+  return { members, alpha: meta.alpha };
 }
 
 /** Column indexes that reorder a member's own label order into CANONICAL_LABELS. */

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
-import { packageDir } from '../../util/paths.js';
+import { PACKAGE_ROOT, packageDir } from '../../util/paths.js';
 import { addFaceApiFeatureNet, addFaceApiFeatures, FACE_API_INPUT_SIZE } from './faceApiFeatureNet.js';
 import { dense } from './tfLayers.js';
 import { addFaceRecognitionNet, FACE_RECOGNITION_INPUT_SIZE } from './faceRecognitionNet.js';
+import { buildEnsembleGraph, readHeads } from './baggedEnsembleGraph.js';
 import { OnnxGraphBuilder } from './onnxGraphBuilder.js';
 import { addTfjsGraph, loadTfjsGraph } from './tfjsGraphConverter.js';
 import { readTfjsWeightsManifest, type WeightMap } from './tfjsWeights.js';
@@ -32,6 +33,9 @@ const TINY_FACE = () => faceApiModel('tiny_face_detector_model-weights_manifest.
 const HUMAN_EMOTION = () => humanModel('emotion.json');
 const HUMAN_BLAZEFACE = () => humanModel('blazeface.json');
 export const BLAZEFACE_INPUT_SIZE = 256;
+
+/** The default ensemble's trained heads (`npm run train:default` writes them; docs/training.md has the recipe). */
+export const DEFAULT_HEADS = () => join(PACKAGE_ROOT, 'config', 'default-heads', 'heads.json');
 
 const shards = (manifest: string, bins: string[]) => [manifest, ...bins.map((b) => join(manifest, '..', b))];
 
@@ -96,6 +100,12 @@ export interface TrunkOutputs {
   /** [N,136] landmarks relative to the crop. */
   landmarks: string;
 }
+
+const trunkSources = () => [
+  ...shards(FACE_API_EXPRESSION(), ['face_expression_model.bin']),
+  ...shards(FACE_API_LANDMARKS(), ['face_landmark_68_model.bin']),
+  ...shards(HUMAN_EMOTION(), ['emotion.bin']),
+];
 
 export const TRUNK_FEATURE_SIZES = { faceApiExpression: 256, faceApiLandmarks: 256, human: 256 } as const;
 
@@ -200,11 +210,7 @@ export const BUILTIN_MODELS: BuiltinModel[] = [
     id: 'trunk-features',
     description:
       'the default members\' frozen branches on one 112x112 RGB crop, each run once: features of face-api\'s expression and landmark nets and of human\'s emotion net (256 each), both expression outputs and the 68 landmarks',
-    sources: () => [
-      ...shards(FACE_API_EXPRESSION(), ['face_expression_model.bin']),
-      ...shards(FACE_API_LANDMARKS(), ['face_landmark_68_model.bin']),
-      ...shards(HUMAN_EMOTION(), ['emotion.bin']),
-    ],
+    sources: () => trunkSources(),
     build() {
       const g = new OnnxGraphBuilder();
       const t = addTrunk(g, g.input('crop', CROP_SHAPE));
@@ -213,6 +219,20 @@ export const BUILTIN_MODELS: BuiltinModel[] = [
       g.output(t.humanProbs, 'humanProbs', ['batch', 7]);
       g.output(t.landmarks, 'landmarks', ['batch', 136]);
       return g.encode('trunk-features', this.description);
+    },
+  },
+  {
+    id: 'bagged-default',
+    description:
+      'the default bagged ensemble: the frozen trunk once per face, the trained heads of config/default-heads, their soft vote blended with the pretrained members\' vote; [N,3,112,112] RGB 0..255 -> expression [N,7] (CANONICAL_LABELS order), landmarks [N,136]',
+    sources: () => [
+      ...trunkSources(),
+      DEFAULT_HEADS(),
+      DEFAULT_HEADS().replace(/\.json$/, '.bin'),
+    ],
+    build() {
+      const { members, alpha } = readHeads(DEFAULT_HEADS());
+      return buildEnsembleGraph(members, alpha, this.description);
     },
   },
   {
