@@ -56,10 +56,13 @@ export function defaultJobs(cores = availableParallelism(), freeMb = freemem() /
   return Math.max(1, Math.min(cores, Math.floor(freeMb / JOB_MB)));
 }
 
-/** The settings that decide outputs (the resume key), without how the work is run. */
-function outputSettings({ batchSize, device, workers, ...decisive }: VideoSettings): BatchOutputSettings {
-  void batchSize, device, workers; // results do not depend on them (batched equals single; CPU and GPU agree)
-  return decisive;
+/**
+ * The settings that decide outputs (the resume key), without how the work is run: results do not depend on the
+ * batch size, the workers or the device (batched equals single; CPU and GPU agree).
+ */
+function outputSettings(s: VideoSettings): BatchOutputSettings {
+  const { format, faces, fill, smooth, landmarks, detectEvery, detector, detectorInputSize, reidentify, manifest } = s;
+  return { format, faces, fill, smooth, landmarks, detectEvery, detector, detectorInputSize, reidentify, manifest };
 }
 
 export async function batch(argv: string[]): Promise<number> {

@@ -62,7 +62,7 @@ export interface MemberReport {
 }
 
 export interface TrainingReport {
-  options: Omit<TrainOptions, 'log' | 'progress'>;
+  options: Omit<TrainOptions, 'log' | 'progress'> & { log?: undefined; progress?: undefined };
   trainFaces: number;
   skipped: Record<string, number>;
   classWeights: Record<string, number>;
@@ -212,8 +212,7 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
   writeFileAtomic(join(o.out, 'heads.json'), heads.json);
   writeFileAtomic(join(o.out, 'heads.bin'), heads.bin);
   writeFileAtomic(join(o.out, 'manifest.json'), JSON.stringify(ensembleManifest(description), null, 2) + '\n');
-  const { log: _log, progress: _progress, ...options } = o;
-  void _log, _progress;
+  const options = { ...o, log: undefined, progress: undefined };
   const report: TrainingReport = {
     options,
     trainFaces: usable.length,
