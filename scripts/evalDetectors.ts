@@ -12,6 +12,7 @@ import { readDlibBoxes } from '../src/eval/dlibBoxes.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
 import { SHARED_DATA } from '../src/util/paths.js';
 import { UltraFaceDetector } from './ultraFaceDetector.js';
+import { YuNetDetector } from './yunetDetector.js';
 
 const dir = join(SHARED_DATA, 'annotated_faces');
 const truth = new Map([...readDlibBoxes(join(dir, 'training.xml')), ...readDlibBoxes(join(dir, 'testing.xml'))]);
@@ -32,6 +33,10 @@ for (const inputSize of [416, 608, 800, [608, 320]]) {
 for (const minScore of [0.5, 0.75]) {
   const d = await BlazeFaceDetector.load(pool, 'cpu', { minScore });
   candidates.push({ name: `blazeface@256, score >= ${minScore} (human, MIT, npm)`, detect: async (img) => (await d.detect([img]))[0] });
+}
+for (const size of [320, 640]) {
+  const d = await YuNetDetector.load(pool, join(SHARED_DATA, 'model_yunet', 'yunet_n_dynamic.onnx'), size);
+  candidates.push({ name: `yunet_n@${size}, score >= 0.6 (shared, Apache-2.0)`, detect: async (img) => (await d.detect([img]))[0] });
 }
 for (const model of ['version-RFB-320.onnx', 'version-RFB-640.onnx']) {
   const d = await UltraFaceDetector.load(pool, join(SHARED_DATA, 'model_ultraface', model));

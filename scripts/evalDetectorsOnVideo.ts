@@ -13,6 +13,7 @@ import { InferencePool } from '../src/models/ort/inferencePool.js';
 import { SHARED_DATA } from '../src/util/paths.js';
 import { probeVideo } from '../src/video/probeVideo.js';
 import { videoFrames } from '../src/video/videoFrames.js';
+import { YuNetDetector } from './yunetDetector.js';
 
 const videos = [
   ['pyfeat_media', 'WolfgangLanger_Pexels.mp4'],
@@ -26,6 +27,8 @@ const detectors: [string, Detector][] = [
   ['tiny 608+320 (default)', await FaceDetector.load(pool, 'cpu', { inputSize: [608, 320] })],
   ['blazeface, score >= 0.5', await BlazeFaceDetector.load(pool, 'cpu', { minScore: 0.5 })],
 ];
+const yunet = join(SHARED_DATA, 'model_yunet', 'yunet_n_dynamic.onnx');
+if (existsSync(yunet)) detectors.push(['yunet_n@640, score >= 0.6 (shared)', await YuNetDetector.load(pool, yunet, 640)]);
 console.log(`| video | frames | ${detectors.map(([n]) => `${n}: frames with a face / faces / most in a frame / ms per frame`).join(' | ')} |`);
 console.log(`|---|---|${detectors.map(() => '---|').join('')}`);
 for (const path of videos) {
