@@ -7,6 +7,7 @@ import type { FaceDescriber } from '../models/faceDescriber.js';
 import { scoreVideo } from '../pipeline/scoreVideo.js';
 import type { FaceMode } from '../pipeline/selectFaces.js';
 import { smoothTracks } from '../pipeline/smoothTracks.js';
+import { reidentifyOptions, type ReidMode } from '../pipeline/videoFaceLabeler.js';
 import { writeVideoOutputs, type VideoFormat } from '../sinks/writeVideoOutputs.js';
 import { writeFileAtomic } from '../util/atomicFile.js';
 import type { InputFiles } from '../util/outputSafety.js';
@@ -25,7 +26,7 @@ export interface BatchOutputSettings {
   detectEvery: number;
   detector: 'tiny' | 'blazeface';
   detectorInputSize: number[];
-  reidentify: 'off' | 'on' | 'across-cuts';
+  reidentify: ReidMode;
   /** The ensemble manifest file. */
   manifest: string;
 }
@@ -157,7 +158,7 @@ async function runOne(video: BatchVideo, models: BatchModels, ledger: FinishedLe
     const result = await scoreVideo(video.path, models.detector, models.ensemble, {
       batchSize: o.batchSize,
       detectEvery: s.detectEvery,
-      reidentify: models.describer && s.reidentify !== 'off' ? { describer: models.describer, acrossCuts: s.reidentify === 'across-cuts' } : undefined,
+      reidentify: reidentifyOptions(s.reidentify, models.describer),
       onProgress: (n) => o.events.framesDone(video, n),
     });
     let frames = s.smooth > 1 ? smoothTracks(result.frames, s.smooth) : result.frames;

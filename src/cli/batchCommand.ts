@@ -6,8 +6,7 @@ import { BatchProgress } from '../batch/batchProgress.js';
 import { runBatch, SINGLE_FILE_NAME, SUMMARY_NAME, type BatchOutputSettings } from '../batch/batchRun.js';
 import { readFrameCounts } from '../batch/frameCounts.js';
 import { mergeShards } from '../batch/mergeShards.js';
-import { BlazeFaceDetector } from '../detection/blazeFaceDetector.js';
-import { FaceDetector } from '../detection/faceDetector.js';
+import { loadDetector } from '../detection/loadDetector.js';
 import { Ensemble } from '../models/ensemble.js';
 import { FaceDescriber } from '../models/faceDescriber.js';
 import { loadManifest } from '../models/manifest.js';
@@ -15,9 +14,9 @@ import { InferencePool } from '../models/ort/inferencePool.js';
 import { InputError } from '../pipeline/faceCropSource.js';
 import { writeFileAtomic } from '../util/atomicFile.js';
 import { assertWritable, InputFiles } from '../util/outputSafety.js';
-import { modelCacheDir } from '../util/paths.js';
 import { oneOf, positiveInt, VIDEO_OPTIONS, videoSettings, type VideoSettings } from './videoSettings.js';
 import { parseOptions, UsageError } from './parseOptions.js';
+import { runInputs } from './runInputs.js';
 
 export const BATCH_HELP = `fer-stream batch — score a test set of videos: parallel, resumable, sharded
 
@@ -92,8 +91,7 @@ export async function batch(argv: string[]): Promise<number> {
   const videos = shardVideos(all, shard);
   const frameCounts = values['frame-counts'] ? readFrameCounts(values['frame-counts']) : undefined;
   const manifest = loadManifest(settings.manifest);
-  const inputs = new InputFiles().add(...videos.map((v) => v.path), manifest.source).addFolder(modelCacheDir());
-  for (const m of manifest.members) if (!m.modelRef.startsWith('builtin:')) inputs.add(m.modelRef);
+  const inputs = runInputs(manifest, ...videos.map((v) => v.path));
   if (values['frame-counts']) inputs.add(values['frame-counts']);
   const log = (line: string) => values.quiet || process.stderr.write(`fer-stream: ${line}\n`);
   const missingCounts = frameCounts ? videos.filter((v) => !frameCounts.has(v.name)) : [];
@@ -104,8 +102,7 @@ export async function batch(argv: string[]): Promise<number> {
   const progress = new BatchProgress(videos.length, values.quiet ? 'off' : process.stderr.isTTY ? 'bar' : 'lines', log);
   try {
     const ensemble = await Ensemble.load(manifest, pool, settings.device);
-    const detector =
-      settings.detector === 'blazeface' ? await BlazeFaceDetector.load(pool, settings.device) : await FaceDetector.load(pool, settings.device, { inputSize: settings.detectorInputSize });
+    const detector = await loadDetector(pool, settings.device, settings.detector, settings.detectorInputSize);
     const describer = settings.reidentify === 'off' ? undefined : await FaceDescriber.load(pool, settings.device);
     const summary = await runBatch(videos, { detector, ensemble, describer }, {
       outDir,

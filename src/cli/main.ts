@@ -7,19 +7,19 @@ import { evaluateVideoPredictions, isAbawAnnotationFolder, readTrackFolder, read
 import { DEFAULT_MANIFEST } from '../models/defaultManifest.js';
 import { Ensemble } from '../models/ensemble.js';
 import { ensureAllBuiltinModels } from '../models/import/modelImporter.js';
-import { loadManifest, ManifestError, type EnsembleManifest } from '../models/manifest.js';
+import { loadManifest, ManifestError } from '../models/manifest.js';
 import { InferencePool, isDeviceUnavailable } from '../models/ort/inferencePool.js';
 import { InputError, listFaceCrops, listSome, repeatedNames } from '../pipeline/faceCropSource.js';
 import { classifyInput } from '../pipeline/inputKind.js';
 import { scoreFaceCrops } from '../pipeline/scoreFaceCrops.js';
 import { plannedVideoOutputs, videoFormatFor } from '../sinks/writeVideoOutputs.js';
-import { assertWritable, InputFiles, OutputError } from '../util/outputSafety.js';
-import { modelCacheDir } from '../util/paths.js';
+import { assertWritable, OutputError } from '../util/outputSafety.js';
 import { probeVideo, type VideoInfo } from '../video/probeVideo.js';
 import { scoreVideoFiles } from './scoreVideoFiles.js';
 import { CROP_FORMATS, cropFormatFor, writeCropPredictions } from '../sinks/faceCropSinks.js';
 import { ConfigError } from '../serve/serveConfig.js';
 import { parseOptions, UsageError } from './parseOptions.js';
+import { runInputs } from './runInputs.js';
 import { serve, SERVE_HELP } from './serveCommand.js';
 import { batch, BATCH_HELP, merge } from './batchCommand.js';
 import { train, TRAIN_HELP } from './trainCommand.js';
@@ -143,13 +143,6 @@ async function score(argv: string[]): Promise<void> {
   } finally {
     await pool.close();
   }
-}
-
-/** Every file the run reads: inputs, the manifest and its models (user files and the built-in model cache). */
-function runInputs(manifest: EnsembleManifest, ...paths: string[]): InputFiles {
-  const files = new InputFiles().add(...paths, manifest.source).addFolder(modelCacheDir());
-  for (const m of manifest.members) if (!m.modelRef.startsWith('builtin:')) files.add(m.modelRef);
-  return files;
 }
 
 /** False for a path that does not exist or cannot (one under a file): assertWritable reports those. */

@@ -1,6 +1,4 @@
-import { BlazeFaceDetector } from '../detection/blazeFaceDetector.js';
-import { FaceDetector } from '../detection/faceDetector.js';
-import type { Detector } from '../detection/nonMaxSuppression.js';
+import { loadDetector } from '../detection/loadDetector.js';
 import type { Ensemble } from '../models/ensemble.js';
 import { FaceDescriber } from '../models/faceDescriber.js';
 import type { Device } from '../models/ort/device.js';
@@ -8,6 +6,7 @@ import type { InferencePool } from '../models/ort/inferencePool.js';
 import { InputError } from '../pipeline/faceCropSource.js';
 import type { FaceMode } from '../pipeline/selectFaces.js';
 import { scoreVideo } from '../pipeline/scoreVideo.js';
+import { reidentifyOptions, type ReidMode } from '../pipeline/videoFaceLabeler.js';
 import { smoothTracks } from '../pipeline/smoothTracks.js';
 import { videoName, writeVideoOutputs, type ScoredVideoFrames, type VideoFormat } from '../sinks/writeVideoOutputs.js';
 import type { InputFiles } from '../util/outputSafety.js';
@@ -27,7 +26,7 @@ export interface VideoScoringOptions {
   detector: 'tiny' | 'blazeface';
   detectorInputSize: number[];
   /** Re-identification by appearance: off, within a shot (default), or across scene cuts. */
-  reidentify: 'off' | 'on' | 'across-cuts';
+  reidentify: ReidMode;
   log: (line: string) => void;
   progress: boolean;
 }
@@ -38,8 +37,7 @@ export interface VideoScoringOptions {
  */
 export async function scoreVideoFiles(videos: (string | VideoInfo)[], pool: InferencePool, device: Device, ensemble: Ensemble, o: VideoScoringOptions): Promise<void> {
   const paths = videos.map((v) => (typeof v === 'string' ? v : v.path));
-  const detector: Detector =
-    o.detector === 'blazeface' ? await BlazeFaceDetector.load(pool, device) : await FaceDetector.load(pool, device, { inputSize: o.detectorInputSize });
+  const detector = await loadDetector(pool, device, o.detector, o.detectorInputSize);
   const describer = o.reidentify === 'off' ? undefined : await FaceDescriber.load(pool, device);
   const scored: ScoredVideoFrames[] = [];
   const failed: string[] = [];
@@ -48,7 +46,7 @@ export async function scoreVideoFiles(videos: (string | VideoInfo)[], pool: Infe
       const result = await scoreVideo(videos[i], detector, ensemble, {
         batchSize: o.batchSize,
         detectEvery: o.detectEvery,
-        reidentify: describer && { describer, acrossCuts: o.reidentify === 'across-cuts' },
+        reidentify: reidentifyOptions(o.reidentify, describer),
         onProgress: o.progress ? (n, info) => process.stderr.write(`\r${videoName(path)}: frame ${n}${info.frameCountHint ? `/${info.frameCountHint}` : ''}`) : undefined,
       });
       if (o.progress) process.stderr.write('\n');

@@ -44,6 +44,14 @@ export interface LabelerOptions {
   reidentify?: ReidentifyOptions;
 }
 
+/** Re-identification as the commands name it: off, within a shot (`on`), or across scene cuts. */
+export type ReidMode = 'off' | 'on' | 'across-cuts';
+
+/** The labeler's options for a mode; none when off or without a describer. */
+export function reidentifyOptions(mode: ReidMode, describer: FaceDescriber | undefined): ReidentifyOptions | undefined {
+  return describer && mode !== 'off' ? { describer, acrossCuts: mode === 'across-cuts' } : undefined;
+}
+
 export interface ReidentifyOptions {
   describer: FaceDescriber;
   /** Keep IDs across scene cuts (one ID per person in the whole video); default: a cut starts new IDs. */

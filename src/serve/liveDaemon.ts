@@ -1,5 +1,4 @@
-import { BlazeFaceDetector } from '../detection/blazeFaceDetector.js';
-import { FaceDetector } from '../detection/faceDetector.js';
+import { loadDetector } from '../detection/loadDetector.js';
 import type { Detector } from '../detection/nonMaxSuppression.js';
 import { DEFAULT_MANIFEST } from '../models/defaultManifest.js';
 import { Ensemble } from '../models/ensemble.js';
@@ -52,7 +51,7 @@ export class LiveDaemon {
     };
     const detectorFor = (kind: 'tiny' | 'blazeface') => {
       if (!detectors.has(kind)) {
-        detectors.set(kind, kind === 'blazeface' ? BlazeFaceDetector.load(this.pool, this.config.device) : FaceDetector.load(this.pool, this.config.device, { inputSize: [608, 320] }));
+        detectors.set(kind, loadDetector(this.pool, this.config.device, kind));
       }
       return detectors.get(kind)!;
     };

@@ -4,7 +4,7 @@ import type { Ensemble } from '../models/ensemble.js';
 import type { FaceDescriber } from '../models/faceDescriber.js';
 import { labelNewest, type LiveRecord } from '../pipeline/labelNewest.js';
 import { LiveTracks } from '../pipeline/liveTracks.js';
-import { VideoFaceLabeler } from '../pipeline/videoFaceLabeler.js';
+import { reidentifyOptions, VideoFaceLabeler } from '../pipeline/videoFaceLabeler.js';
 import { ffmpegTools } from '../video/ffmpegBinaries.js';
 import { liveInputArgs, liveProbeArgs, liveSourceKind } from '../video/liveInput.js';
 import { probeSource } from '../video/probeVideo.js';
@@ -71,7 +71,7 @@ export class StreamRunner {
   ) {
     this.labeler = new VideoFaceLabeler(deps.detector, deps.ensemble, {
       detectEvery: spec.detectEvery,
-      reidentify: deps.describer && spec.reid !== 'off' ? { describer: deps.describer, acrossCuts: spec.reid === 'across-cuts' } : undefined,
+      reidentify: reidentifyOptions(spec.reid, deps.describer),
     });
     this.tracks = new LiveTracks(spec.smooth);
     // Every series exists from the start (at 0), so a rate or an alert sees it before the first event.

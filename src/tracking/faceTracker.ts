@@ -116,7 +116,7 @@ export class FaceTracker {
     // A track detected on the previous frame is placed well by motion (with the detector on every frame, a
     // stale descriptor of a turned face did more harm than good: IDF1 0.880 -> 0.866 on the clips).
     const uncertain = (t: Track) => frameIndex - t.motion.lastFrame > 1;
-    const candidates = [...this.live, ...this.lost.filter((t) => frameIndex - (t.lostAt ?? t.lastDetectedFrame) <= this.maxGapFrames)].filter(uncertain);
+    const candidates = [...this.live, ...this.lost.filter(this.withinGap(frameIndex))].filter(uncertain);
     const gated = candidates.map((t) => detections.map((d) => this.cost(t, d.box, frameIndex) < UNMATCHABLE));
     return detections.flatMap((_, c) => {
       const tracks = gated.filter((row) => row[c]);
@@ -129,7 +129,7 @@ export class FaceTracker {
    * `descriptors` (by detection index, for ambiguous ones) add the appearance distance to tracks that have one.
    */
   update(frameIndex: number, detections: Detection[], descriptors?: ReadonlyMap<number, Float32Array>): Track[] {
-    this.lost = this.lost.filter((t) => frameIndex - (t.lostAt ?? t.lastDetectedFrame) <= this.maxGapFrames);
+    this.lost = this.lost.filter(this.withinGap(frameIndex));
     const candidates = [...this.live, ...this.lost];
     const appearance = (t: Track, c: number) => {
       const d = descriptors?.get(c);
@@ -168,6 +168,11 @@ export class FaceTracker {
     this.lost = [...this.lost.filter((t) => !taken.has(t)), ...this.live.filter((t) => !taken.has(t))];
     this.live = next;
     return next;
+  }
+
+  /** A lost track can still be picked up at `frameIndex` (lost no more than `maxGapFrames` before). */
+  private withinGap(frameIndex: number): (t: Track) => boolean {
+    return (t) => frameIndex - (t.lostAt ?? t.lastDetectedFrame) <= this.maxGapFrames;
   }
 
   /** 1 - IoU with the predicted box, plus the centre shift in box sizes; UNMATCHABLE outside the gate. */

@@ -1,5 +1,5 @@
 import { CANONICAL_LABELS, LSD_LABELS } from '../models/labels.js';
-import { classificationReport } from '../eval/metrics.js';
+import { classificationReport, type EvalReport } from '../eval/metrics.js';
 import type { HeadWeights } from '../models/import/baggedEnsembleGraph.js';
 import { seededRandom } from '../util/seededRandom.js';
 import { tfjs } from './tfjsRuntime.js';
@@ -46,7 +46,8 @@ export function lsdIndex(probs: ArrayLike<number>, offset = 0): number {
   return best;
 }
 
-export function lsdMacroF1(probs: Float32Array, labels: Int32Array): number {
+/** The six-class report of probabilities over CANONICAL_LABELS against labels (CANONICAL_LABELS indexes). */
+export function lsdReport(probs: Float32Array, labels: Int32Array): EvalReport {
   const truth: number[] = [];
   const pred: number[] = [];
   labels.forEach((l, i) => {
@@ -55,8 +56,10 @@ export function lsdMacroF1(probs: Float32Array, labels: Int32Array): number {
     truth.push(k);
     pred.push(lsdIndex(probs, i * CLASSES));
   });
-  return classificationReport([...LSD_LABELS], truth, pred).macroF1;
+  return classificationReport([...LSD_LABELS], truth, pred);
 }
+
+export const lsdMacroF1 = (probs: Float32Array, labels: Int32Array): number => lsdReport(probs, labels).macroF1;
 
 /**
  * Trains one member's head: standardised features -> shared fully connected layer (ReLU, dropout) -> expression

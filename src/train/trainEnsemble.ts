@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { classificationReport } from '../eval/metrics.js';
-import { CANONICAL_LABELS, LSD_LABELS } from '../models/labels.js';
+import { CANONICAL_LABELS } from '../models/labels.js';
 import type { InferencePool } from '../models/ort/inferencePool.js';
 import { writeFileAtomic } from '../util/atomicFile.js';
 import { seededRandom } from '../util/seededRandom.js';
 import { buildEnsembleGraph, encodeHeads, pretrainedVote, type HeadWeights } from '../models/import/baggedEnsembleGraph.js';
 import { extractFeatures, type FaceFeatures, type FeatureSet } from './featureCache.js';
-import { headProbs, lsdIndex, lsdMacroF1, trainHead, type EpochLog, type Rows } from './headTrainer.js';
+import { headProbs, lsdMacroF1, lsdReport, trainHead, type EpochLog, type Rows } from './headTrainer.js';
 import { trainingReportHtml } from './trainingReport.js';
 import { readTrainingSet, type LabelledFace } from './trainingSet.js';
 
@@ -98,15 +97,7 @@ function rowsOf(set: SetData, features: FeatureSet[], indices: number[], views: 
 }
 
 function scores(probs: Float32Array, labels: Int32Array): { f1: number; acc: number; confusion: number[][] } {
-  const lsd = LSD_LABELS.map((c) => CANONICAL_LABELS.indexOf(c));
-  const truth: number[] = [];
-  const pred: number[] = [];
-  labels.forEach((l, i) => {
-    if (lsd.indexOf(l) < 0) return;
-    truth.push(lsd.indexOf(l));
-    pred.push(lsdIndex(probs, i * 7));
-  });
-  const r = classificationReport([...LSD_LABELS], truth, pred);
+  const r = lsdReport(probs, labels);
   return { f1: r.macroF1, acc: r.accuracy, confusion: r.confusion };
 }
 
