@@ -1,14 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { InputError } from '../pipeline/faceCropSource.js';
 import { naturalCompare } from '../pipeline/mediaNames.js';
-import { ABAW_EXPR_HEADER, formatAbawExprSingle } from '../sinks/abawExpr.js';
+import { ABAW_EXPR_HEADER, formatAbawExprSingle, readLabelTrack } from '../sinks/abawExpr.js';
 
-/** The labels of an abaw-expr `<video>.txt`: every line after the header. */
+/** The labels of an abaw-expr `<video>.txt` this project wrote: the header must be its own. */
 export function readAbawExprFile(file: string): number[] {
-  const lines = readFileSync(file, 'utf8').split(/\r?\n/);
-  if (lines[0].trim() !== ABAW_EXPR_HEADER) throw new InputError(`${file}: not an abaw-expr file (first line is not "${ABAW_EXPR_HEADER}")`);
-  return lines.slice(1).filter((l) => l.trim() !== '').map(Number);
+  const { classes, labels } = readLabelTrack(file);
+  if (classes.join(',') !== ABAW_EXPR_HEADER) throw new InputError(`${file}: not an abaw-expr file (first line is not "${ABAW_EXPR_HEADER}")`);
+  return labels;
 }
 
 /** ABAW's single file from per-video abaw-expr files, ordered by their names (`<video>[_<role>]`). */

@@ -81,13 +81,17 @@ export interface BatchSummary {
 export const SUMMARY_NAME = 'batch-summary.json';
 export const SINGLE_FILE_NAME = 'predictions.txt';
 
-/** A key of everything that decides a video's outputs: the settings, the manifest's bytes, its frame count. */
-export function batchSettingsKey(settings: BatchOutputSettings, frameCount: number | undefined, pad: string): string {
-  const manifestBytes = readFileSync(settings.manifest);
-  return createHash('sha256')
-    .update(JSON.stringify({ ...settings, manifest: createHash('sha256').update(manifestBytes).digest('hex'), frameCount, pad: frameCount === undefined ? undefined : pad }))
-    .digest('hex')
-    .slice(0, 16);
+/**
+ * Keys of everything that decides a video's outputs: the settings, the manifest's bytes (read once per run), and
+ * the video's frame count.
+ */
+export function batchSettingsKeys(settings: BatchOutputSettings, pad: string): (frameCount: number | undefined) => string {
+  const manifest = createHash('sha256').update(readFileSync(settings.manifest)).digest('hex');
+  return (frameCount) =>
+    createHash('sha256')
+      .update(JSON.stringify({ ...settings, manifest, frameCount, pad: frameCount === undefined ? undefined : pad }))
+      .digest('hex')
+      .slice(0, 16);
 }
 
 /**
@@ -100,12 +104,13 @@ export async function runBatch(videos: BatchVideo[], models: BatchModels, o: Bat
   mkdirSync(o.outDir, { recursive: true });
   removeStaleTempFiles(o.outDir);
   const ledger = new FinishedLedger(o.outDir);
+  const settingsKey = batchSettingsKeys(o.settings, o.pad);
   const results: VideoResult[] = new Array(videos.length);
   let next = 0;
   const worker = async () => {
     while (next < videos.length) {
       const i = next++;
-      results[i] = await runOne(videos[i], models, ledger, o);
+      results[i] = await runOne(videos[i], models, ledger, settingsKey(o.frameCounts?.get(videos[i].name)), o);
       o.events.videoEnded(results[i]);
     }
   };
@@ -145,11 +150,10 @@ export async function runBatch(videos: BatchVideo[], models: BatchModels, o: Bat
   return summary;
 }
 
-async function runOne(video: BatchVideo, models: BatchModels, ledger: FinishedLedger, o: BatchOptions): Promise<VideoResult> {
+async function runOne(video: BatchVideo, models: BatchModels, ledger: FinishedLedger, settingsKey: string, o: BatchOptions): Promise<VideoResult> {
   const started = performance.now();
   const target = o.frameCounts?.get(video.name);
   try {
-    const settingsKey = batchSettingsKey(o.settings, target, o.pad);
     const finished = ledger.complete(video, settingsKey);
     if (finished) return { ...finished, status: 'skipped' };
     o.events.videoStarted(video);

@@ -8,7 +8,7 @@ export interface FinishedVideo {
   path: string;
   size: number;
   mtimeMs: number;
-  /** Hash of the settings that made the outputs (batchSettingsKey). */
+  /** Hash of the settings that made the outputs (batchSettingsKeys). */
   settings: string;
   /** Output files, relative to the output folder. */
   outputs: string[];

@@ -2,13 +2,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { InputError } from '../pipeline/faceCropSource.js';
 import { naturalCompare } from '../pipeline/mediaNames.js';
+import { isLabelHeader, readLabelTrack, type LabelTrack } from '../sinks/abawExpr.js';
 import { classificationReport, type EvalReport } from './metrics.js';
 
-/** One video's per-frame labels with the class names of its header (-1: no label). */
-export interface LabelTrack {
-  classes: string[];
-  labels: number[];
-}
+export type { LabelTrack };
 
 export interface VideoEvalRow {
   video: string;
@@ -31,36 +28,22 @@ export interface VideoEvalResult {
   unannotatedVideos: string[];
 }
 
-const isHeader = (line: string) => /[A-Za-z]/.test(line) && line.includes(',');
-
 /** True when `path` is a folder of ABAW-style per-video annotation files (a class-name header, then labels). */
 export function isAbawAnnotationFolder(path: string): boolean {
   try {
     if (!statSync(path).isDirectory()) return false;
     const txt = readdirSync(path).filter((f) => extname(f).toLowerCase() === '.txt');
-    return txt.length > 0 && isHeader(readFileSync(join(path, txt[0]), 'utf8').split(/\r?\n/)[0]);
+    return txt.length > 0 && isLabelHeader(readFileSync(join(path, txt[0]), 'utf8').split(/\r?\n/)[0]);
   } catch {
     return false;
   }
-}
-
-function readTrackFile(file: string): LabelTrack {
-  const lines = readFileSync(file, 'utf8').split(/\r?\n/);
-  if (!isHeader(lines[0])) throw new InputError(`${file}: the first line must name the classes (e.g. Neutral,Anger,...), got "${lines[0]}"`);
-  const classes = lines[0].split(',').map((c) => c.trim());
-  const labels = lines.slice(1).filter((l) => l.trim() !== '').map((l, i) => {
-    const n = Number(l.trim());
-    if (!Number.isInteger(n) || n < -1 || n >= classes.length) throw new InputError(`${file}:${i + 2}: expected a class index 0-${classes.length - 1} or -1, got "${l.trim()}"`);
-    return n;
-  });
-  return { classes, labels };
 }
 
 /** A folder of `<video>.txt` files (annotations or abaw-expr predictions), by video name. */
 export function readTrackFolder(folder: string): Map<string, LabelTrack> {
   const files = readdirSync(folder).filter((f) => extname(f).toLowerCase() === '.txt').sort(naturalCompare);
   if (!files.length) throw new InputError(`${folder}: no .txt files`);
-  return new Map(files.map((f) => [basename(f, extname(f)), readTrackFile(join(folder, f))]));
+  return new Map(files.map((f) => [basename(f, extname(f)), readLabelTrack(join(folder, f))]));
 }
 
 /** ABAW's single file: `image_location,<classes>`, then `<video>/<NNNNN>.jpg,<label>` (frames from 1). */

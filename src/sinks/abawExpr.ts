@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { argmaxOver } from '../models/softVote.js';
+import { InputError } from '../pipeline/faceCropSource.js';
 import { CANONICAL_LABELS } from '../models/labels.js';
 
 /** ABAW expression-track classes; the first seven are CANONICAL_LABELS in the same order, `Other` is never predicted. */
@@ -20,4 +22,29 @@ export function formatAbawExpr(labels: number[]): string {
 export function formatAbawExprSingle(videos: { name: string; labels: number[] }[]): string {
   const rows = videos.flatMap(({ name, labels }) => labels.map((l, i) => `${name}/${String(i + 1).padStart(5, '0')}.jpg,${l}`));
   return [`image_location,${ABAW_EXPR_HEADER}`, ...rows].join('\n') + '\n';
+}
+
+/** One video's per-frame labels with the class names of its header (-1: no label). */
+export interface LabelTrack {
+  classes: string[];
+  labels: number[];
+}
+
+/** A first line that names classes (letters, commas), as opposed to a label. */
+export const isLabelHeader = (line: string) => /[A-Za-z]/.test(line) && line.includes(',');
+
+/**
+ * Reads a per-video label file of the ABAW expression track (predictions or the organisers' annotations): a
+ * header naming the classes, then one class index per frame (-1: none), each checked.
+ */
+export function readLabelTrack(file: string): LabelTrack {
+  const lines = readFileSync(file, 'utf8').split(/\r?\n/);
+  if (!isLabelHeader(lines[0])) throw new InputError(`${file}: the first line must name the classes (e.g. Neutral,Anger,...), got "${lines[0]}"`);
+  const classes = lines[0].split(',').map((c) => c.trim());
+  const labels = lines.slice(1).filter((l) => l.trim() !== '').map((l, i) => {
+    const n = Number(l.trim());
+    if (!Number.isInteger(n) || n < -1 || n >= classes.length) throw new InputError(`${file}:${i + 2}: expected a class index 0-${classes.length - 1} or -1, got "${l.trim()}"`);
+    return n;
+  });
+  return { classes, labels };
 }
