@@ -47,4 +47,32 @@ describe('face tracker on scripted detections', () => {
     const after = run([[det(102)]], tracker);
     assert.notEqual(after[0][0], before[1][0]);
   });
+
+  test('a weak candidate continues a tracked face the detector scored low, and never starts a track', () => {
+    const tracker = new FaceTracker();
+    const [face] = tracker.update(0, [det(100)]);
+    tracker.observe(face, 0, face.box, undefined, true);
+    // Frame 1: the face is blurred (weak, 0.3) and a weak box elsewhere (a poster) appears.
+    const blurred = det(104, 100, 60, 0.3);
+    const tracks = tracker.update(1, [], undefined, [blurred, det(400, 100, 60, 0.3)]);
+    assert.deepEqual(tracks.map((t) => [t.id, t.box]), [[face.id, blurred.box]]);
+    assert.equal(tracks[0].detectorScore, 0.3);
+  });
+
+  test('a weak candidate that is only part of the face (too small, or overlapping too little) does not continue it', () => {
+    for (const piece of [det(110, 110, 35, 0.3), det(140, 100, 60, 0.3)]) {
+      const tracker = new FaceTracker();
+      const [face] = tracker.update(0, [det(100)]);
+      tracker.observe(face, 0, face.box, undefined, true);
+      assert.deepEqual(tracker.update(1, [], undefined, [piece]), [], JSON.stringify(piece.box));
+    }
+  });
+
+  test('a confident detection is matched before weak candidates are considered', () => {
+    const tracker = new FaceTracker();
+    const [a, b] = tracker.update(0, [det(100), det(300)]);
+    for (const t of [a, b]) tracker.observe(t, 0, t.box, undefined, true);
+    const tracks = tracker.update(1, [det(102)], undefined, [det(101, 100, 60, 0.4), det(303, 100, 60, 0.2)]);
+    assert.deepEqual(tracks.map((t) => [t.id, t.box.x]), [[a.id, 102], [b.id, 303]]);
+  });
 });

@@ -5,7 +5,7 @@ import { ensureBuiltinModel } from '../models/import/modelImporter.js';
 import type { InputSpec } from '../models/manifest.js';
 import type { Device } from '../models/ort/device.js';
 import type { InferencePool } from '../models/ort/inferencePool.js';
-import { nonMaxSuppression, type Detection, type Detector } from './nonMaxSuppression.js';
+import { nonMaxSuppression, type Detection, type DetectionSet, type Detector } from './nonMaxSuppression.js';
 import { decodeTinyFaceGrid } from './tinyFaceDecoder.js';
 
 /** A face this large (fraction of the image's longer side) may come from a second, coarser input size. */
@@ -22,6 +22,12 @@ export interface FaceDetectorOptions {
    */
   inputSize?: number | number[];
   minScore?: number;
+  /**
+   * Boxes scored from this up to `minScore` are weak candidates (`detectWithWeak`): in video they may
+   * continue a tracked face, never start one (ByteTrack's second pass). 0.1 as in ByteTrack; measured in
+   * docs/tracking.md.
+   */
+  weakScore?: number;
   iouThreshold?: number;
   /** Faces smaller than this (box side in image pixels) are dropped. */
   minFaceSize?: number;
@@ -40,7 +46,7 @@ export class FaceDetector implements Detector {
 
   static async load(pool: InferencePool, device: Device, options: FaceDetectorOptions = {}): Promise<FaceDetector> {
     const { inputSize = 416, ...rest } = options;
-    const opts = { minScore: 0.5, iouThreshold: 0.4, minFaceSize: 0, ...rest, inputSizes: [inputSize].flat() };
+    const opts = { minScore: 0.5, weakScore: 0.1, iouThreshold: 0.4, minFaceSize: 0, ...rest, inputSizes: [inputSize].flat() };
     for (const size of opts.inputSizes) if (!(size >= 32) || size % 32 !== 0) throw new RangeError(`detector inputSize must be a multiple of 32, got ${size}`);
     const key = 'detector/tiny-face';
     await pool.load(key, ensureBuiltinModel('tiny-face-detector'), device);
@@ -49,20 +55,29 @@ export class FaceDetector implements Detector {
 
   /** Detects faces in each image of a batch (one network call per input size). */
   async detect(images: RgbImage[]): Promise<Detection[][]> {
+    return (await this.detectWithWeak(images)).map((set) => set.faces);
+  }
+
+  /**
+   * Faces, and the weak candidates of the first input size (scored from `weakScore` to `minScore`, not
+   * overlapping a face). NMS runs over both: a face is only ever suppressed by a higher score, so the faces
+   * are the same as with no weak candidates at all.
+   */
+  async detectWithWeak(images: RgbImage[]): Promise<DetectionSet[]> {
     if (images.length === 0) return [];
-    if (this.opts.inputSizes.length === 1) return this.detectAt(images, this.opts.inputSizes[0]);
-    const [primary, ...extra] = await Promise.all(this.opts.inputSizes.map((size) => this.detectAt(images, size)));
+    const split = (dets: Detection[]): DetectionSet => ({ faces: dets.filter((d) => d.score >= this.opts.minScore), weak: dets.filter((d) => d.score < this.opts.minScore) });
+    const [primary, ...extra] = (await Promise.all(this.opts.inputSizes.map((size) => this.detectAt(images, size)))).map((sizes) => sizes.map(split));
     // The first size is trusted; the others only add large faces it missed (their reason to exist), so
     // they bring no new small false positives (measured on the annotated photos).
     return images.map((img, i) => {
-      const faces = [...primary[i]];
+      const faces = [...primary[i].faces];
       const large = LARGE_FACE * Math.max(img.width, img.height);
-      for (const dets of extra) {
-        for (const d of dets[i]) {
+      for (const sets of extra) {
+        for (const d of sets[i].faces) {
           if (Math.max(d.box.width, d.box.height) >= large && faces.every((f) => iou(f.box, d.box) < this.opts.iouThreshold)) faces.push(d);
         }
       }
-      return faces;
+      return { faces, weak: primary[i].weak.filter((w) => faces.every((f) => iou(f.box, w.box) < this.opts.iouThreshold)) };
     });
   }
 
@@ -94,7 +109,7 @@ export class FaceDetector implements Detector {
     return images.map((img, i) => {
       const r = regions[i];
       const scale = r.width / s;
-      const dets = decodeTinyFaceGrid(grid.data.subarray(i * per, (i + 1) * per), cells, s, this.opts.minScore).map((d) => ({
+      const dets = decodeTinyFaceGrid(grid.data.subarray(i * per, (i + 1) * per), cells, s, Math.min(this.opts.weakScore, this.opts.minScore)).map((d) => ({
         score: d.score,
         box: clip({ x: r.x + d.box.x * scale, y: r.y + d.box.y * scale, width: d.box.width * scale, height: d.box.height * scale }, img),
       }));

@@ -1,5 +1,5 @@
 import { looksLikeFace } from '../detection/faceLikeness.js';
-import type { Detection, Detector } from '../detection/nonMaxSuppression.js';
+import type { Detection, DetectionSet, Detector } from '../detection/nonMaxSuppression.js';
 import type { Box } from '../image/rgbImage.js';
 import type { Ensemble, FaceInput, FacePrediction } from '../models/ensemble.js';
 import type { FaceDescriber } from '../models/faceDescriber.js';
@@ -91,19 +91,24 @@ export class VideoFaceLabeler {
    * labels decide (a discarded non-face, a re-identified ID) is known to the next frame's assignment.
    */
   private async labelDetected(frames: VideoFrame[]): Promise<FrameRecord[]> {
-    const found: Detection[][] = [];
+    const found: DetectionSet[] = [];
     const step = this.options.detectBatch ?? 8;
-    for (let i = 0; i < frames.length; i += step) found.push(...(await this.detector.detect(frames.slice(i, i + step).map((f) => f.image))));
-    const preds = await this.ensemble.predict(frames.flatMap((frame, i) => found[i].map((d) => ({ image: frame.image, box: d.box, angle: 0 }))));
+    for (let i = 0; i < frames.length; i += step) found.push(...(await this.detectSets(frames.slice(i, i + step).map((f) => f.image))));
+    const preds = await this.ensemble.predict(frames.flatMap((frame, i) => found[i].faces.map((d) => ({ image: frame.image, box: d.box, angle: 0 }))));
     const records: FrameRecord[] = [];
     let k = 0;
     for (const [i, frame] of frames.entries()) {
       const sceneCut = this.cuts.isCut(frame.image);
       if (sceneCut) this.tracker.cut();
-      // update() returns one track per detection, in detection order, each with its detection's box.
-      const tracks = this.tracker.update(frame.frameIndex, found[i], await this.describeAmbiguous(frame, found[i]));
+      const { faces, weak } = found[i];
+      // update() returns one track per detection, in detection order, each with its detection's box, then
+      // the tracks that weak candidates continued: those are labelled now (rare, so not batched ahead).
+      const tracks = this.tracker.update(frame.frameIndex, faces, await this.describeAmbiguous(frame, faces), weak);
       const placed = this.place(frame, tracks, { frameIndex: frame.frameIndex, ptsMs: frame.ptsMs, faces: [], detected: true, sceneCut }, false);
-      this.apply(placed, preds.slice(k, (k += tracks.length)), await placed.descriptors);
+      const continued = placed.inputs.slice(faces.length);
+      const framePreds = preds.slice(k, (k += faces.length));
+      if (continued.length) framePreds.push(...(await this.ensemble.predict(continued)));
+      this.apply(placed, framePreds, await placed.descriptors);
       records.push(placed.record);
     }
     return records;
@@ -122,7 +127,7 @@ export class VideoFaceLabeler {
     // a few start now and run on the workers while the members label the frames before them.
     const cuts = frames.map((f) => this.cuts.isCut(f.image));
     const scheduled = frames.map((f, i) => cuts[i] || f.frameIndex % this.options.detectEvery === 0);
-    const early = new Map<number, Promise<Detection[]>>();
+    const early = new Map<number, Promise<DetectionSet>>();
     for (const [i, f] of frames.entries()) {
       if (!scheduled[i] || early.size >= MAX_EARLY_DETECTIONS) continue;
       const detection = this.detectOne(f.image);
@@ -143,8 +148,8 @@ export class VideoFaceLabeler {
           this.tracker.active.some((t) => t.redetectAt !== undefined && t.redetectAt <= frame.frameIndex);
         let tracks: readonly Track[];
         if (due) {
-          const found = await (early.get(i) ?? this.detectOne(frame.image));
-          tracks = this.tracker.update(frame.frameIndex, found, await this.describeAmbiguous(frame, found));
+          const { faces, weak } = await (early.get(i) ?? this.detectOne(frame.image));
+          tracks = this.tracker.update(frame.frameIndex, faces, await this.describeAmbiguous(frame, faces), weak);
         } else {
           tracks = this.tracker.followLandmarks(frame.frameIndex, LANDMARK_LAG, frame.image.width, frame.image.height);
         }
@@ -178,8 +183,14 @@ export class VideoFaceLabeler {
     return new Map(ambiguous.map((c, k) => [c, descriptors[k]]));
   }
 
-  private async detectOne(image: VideoFrame['image']): Promise<Detection[]> {
-    return (await this.detector.detect([image]))[0];
+  private async detectOne(image: VideoFrame['image']): Promise<DetectionSet> {
+    return (await this.detectSets([image]))[0];
+  }
+
+  /** Faces and weak candidates (none from a detector that has no weak candidates). */
+  private async detectSets(images: VideoFrame['image'][]): Promise<DetectionSet[]> {
+    if (this.detector.detectWithWeak) return this.detector.detectWithWeak(images);
+    return (await this.detector.detect(images)).map((faces) => ({ faces, weak: [] }));
   }
 
   /** Fixes each face's crop for a frame now: later frames move the tracks on before this one is labelled. */

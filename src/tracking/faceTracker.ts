@@ -57,6 +57,15 @@ const LOST_PENALTY = 0.3;
  */
 const APPEARANCE_WEIGHT = 0.5;
 const UNMATCHABLE = 1e6;
+/**
+ * Overlap a weak candidate (a box the detector scored below its threshold) needs with a live track's predicted
+ * or last box to continue it: ByteTrack's second-pass threshold, tighter than a face's gate, since a weak box
+ * is only trusted where a face is expected. (0.3 let a piece of a half-hidden face continue a track, which
+ * then drifted off; docs/tracking.md.)
+ */
+const WEAK_MIN_IOU = 0.5;
+/** Largest size ratio (side) between a weak candidate and the track's predicted box: part of a face is not one. */
+const WEAK_MAX_SCALE = 1.5;
 
 /**
  * Keeps stable face IDs across frames. Each track has a motion model (constant-velocity Kalman filter on its
@@ -125,10 +134,13 @@ export class FaceTracker {
   }
 
   /**
-   * Matches a frame's detections to tracks; returns the live tracks, each with its detection's box.
-   * `descriptors` (by detection index, for ambiguous ones) add the appearance distance to tracks that have one.
+   * Matches a frame's detections to tracks; returns the live tracks, each with its detection's box: first one
+   * per detection, in detection order, then the live tracks that a weak candidate continued (ByteTrack's
+   * second pass: a blurred or turned face that the detector scored low keeps its track, and a weak candidate
+   * never starts one). `descriptors` (by detection index, for ambiguous ones) add the appearance distance to
+   * tracks that have one.
    */
-  update(frameIndex: number, detections: Detection[], descriptors?: ReadonlyMap<number, Float32Array>): Track[] {
+  update(frameIndex: number, detections: Detection[], descriptors?: ReadonlyMap<number, Float32Array>, weak: Detection[] = []): Track[] {
     this.lost = this.lost.filter(this.withinGap(frameIndex));
     const candidates = [...this.live, ...this.lost];
     const appearance = (t: Track, c: number) => {
@@ -147,27 +159,46 @@ export class FaceTracker {
       for (const [r, c] of munkres(cost) as [number, number][]) if (cost[r][c] < UNMATCHABLE) matchedTrack.set(c, candidates[r]);
     }
     const taken = new Set(matchedTrack.values());
+    const continued = this.matchWeak(frameIndex, this.live.filter((t) => !taken.has(t)), weak);
+    for (const t of continued.keys()) taken.add(t);
     for (const t of candidates) t.redetectAt = undefined;
     const next: Track[] = [];
+    const detected = (t: Track, d: Detection) => {
+      t.motion.update(d.box, frameIndex);
+      t.box = d.box;
+      t.detectorScore = d.score;
+      t.lastDetectedFrame = frameIndex;
+      t.lostAt = undefined;
+      next.push(t);
+    };
     detections.forEach((d, i) => {
       const t = matchedTrack.get(i);
-      if (t) {
-        t.motion.update(d.box, frameIndex);
-        t.box = d.box;
-        t.detectorScore = d.score;
-        t.lastDetectedFrame = frameIndex;
-        t.lostAt = undefined;
-        next.push(t);
-      } else {
-        next.push({ id: this.nextId++, firstFrame: frameIndex, box: d.box, angle: 0, detectorScore: d.score, history: [], lastDetectedFrame: frameIndex, frames: 0, areaSum: 0, motion: new BoxMotion(d.box, frameIndex) });
-      }
+      if (t) detected(t, d);
+      else next.push({ id: this.nextId++, firstFrame: frameIndex, box: d.box, angle: 0, detectorScore: d.score, history: [], lastDetectedFrame: frameIndex, frames: 0, areaSum: 0, motion: new BoxMotion(d.box, frameIndex) });
     });
+    for (const [t, d] of continued) detected(t, d);
     // The gap is counted from here, not from the last detection: a face followed by its landmarks since the
     // previous scheduled detection was seen until now.
     for (const t of this.live) if (!taken.has(t)) t.lostAt = frameIndex;
     this.lost = [...this.lost.filter((t) => !taken.has(t)), ...this.live.filter((t) => !taken.has(t))];
     this.live = next;
     return next;
+  }
+
+  /** The live tracks that the weak candidates continue: optimal assignment on overlap, within WEAK_MIN_IOU. */
+  private matchWeak(frameIndex: number, tracks: Track[], weak: Detection[]): Map<Track, Detection> {
+    const continued = new Map<Track, Detection>();
+    if (!tracks.length || !weak.length) return continued;
+    const cost = tracks.map((t) => {
+      const predicted = t.motion.at(frameIndex);
+      return weak.map((d) => {
+        const overlap = Math.max(iou(predicted, d.box), iou(t.box, d.box));
+        const scale = Math.sqrt((d.box.width * d.box.height) / (predicted.width * predicted.height));
+        return overlap >= WEAK_MIN_IOU && scale <= WEAK_MAX_SCALE && scale >= 1 / WEAK_MAX_SCALE ? 1 - overlap : UNMATCHABLE;
+      });
+    });
+    for (const [r, c] of munkres(cost) as [number, number][]) if (cost[r][c] < UNMATCHABLE) continued.set(tracks[r], weak[c]);
+    return continued;
   }
 
   /** A lost track can still be picked up at `frameIndex` (lost no more than `maxGapFrames` before). */
