@@ -120,6 +120,13 @@ describe('live sources and supervision', () => {
     assert.match(bad({ host: '0.0.0.0', streams: [{ name: 'a', source: 'x' }] }), /token: binding 0\.0\.0\.0 \(off loopback\) needs a token/);
     assert.equal(bad({ host: '0.0.0.0', token: 'long-enough', streams: [{ name: 'a', source: 'x' }] }), 'accepted');
   });
+
+  test('re-identification: across cuts by default; `on`, its older name, means within shots', () => {
+    const reid = (extra: object) => parseServeConfig({ streams: [{ name: 'a', source: 'x', ...extra }] }, 'cfg.yaml').streams[0].reid;
+    assert.equal(reid({}), 'across-cuts');
+    assert.equal(reid({ reid: 'on' }), 'within-shots');
+    assert.equal(reid({ reid: 'off' }), 'off');
+  });
 });
 
 describe('bounded client queues and rotating files', () => {

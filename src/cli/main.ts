@@ -23,7 +23,7 @@ import { runInputs } from './runInputs.js';
 import { serve, SERVE_HELP } from './serveCommand.js';
 import { batch, BATCH_HELP, merge } from './batchCommand.js';
 import { train, TRAIN_HELP } from './trainCommand.js';
-import { deviceArg, oneOf, positiveInt, VIDEO_OPTIONS, videoSettings, WORKER_MB, workerCount, type VideoArgs } from './videoSettings.js';
+import { deviceArg, oneOf, positiveInt, REID_FLAGS, VIDEO_OPTIONS, videoSettings, WORKER_MB, workerCount, type VideoArgs } from './videoSettings.js';
 
 
 const HELP = `fer-stream — facial expression labels from a bagged ensemble of multi-task networks
@@ -53,8 +53,8 @@ Video options:
   --landmarks             csv/jsonl: add the 68 landmarks of each face
   --detect-every <n>      run the detector every n frames and follow faces by their landmarks in
                           between (default 10); 1 = detector on every frame
-  --reid-across-cuts      keep a person's ID across scene cuts (by appearance), so one ID is one person
-                          in the whole video; default: a cut starts new IDs
+  --reid-within-shots     a scene cut starts new IDs; default (--reid-across-cuts): a person keeps
+                          their ID across cuts (by appearance), so one ID is one person in the whole video
   --no-reid               no re-identification by appearance: a face lost for more than 30 frames
                           comes back with a new ID (see docs/tracking.md)
   --detector tiny|blazeface   face detector (default tiny: face-api's Tiny Face Detector). blazeface
@@ -105,7 +105,8 @@ async function score(argv: string[]): Promise<void> {
     if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to video input; ${values.input} holds face crops`);
   }
   if (values.landmarks) throw new UsageError('--landmarks applies to video csv/jsonl output; face crops have no landmark columns');
-  if (values['reid-across-cuts'] || values['no-reid']) throw new UsageError(`--${values['no-reid'] ? 'no-reid' : 'reid-across-cuts'} applies to video input; ${values.input} holds face crops`);
+  const reidFlag = REID_FLAGS.find((flag) => values[flag]);
+  if (reidFlag) throw new UsageError(`--${reidFlag} applies to video input; ${values.input} holds face crops`);
   const format = oneOf('format', values.format, CROP_FORMATS, cropFormatFor(values.out));
   const device = deviceArg(values.device);
   const batchSize = positiveInt('batch', values.batch, 32);

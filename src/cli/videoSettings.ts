@@ -24,6 +24,7 @@ export const VIDEO_OPTIONS = {
   'detector-size': { type: 'string' },
   detector: { type: 'string' },
   'reid-across-cuts': { type: 'boolean', default: false },
+  'reid-within-shots': { type: 'boolean', default: false },
   'no-reid': { type: 'boolean', default: false },
   quiet: { type: 'boolean', short: 'q', default: false },
 } as const;
@@ -42,6 +43,7 @@ export interface VideoArgs {
   'detector-size'?: string;
   detector?: string;
   'reid-across-cuts': boolean;
+  'reid-within-shots': boolean;
   'no-reid': boolean;
   quiet: boolean;
 }
@@ -83,6 +85,9 @@ export function workerCount(value: string | undefined, fallback: number): number
   return cores;
 }
 
+/** The re-identification flags, of which one at most may be given (`--reid-across-cuts` is the default). */
+export const REID_FLAGS = ['reid-across-cuts', 'reid-within-shots', 'no-reid'] as const;
+
 /** The video options as settings; `format` is the format when --format is absent. */
 export function videoSettings(values: VideoArgs, format: VideoFormat): VideoSettings {
   format = oneOf('format', values.format, VIDEO_FORMATS, format);
@@ -91,7 +96,8 @@ export function videoSettings(values: VideoArgs, format: VideoFormat): VideoSett
   }
   const detector = oneOf('detector', values.detector, ['tiny', 'blazeface'] as const, 'tiny');
   if (detector === 'blazeface' && values['detector-size']) throw new UsageError('--detector-size applies to the tiny detector; BlazeFace runs at 256');
-  if (values['no-reid'] && values['reid-across-cuts']) throw new UsageError('--reid-across-cuts needs re-identification; drop --no-reid');
+  const reidFlags = REID_FLAGS.filter((flag) => values[flag]);
+  if (reidFlags.length > 1) throw new UsageError(`--${reidFlags.join(' and --')} contradict each other; give one`);
   return {
     format,
     faces: oneOf('faces', values.faces, FACE_MODES, format === 'csv' || format === 'jsonl' ? 'all' : 'main'),
@@ -106,7 +112,7 @@ export function videoSettings(values: VideoArgs, format: VideoFormat): VideoSett
       if (n % 32 !== 0) throw new UsageError(`--detector-size: expected multiples of 32, got ${v}`);
       return n;
     }),
-    reidentify: values['no-reid'] ? 'off' : values['reid-across-cuts'] ? 'across-cuts' : 'on',
+    reidentify: values['no-reid'] ? 'off' : values['reid-within-shots'] ? 'within-shots' : 'across-cuts',
     manifest: values.manifest ?? DEFAULT_MANIFEST,
     device: deviceArg(values.device),
     workers: workerCount(values.workers, 2),

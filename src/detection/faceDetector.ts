@@ -1,6 +1,6 @@
 import { resampleToTensor } from '../image/resampleToTensor.js';
 import { shrinkToTensor } from '../image/shrinkToTensor.js';
-import { iou, type RgbImage } from '../image/rgbImage.js';
+import { clipBox, iou, type RgbImage } from '../image/rgbImage.js';
 import { ensureBuiltinModel } from '../models/import/modelImporter.js';
 import type { InputSpec } from '../models/manifest.js';
 import type { Device } from '../models/ort/device.js';
@@ -111,19 +111,11 @@ export class FaceDetector implements Detector {
       const scale = r.width / s;
       const dets = decodeTinyFaceGrid(grid.data.subarray(i * per, (i + 1) * per), cells, s, Math.min(this.opts.weakScore, this.opts.minScore)).map((d) => ({
         score: d.score,
-        box: clip({ x: r.x + d.box.x * scale, y: r.y + d.box.y * scale, width: d.box.width * scale, height: d.box.height * scale }, img),
+        box: clipBox({ x: r.x + d.box.x * scale, y: r.y + d.box.y * scale, width: d.box.width * scale, height: d.box.height * scale }, img.width, img.height),
       }));
       return nonMaxSuppression(dets, this.opts.iouThreshold).filter(
         (d) => d.box.width > 1 && d.box.height > 1 && Math.max(d.box.width, d.box.height) >= this.opts.minFaceSize,
       );
     });
   }
-}
-
-function clip(b: { x: number; y: number; width: number; height: number }, img: RgbImage) {
-  const x1 = Math.max(0, b.x);
-  const y1 = Math.max(0, b.y);
-  const x2 = Math.min(img.width, b.x + b.width);
-  const y2 = Math.min(img.height, b.y + b.height);
-  return { x: x1, y: y1, width: x2 - x1, height: y2 - y1 };
 }

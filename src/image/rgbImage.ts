@@ -13,6 +13,15 @@ export interface Box {
   height: number;
 }
 
+/** The part of `b` inside a `width` x `height` image (empty boxes have zero width or height). */
+export function clipBox(b: Box, width: number, height: number): Box {
+  const x1 = Math.min(width, Math.max(0, b.x));
+  const y1 = Math.min(height, Math.max(0, b.y));
+  const x2 = Math.max(x1, Math.min(width, b.x + b.width));
+  const y2 = Math.max(y1, Math.min(height, b.y + b.height));
+  return { x: x1, y: y1, width: x2 - x1, height: y2 - y1 };
+}
+
 export function iou(a: Box, b: Box): number {
   const x1 = Math.max(a.x, b.x);
   const y1 = Math.max(a.y, b.y);

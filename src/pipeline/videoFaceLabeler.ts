@@ -1,6 +1,6 @@
 import { looksLikeFace } from '../detection/faceLikeness.js';
 import type { Detection, DetectionSet, Detector } from '../detection/nonMaxSuppression.js';
-import type { Box } from '../image/rgbImage.js';
+import { clipBox, type Box } from '../image/rgbImage.js';
 import type { Ensemble, FaceInput, FacePrediction } from '../models/ensemble.js';
 import type { FaceDescriber } from '../models/faceDescriber.js';
 import { FaceTracker, type Track } from '../tracking/faceTracker.js';
@@ -17,6 +17,15 @@ const IDLE_DETECT_EVERY = 2;
 
 /** A tracked face's appearance sample is renewed on a detection frame once it is this many frames old. */
 const DESCRIPTOR_REFRESH_FRAMES = 60;
+
+/**
+ * A new track that matched no one is compared with the people seen before again, on detections up to this
+ * many frames after it started, at most every REID_RETRY_EVERY frames: a face entering the frame or still
+ * turned at first sight gives a poor descriptor (returning faces measured 0.57-0.65 from themselves at
+ * first sight, 0.2-0.3 a few detections later; docs/tracking.md).
+ */
+const REID_RETRY_FRAMES = 30;
+const REID_RETRY_EVERY = 10;
 
 /** Detections started ahead per batch; each is two pool requests, and the pool's queue is bounded. */
 const MAX_EARLY_DETECTIONS = 2;
@@ -44,8 +53,8 @@ export interface LabelerOptions {
   reidentify?: ReidentifyOptions;
 }
 
-/** Re-identification as the commands name it: off, within a shot (`on`), or across scene cuts. */
-export type ReidMode = 'off' | 'on' | 'across-cuts';
+/** Re-identification as the commands name it: off, within a shot, or across scene cuts (the default). */
+export type ReidMode = 'off' | 'within-shots' | 'across-cuts';
 
 /** The labeler's options for a mode; none when off or without a describer. */
 export function reidentifyOptions(mode: ReidMode, describer: FaceDescriber | undefined): ReidentifyOptions | undefined {
@@ -193,11 +202,16 @@ export class VideoFaceLabeler {
     return (await this.detector.detect(images)).map((faces) => ({ faces, weak: [] }));
   }
 
-  /** Fixes each face's crop for a frame now: later frames move the tracks on before this one is labelled. */
+  /**
+   * Fixes each face's crop for a frame now: later frames move the tracks on before this one is labelled.
+   * The crop may reach past the frame's edge (a face leaving); the box reported is the part inside it, as
+   * the detector's boxes are.
+   */
   private place(frame: VideoFrame, tracks: readonly Track[], record: FrameRecord, aligned: boolean): Placed {
     const faces = tracks.map((t) => ({
       track: t,
       box: t.box,
+      reported: clipBox(t.box, frame.image.width, frame.image.height),
       angle: aligned ? t.angle : 0,
       source: t.lastDetectedFrame === frame.frameIndex ? ('detector' as const) : ('landmarks' as const),
       detectorScore: t.detectorScore,
@@ -215,7 +229,7 @@ export class VideoFaceLabeler {
     if (!describer) return Promise.resolve(new Map());
     const wanted = faces.flatMap((f, j) => {
       const t = f.track;
-      if (f.source !== 'detector' || (t.describedAt !== undefined && frameIndex - t.describedAt < DESCRIPTOR_REFRESH_FRAMES)) return [];
+      if (f.source !== 'detector' || (t.describedAt !== undefined && frameIndex - t.describedAt < (this.mayReidentify(t, frameIndex) ? REID_RETRY_EVERY : DESCRIPTOR_REFRESH_FRAMES))) return [];
       t.describedAt = frameIndex;
       return [j];
     });
@@ -242,17 +256,29 @@ export class VideoFaceLabeler {
       // A crop that lost its face asks for a detection as soon as one can be placed deterministically (frames
       // up to frameIndex + LANDMARK_LAG - 1 may already be placed), rather than at the next scheduled one.
       if (!this.tracker.observe(f.track, record.frameIndex, f.box, landmarks, f.source === 'detector')) f.track.redetectAt ??= record.frameIndex + LANDMARK_LAG;
-      return [{ trackId: f.track.id, box: { ...f.box }, angle: f.angle, source: f.source, detectorScore: f.detectorScore, probs, landmarks }];
+      return [{ trackId: f.track.id, box: f.reported, angle: f.angle, source: f.source, detectorScore: f.detectorScore, probs, landmarks }];
     });
   }
 
-  /** A new track that looks like someone seen before takes their ID; every sample goes to the gallery. */
+  /** A track that may still take the ID of someone seen before: new, and not yet re-identified. */
+  private mayReidentify(track: Track, frameIndex: number): boolean {
+    return !track.reidentified && frameIndex - track.firstFrame <= REID_RETRY_FRAMES;
+  }
+
+  /**
+   * A new track that looks like someone seen before takes their ID (from then on; its samples so far join
+   * that person's); every sample goes to the gallery.
+   */
   private reidentify(track: Track, frameIndex: number, descriptor: Float32Array | undefined, onScreen: ReadonlySet<number>): void {
     if (!this.gallery) return;
     if (!descriptor) return this.gallery.touch(track.id, frameIndex);
-    if (track.firstFrame === frameIndex) {
+    if (this.mayReidentify(track, frameIndex)) {
       const known = this.gallery.match(descriptor, onScreen);
-      if (known) this.tracker.adopt(track, known.id);
+      if (known) {
+        this.gallery.merge(track.id, known.id);
+        this.tracker.adopt(track, known.id);
+        track.reidentified = true;
+      }
     }
     this.gallery.remember(track.id, frameIndex, descriptor);
     track.descriptor = descriptor;
@@ -261,7 +287,8 @@ export class VideoFaceLabeler {
 
 interface Placed {
   record: FrameRecord;
-  faces: { track: Track; box: Box; angle: number; source: FaceRecord['source']; detectorScore: number }[];
+  /** `box` is the crop; `reported` its part inside the frame. */
+  faces: { track: Track; box: Box; reported: Box; angle: number; source: FaceRecord['source']; detectorScore: number }[];
   inputs: FaceInput[];
   /** Appearance descriptors by face index, for the faces that needed one. */
   descriptors: Promise<Map<number, Float32Array>>;

@@ -31,10 +31,14 @@ const streamSpec = z.strictObject({
   /** Detector every this many frames; faces follow their landmarks in between. */
   detectEvery: z.number().int().positive().default(10),
   /**
-   * Re-identification by appearance: a face that comes back after leaving keeps its ID (`on`), also across
-   * scene cuts (`across-cuts`), or not (`off`). The gallery of known faces is bounded (docs/tracking.md).
+   * Re-identification by appearance: a face that comes back after leaving keeps its ID, also across scene
+   * cuts (`across-cuts`, the default), only within a shot (`within-shots`; `on` is its older name), or not
+   * (`off`). The gallery of known faces is bounded (docs/tracking.md).
    */
-  reid: z.enum(['off', 'on', 'across-cuts']).default('on'),
+  reid: z
+    .enum(['off', 'within-shots', 'on', 'across-cuts'])
+    .default('across-cuts')
+    .transform((mode) => (mode === 'on' ? 'within-shots' : mode)),
   /** Ensemble manifest (JSON or YAML); default: the built-in default ensemble. */
   manifest: z.string().min(1).optional(),
   /** Trailing moving average of each face's probabilities over this many frames (1 = off). */

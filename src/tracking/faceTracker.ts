@@ -29,6 +29,8 @@ export interface Track {
   /** The frame of its latest appearance descriptor (re-identification), if any, and the descriptor. */
   describedAt?: number;
   descriptor?: Float32Array;
+  /** Set once re-identification gave it the ID of someone seen before. */
+  reidentified?: boolean;
   box: Box;
   /** Roll from the latest landmarks (0 until there are some). */
   angle: number;

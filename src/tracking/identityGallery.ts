@@ -73,6 +73,17 @@ export class IdentityGallery {
     return best;
   }
 
+  /**
+   * `from` turned out to be `into` (a track re-identified after its first sight): its samples join
+   * `into`'s (the latest kept) and `from` is forgotten, so no later face can take that ID.
+   */
+  merge(from: number, into: number): void {
+    const source = this.identities.get(from);
+    if (!source) return;
+    this.identities.delete(from);
+    for (const sample of source.samples) this.remember(into, source.lastFrame, sample);
+  }
+
   /** Forgets everyone (a scene cut, when IDs are not to cross cuts). */
   clear(): void {
     this.identities.clear();
