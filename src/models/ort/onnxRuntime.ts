@@ -52,6 +52,9 @@ async function create(model: string | Uint8Array, provider: Provider, threads: n
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     logSeverityLevel: 3,
+    // ORT's pool threads spin while waiting for work by default, taking CPU from the main thread, which
+    // decodes and crops the next faces meanwhile: crop scoring 307 -> 324-338 images/s on 2 cores without it.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
   return typeof model === 'string' ? ort.InferenceSession.create(model, options) : ort.InferenceSession.create(model, options);
 }
