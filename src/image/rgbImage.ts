@@ -31,3 +31,24 @@ export function iou(a: Box, b: Box): number {
   const union = a.width * a.height + b.width * b.height - inter;
   return union > 0 ? inter / union : 0;
 }
+
+/** RGB from 1 (grey), 2 (grey + alpha), 3 or 4 (RGBA) interleaved 8-bit channels; alpha is dropped. */
+export function expandToRgb(data: Uint8Array, width: number, height: number, channels: number): RgbImage {
+  const n = width * height;
+  const rgb = new Uint8Array(n * 3);
+  if (channels >= 3) {
+    for (let i = 0; i < n; i++) {
+      rgb[i * 3] = data[i * channels];
+      rgb[i * 3 + 1] = data[i * channels + 1];
+      rgb[i * 3 + 2] = data[i * channels + 2];
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const v = data[i * channels];
+      rgb[i * 3] = v;
+      rgb[i * 3 + 1] = v;
+      rgb[i * 3 + 2] = v;
+    }
+  }
+  return { width, height, data: rgb };
+}

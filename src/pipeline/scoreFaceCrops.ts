@@ -5,6 +5,8 @@ import type { Box, RgbImage } from '../image/rgbImage.js';
 import type { Ensemble, FacePrediction } from '../models/ensemble.js';
 import { InputError, listSome, type FaceCropItem } from './faceCropSource.js';
 
+const BATCHES_IN_FLIGHT = 2;
+
 export interface ScoredCrop {
   item: FaceCropItem;
   prediction: FacePrediction;
@@ -43,14 +45,16 @@ export async function scoreFaceCrops(items: FaceCropItem[], ensemble: Ensemble, 
     decoded$.pipe(
       concatMap((d) => (d ? [d] : [])),
       bufferCount(options.batchSize),
-      concatMap(async (batch: { item: FaceCropItem; index: number; image: RgbImage }[]) => {
+      // Two batches in flight: one is cropped on the main thread while the workers run the other. Results
+      // are placed by index, so the order they finish in does not matter.
+      mergeMap(async (batch: { item: FaceCropItem; index: number; image: RgbImage }[]) => {
         if (failures.length) return;
         const boxes = options.detector ? await largestFaces(options.detector, batch.map((b) => b.image)) : [];
         const preds = await ensemble.predict(batch.map((b, i) => ({ image: b.image, box: boxes[i] })));
         batch.forEach((b, i) => (results[b.index] = { item: b.item, prediction: preds[i], box: boxes[i] }));
         done += batch.length;
         options.onProgress?.(done, items.length);
-      }),
+      }, BATCHES_IN_FLIGHT),
       // toArray: one value even for zero batches, so lastValueFrom never sees an empty stream.
       toArray(),
     ),
