@@ -1,8 +1,7 @@
 import type { InputSpec } from '../models/manifest.js';
 import { halveRegion } from './halveRegion.js';
+import { channelTransform, GRAY, resampleUpright } from './resampleUpright.js';
 import type { Box, RgbImage } from './rgbImage.js';
-
-const GRAY = [0.299, 0.587, 0.114];
 
 /**
  * Samples `region` of `image` straight into a model input tensor at `offset` (one batch slot), doing the
@@ -33,17 +32,8 @@ export function resampleToTensor(image: RgbImage, region: Box, spec: InputSpec, 
   // one per pixel cost 2.5x more time on a 490 px face for no measurable change in labels.
   const kx = Math.max(1, Math.ceil(sx / 2 - 0.01));
   const ky = Math.max(1, Math.ceil(sy / 2 - 0.01));
-  const plane = W * H;
-  // Per output channel: (v * scale - mean) / std as v * gain + bias (channels in BGR order when `bgr`);
-  // where each channel's value goes (NCHW planes or NHWC pixels). Fixed once, not per pixel: the loop below is
-  // the main-thread cost of every face.
-  const bgr = spec.color === 'BGR';
-  const std = (c: number) => spec.std[spec.std.length === 1 ? 0 : c];
-  const mean = (c: number) => spec.mean[spec.mean.length === 1 ? 0 : c];
-  const [gain0, gain1, gain2] = [0, 1, 2].map((c) => spec.scale / std(c));
-  const [bias0, bias1, bias2] = [0, 1, 2].map((c) => -mean(c) / std(c));
-  const nchw = spec.layout === 'NCHW';
-  const step = nchw ? plane : 1;
+  if (angle === 0 && kx === 1 && ky === 1) return resampleUpright(image, region, spec, out, offset);
+  const { gain: [gain0, gain1, gain2], bias: [bias0, bias1, bias2], bgr, step, stride } = channelTransform(spec);
   const src = image.data;
   const iw = image.width;
   const ih = image.height;
@@ -98,7 +88,7 @@ export function resampleToTensor(image: RgbImage, region: Box, spec: InputSpec, 
         out[offset + pixel] = ((GRAY[0] * r0 + GRAY[1] * g0 + GRAY[2] * b0) / n) * gain0 + bias0;
         continue;
       }
-      const at = offset + (nchw ? pixel : pixel * 3);
+      const at = offset + pixel * stride;
       out[at] = ((bgr ? b0 : r0) / n) * gain0 + bias0;
       out[at + step] = (g0 / n) * gain1 + bias1;
       out[at + 2 * step] = ((bgr ? r0 : b0) / n) * gain2 + bias2;
