@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { classificationReport } from '../src/eval/metrics.js';
+import { DEFAULT_MANIFEST } from '../src/models/defaultManifest.js';
+import { Ensemble } from '../src/models/ensemble.js';
+import { LSD_LABELS } from '../src/models/labels.js';
+import { loadManifest } from '../src/models/manifest.js';
+import { InferencePool } from '../src/models/ort/inferencePool.js';
+import { listFaceCrops } from '../src/pipeline/faceCropSource.js';
+import { scoreFaceCrops } from '../src/pipeline/scoreFaceCrops.js';
+import { lsdLabel } from '../src/sinks/faceCropSinks.js';
+import { PACKAGE_ROOT } from '../src/util/paths.js';
+import { shared, SHARED_MISSING } from './helpers/sharedData.js';
+
+const wild = shared('wild_expressions_dev');
+
+/**
+ * A guard on the committed default (config/default-heads): on real in-the-wild faces no member was trained on,
+ * it must stay where docs/ensemble.md puts it, and above the pretrained members' vote it replaced.
+ */
+describe('default ensemble on wild_expressions_dev', { skip: !wild && SHARED_MISSING }, () => {
+  const pool = new InferencePool();
+  after(() => pool.close());
+
+  async function macroF1(manifestPath: string): Promise<number> {
+    const items = listFaceCrops(wild!).filter((it) => it.label && LSD_LABELS.includes(it.label));
+    const ensemble = await Ensemble.load(loadManifest(manifestPath), pool, 'cpu');
+    const scored = await scoreFaceCrops(items, ensemble, { batchSize: 32 });
+    return classificationReport([...LSD_LABELS], scored.map((s) => LSD_LABELS.indexOf(s.item.label!)), scored.map((s) => lsdLabel(s.prediction.probs))).macroF1;
+  }
+
+  test('macro F1 as documented (0.521), above the previous default, the pretrained vote (0.455)', async () => {
+    const current = await macroF1(DEFAULT_MANIFEST);
+    const previous = await macroF1(join(PACKAGE_ROOT, 'config', 'examples', 'pretrained-vote.json'));
+    assert.ok(Math.abs(current - 0.521) < 0.005, `default ${current.toFixed(4)}`);
+    assert.ok(Math.abs(previous - 0.455) < 0.005, `pretrained vote ${previous.toFixed(4)}`);
+    assert.ok(current > previous);
+  });
+});
