@@ -1,6 +1,6 @@
 import { looksLikeFace } from '../detection/faceLikeness.js';
 import type { Detection, DetectionSet, Detector } from '../detection/nonMaxSuppression.js';
-import { clipBox, type Box } from '../image/rgbImage.js';
+import { clipBox, iou, type Box } from '../image/rgbImage.js';
 import type { Ensemble, FaceInput, FacePrediction } from '../models/ensemble.js';
 import type { FaceDescriber } from '../models/faceDescriber.js';
 import { FaceTracker, type Track } from '../tracking/faceTracker.js';
@@ -77,6 +77,9 @@ export class VideoFaceLabeler {
   private readonly tracker: FaceTracker;
   private readonly cuts: SceneCutDetector;
   private readonly gallery?: IdentityGallery;
+  /** A detection is wanted from this frame on: a face seemed to be coming in at the edge. */
+  private lookAgainAt?: number;
+  private edgeCandidates: Detection[] = [];
 
   constructor(
     private readonly detector: Detector,
@@ -154,11 +157,13 @@ export class VideoFaceLabeler {
         const due =
           scheduled[i] ||
           (this.tracker.active.length === 0 && frame.frameIndex % IDLE_DETECT_EVERY === 0) ||
-          this.tracker.active.some((t) => t.redetectAt !== undefined && t.redetectAt <= frame.frameIndex);
+          this.tracker.active.some((t) => t.redetectAt !== undefined && t.redetectAt <= frame.frameIndex) ||
+          (this.lookAgainAt !== undefined && this.lookAgainAt <= frame.frameIndex);
         let tracks: readonly Track[];
         if (due) {
           const { faces, weak } = await (early.get(i) ?? this.detectOne(frame.image));
           tracks = this.tracker.update(frame.frameIndex, faces, await this.describeAmbiguous(frame, faces), weak);
+          this.lookAgainAt = this.enteringFace(frame, weak, tracks) ? frame.frameIndex + LANDMARK_LAG : undefined;
         } else {
           tracks = this.tracker.followLandmarks(frame.frameIndex, LANDMARK_LAG, frame.image.width, frame.image.height);
         }
@@ -190,6 +195,22 @@ export class VideoFaceLabeler {
     if (!ambiguous.length) return undefined;
     const descriptors = await describer!.describe(ambiguous.map((c) => ({ image: frame.image, box: found[c].box })));
     return new Map(ambiguous.map((c, k) => [c, descriptors[k]]));
+  }
+
+  /**
+   * A weak candidate at the frame's edge that continues no track and was not there at the previous detection:
+   * likely a face coming in (partly outside the frame, so scored low). The detector then looks again as soon as
+   * it can rather than at the next scheduled frame. (Without the "was not there" rule a static weak box at the
+   * edge of a close-up made the detector run every other frame: 59 -> 104 detections, -25% frames/s.)
+   */
+  private enteringFace(frame: VideoFrame, weak: Detection[], tracks: readonly Track[]): boolean {
+    const { width, height } = frame.image;
+    const atEdge = (b: Box) => b.x <= 1 || b.y <= 1 || b.x + b.width >= width - 1 || b.y + b.height >= height - 1;
+    const candidates = weak.filter((w) => atEdge(w.box) && !tracks.some((t) => t.box === w.box));
+    // One that stays where it was at the previous detection is part of the scene, not a face coming in.
+    const moved = candidates.filter((w) => this.edgeCandidates.every((c) => iou(c.box, w.box) < 0.5));
+    this.edgeCandidates = candidates;
+    return moved.length > 0;
   }
 
   private async detectOne(image: VideoFrame['image']): Promise<DetectionSet> {
