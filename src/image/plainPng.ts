@@ -18,8 +18,8 @@ const PLAIN_COLOUR_TYPES = new Set([0, 2, 4, 6]);
 export function decodePlainPng(bytes: Uint8Array): RgbImage | undefined {
   if (!isPlainPng(bytes)) return undefined;
   try {
+    // 8 bits and no palette were checked in IHDR, so fast-png gives 8-bit samples, 1-4 channels.
     const png = decode(bytes);
-    if (png.depth !== 8 || png.palette) return undefined;
     return expandToRgb(png.data as Uint8Array, png.width, png.height, png.channels);
   } catch {
     return undefined; // damaged: sharp gives the error message users see for every other format
