@@ -41,4 +41,12 @@ describe('members aligned by 5 points, and models with a fixed batch of 1', () =
     const hits = preds.filter((p, i) => argmax(p.members[2]) === CANONICAL_LABELS.indexOf(canonicalLabel(names[i])!)).length;
     assert.ok(hits >= 4, `aligned: ${hits} of 7 right`);
   });
+  test('a fixed-batch member with two batches in flight, each larger than the pool\'s queue (crop scoring pipelines batches)', { skip: model && faces ? false : SHARED_MISSING }, async () => {
+    const ensemble = await Ensemble.load(loadManifest(EXAMPLE), pool, 'cpu');
+    const image = await decodeImageFile(join(faces!, 'happy.jpg'));
+    const batch = Array.from({ length: 12 }, () => ({ image })); // 12 one-face requests each; the queue holds 8
+    const [a, b] = await Promise.all([ensemble.predict(batch), ensemble.predict(batch)]);
+    assert.equal(a.length + b.length, 24);
+    assert.deepEqual(a[11].members[2], b[0].members[2]);
+  });
 });

@@ -51,6 +51,14 @@ describe('ONNX Runtime boundary', () => {
     assert.equal(pool.pending, 0);
   });
 
+  test('runWhenRoom: producers that share the pool wait in line for room instead of overfilling it', async () => {
+    // Ten requests from concurrent producers against a queue of two: run() would reject eight of them.
+    const outs = await Promise.all(Array.from({ length: 10 }, () => pool.runWhenRoom('m', crop(1))));
+    assert.equal(outs.length, 10);
+    for (const out of outs) assert.deepEqual(out.expression.dims, [1, 7]);
+    assert.equal(pool.pending, 0);
+  });
+
   test('batched results equal one-at-a-time results', async () => {
     const batch = new Float32Array(3 * 3 * 112 * 112);
     for (let i = 0; i < batch.length; i++) batch[i] = (i * 7919) % 256;

@@ -30,7 +30,7 @@ export class BlazeFaceDetector implements Detector {
     const s = BLAZEFACE_INPUT_SIZE;
     const batch = new Float32Array(images.length * 3 * s * s);
     const scales = await Promise.all(images.map((img, i) => shrinkToTensor(img, s, batch, i * 3 * s * s)));
-    const out = await this.pool.run('detector/blazeface', { input: { data: batch, dims: [images.length, 3, s, s] } });
+    const out = await this.pool.runWhenRoom('detector/blazeface', { input: { data: batch, dims: [images.length, 3, s, s] } });
     return images.map((img, i) => {
       const dets = [
         ...decodeBlazeFace(out.scores16.data.subarray(i * 512, (i + 1) * 512), out.regressors16.data.subarray(i * 512 * 16, (i + 1) * 512 * 16), 0, this.minScore),

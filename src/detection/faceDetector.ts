@@ -103,7 +103,7 @@ export class FaceDetector implements Detector {
         return { x: 0, y: 0, width: side, height: side };
       }),
     );
-    const { grid } = await this.pool.run(this.key, { input: { data: batch, dims: [images.length, 3, s, s] } });
+    const { grid } = await this.pool.runWhenRoom(this.key, { input: { data: batch, dims: [images.length, 3, s, s] } });
     const cells = grid.dims[1];
     const per = cells * cells * 25;
     return images.map((img, i) => {

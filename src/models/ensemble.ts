@@ -150,7 +150,7 @@ export class Ensemble {
     const { spec } = member;
     const channels = spec.input.color === 'GRAY' ? 1 : 3;
     const shape = spec.input.layout === 'NCHW' ? [channels, spec.input.height, spec.input.width] : [spec.input.height, spec.input.width, channels];
-    const out = member.fixedBatch ? await this.runOneByOne(member, batch, shape, faces.length) : await this.pool.run(member.key, { [member.inputName]: { data: batch, dims: [faces.length, ...shape] } });
+    const out = member.fixedBatch ? await this.runOneByOne(member, batch, shape, faces.length) : await this.pool.runWhenRoom(member.key, { [member.inputName]: { data: batch, dims: [faces.length, ...shape] } });
     const expr = out[spec.outputs.expression];
     const classes = spec.labels.length;
     if (expr.data.length !== classes * faces.length) {
@@ -190,13 +190,10 @@ export class Ensemble {
   /** A model with a fixed batch of 1: one request per face, all in flight, outputs joined in face order. */
   private async runOneByOne(member: LoadedMember, batch: Float32Array, shape: number[], count: number): Promise<Record<string, { data: Float32Array; dims: number[] }>> {
     const size = batch.length / count;
-    const pending = [];
-    for (let f = 0; f < count; f++) {
-      await this.pool.capacity(); // the pool's queue is bounded; a batch of faces is more requests than it holds
-      const run = this.pool.run(member.key, { [member.inputName]: { data: batch.slice(f * size, (f + 1) * size), dims: [1, ...shape] } });
-      run.catch(() => undefined); // observed by Promise.all below; may fail while a later one waits for room
-      pending.push(run);
-    }
+    // A batch of faces is more requests than the pool's bounded queue holds: the rest wait in line for room.
+    const pending = Array.from({ length: count }, (_, f) =>
+      this.pool.runWhenRoom(member.key, { [member.inputName]: { data: batch.slice(f * size, (f + 1) * size), dims: [1, ...shape] } }),
+    );
     const outs = await Promise.all(pending);
     return Object.fromEntries(
       Object.keys(outs[0]).map((name) => {

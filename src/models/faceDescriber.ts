@@ -31,7 +31,7 @@ export class FaceDescriber {
     const size = 3 * FACE_RECOGNITION_INPUT_SIZE * FACE_RECOGNITION_INPUT_SIZE;
     const batch = new Float32Array(size * faces.length);
     faces.forEach((face, i) => resampleToTensor(face.image, cropRegion(face.image.width, face.image.height, face.box, CROP), INPUT, batch, i * size, face.angle ?? 0));
-    const out = await this.pool.run(MODEL_KEY, { input: { data: batch, dims: [faces.length, 3, FACE_RECOGNITION_INPUT_SIZE, FACE_RECOGNITION_INPUT_SIZE] } });
+    const out = await this.pool.runWhenRoom(MODEL_KEY, { input: { data: batch, dims: [faces.length, 3, FACE_RECOGNITION_INPUT_SIZE, FACE_RECOGNITION_INPUT_SIZE] } });
     return faces.map((_, i) => out.descriptor.data.slice(i * 128, (i + 1) * 128));
   }
 }

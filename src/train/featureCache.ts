@@ -67,7 +67,7 @@ export async function extractFeatures(pool: InferencePool, paths: string[], mirr
       const side = Math.max(img.width, img.height);
       resampleToTensor(mirrored ? mirror(img) : img, { x: (img.width - side) / 2, y: (img.height - side) / 2, width: side, height: side }, CROP, batch, i * size);
     });
-    const result = await pool.run('train/trunk', { crop: { data: batch, dims: [images.length, 3, 112, 112] } });
+    const result = await pool.runWhenRoom('train/trunk', { crop: { data: batch, dims: [images.length, 3, 112, 112] } });
     for (const o of OUTPUTS) out[o].set(result[o].data, start * WIDTHS[o]);
     onProgress?.(start + images.length);
   }

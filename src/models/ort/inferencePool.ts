@@ -125,10 +125,28 @@ export class InferencePool {
     return this.queue.length + this.slots.reduce((n, s) => n + s.inFlight, 0);
   }
 
-  /** Resolves when `run()` would not reject for a full queue. */
+  /** True when `run()` called now, in this same turn, would not reject for a full queue. */
+  get hasRoom(): boolean {
+    return this.queue.length < this.maxQueue;
+  }
+
+  /**
+   * Resolves when the queue has room. Several producers may wake for the same room, so check `hasRoom` again
+   * in the turn that calls `run()`: `while (!pool.hasRoom) await pool.capacity();`.
+   */
   capacity(): Promise<void> {
     if (this.queue.length < this.maxQueue) return Promise.resolve();
     return new Promise((resolve) => this.capacityWaiters.push(resolve));
+  }
+
+  /**
+   * `run()` once the queue has room. The room is checked in the turn that queues the request, so producers
+   * that share the pool (pipelined batches, a fixed-batch member's one-face requests, the detector) never
+   * overfill it; they wait in line instead.
+   */
+  async runWhenRoom(key: string, feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> {
+    while (!this.hasRoom && !this.closed) await this.capacity();
+    return this.run(key, feeds);
   }
 
   /** Runs `key` on the least busy worker. The feeds' buffers are transferred: do not reuse them. */
@@ -165,7 +183,8 @@ export class InferencePool {
         (err: Error) => settle(() => job.reject(err)),
       );
     }
-    while (this.capacityWaiters.length && this.queue.length < this.maxQueue) this.capacityWaiters.shift()!();
+    // Wake one waiter per free place: waking every waiter for one place only sends the rest back to wait.
+    for (let room = this.maxQueue - this.queue.length; room > 0 && this.capacityWaiters.length; room--) this.capacityWaiters.shift()!();
   }
 
   /** Releases sessions and stops the workers. Idempotent. */
