@@ -3,6 +3,7 @@ import { cropRegion } from '../image/cropRegion.js';
 import { resampleToTensor } from '../image/resampleToTensor.js';
 import { alignToTemplate, fivePointsFrom68 } from '../image/similarityAlign.js';
 import type { Box, RgbImage } from '../image/rgbImage.js';
+import { withMirrors } from '../image/mirrorBatch.js';
 import { ensureBuiltinModel } from './import/modelImporter.js';
 import { CANONICAL_LABELS } from './labels.js';
 import { checkMemberAgainstModel, ManifestError, type EnsembleManifest, type MemberSpec } from './manifest.js';
@@ -150,15 +151,26 @@ export class Ensemble {
     const { spec } = member;
     const channels = spec.input.color === 'GRAY' ? 1 : 3;
     const shape = spec.input.layout === 'NCHW' ? [channels, spec.input.height, spec.input.width] : [spec.input.height, spec.input.width, channels];
-    const out = member.fixedBatch ? await this.runOneByOne(member, batch, shape, faces.length) : await this.pool.runWhenRoom(member.key, { [member.inputName]: { data: batch, dims: [faces.length, ...shape] } });
+    // Flip averaging runs the mirrored crops in the same call, after the plain ones.
+    const views = spec.flip === 'average' ? 2 : 1;
+    const input = views === 2 ? withMirrors(batch, faces.length, shape, spec.input.layout) : batch;
+    const rows = views * faces.length;
+    const out = member.fixedBatch ? await this.runOneByOne(member, input, shape, rows) : await this.pool.runWhenRoom(member.key, { [member.inputName]: { data: input, dims: [rows, ...shape] } });
     const expr = out[spec.outputs.expression];
     const classes = spec.labels.length;
-    if (expr.data.length !== classes * faces.length) {
-      throw new Error(`member ${spec.name}: output ${spec.outputs.expression} has ${expr.data.length / faces.length} values per face, manifest lists ${classes} labels`);
+    if (expr.data.length !== classes * rows) {
+      throw new Error(`member ${spec.name}: output ${spec.outputs.expression} has ${expr.data.length / rows} values per face, manifest lists ${classes} labels`);
     }
+    const probsOf = (r: number) => {
+      const row = expr.data.subarray(r * classes, (r + 1) * classes);
+      return spec.activation === 'softmax' ? softmax(row) : row;
+    };
     const probs = faces.map((_, f) => {
-      let row = expr.data.subarray(f * classes, (f + 1) * classes);
-      if (spec.activation === 'softmax') row = softmax(row);
+      let row = probsOf(f);
+      if (views === 2) {
+        const mirrored = probsOf(f + faces.length);
+        row = row.map((p, k) => (p + mirrored[k]) / 2);
+      }
       const tempered = applyTemperature(row, spec.temperature);
       const canonical = new Float64Array(CANONICAL_LABELS.length).fill(NaN);
       spec.canonical.forEach((label, k) => (canonical[CANONICAL_LABELS.indexOf(label)] = tempered[k]));

@@ -53,6 +53,12 @@ const memberSpec = z.strictObject({
    * pixels. `crop` is then not used. Aligned members run after the members that give landmarks.
    */
   align: z.strictObject({ template: z.array(z.tuple([z.number(), z.number()])).length(5) }).optional(),
+  /**
+   * `average`: test-time flip averaging, the member also sees its crop mirrored (in the same inference call)
+   * and its probabilities are the mean of both views. Twice the member's compute; landmarks stay the plain
+   * view's. Measured in docs/ensemble.md.
+   */
+  flip: z.enum(['none', 'average']).default('none'),
 });
 
 const manifestSchema = z.strictObject({

@@ -1,0 +1,21 @@
+/**
+ * A batch of image tensors followed by the same images mirrored left to right: [count, ...shape] in, [2 * count,
+ * ...shape] out (rows `count..2*count-1` are the mirrors). For test-time flip averaging, where both views run in
+ * one inference call.
+ */
+export function withMirrors(batch: Float32Array, count: number, shape: number[], layout: 'NCHW' | 'NHWC'): Float32Array {
+  if (batch.length !== count * shape.reduce((a, d) => a * d, 1)) throw new RangeError(`a batch of ${count} [${shape.join(',')}] tensors has ${batch.length} values`);
+  const out = new Float32Array(2 * batch.length);
+  out.set(batch);
+  // NCHW: a row is `width` single values; NHWC: a row is `width` pixels of `channels` values.
+  const [width, step] = layout === 'NCHW' ? [shape[2], 1] : [shape[1], shape[2]];
+  const rowLength = width * step;
+  for (let row = 0; row < batch.length / rowLength; row++) {
+    const from = row * rowLength;
+    const to = batch.length + from;
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < step; c++) out[to + (width - 1 - x) * step + c] = batch[from + x * step + c];
+    }
+  }
+  return out;
+}
