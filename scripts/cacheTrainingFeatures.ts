@@ -20,7 +20,7 @@ for (const [set, mirrored] of [
 ] as const) {
   const faces = readTrainingSet(join(SHARED_DATA, set)).faces;
   const started = performance.now();
-  const f = await extractFeatures(pool, faces.map((x) => x.path), mirrored);
+  const f = await extractFeatures(pool, faces.map((x) => x.path), mirrored ? 'mirrored' : 'plain');
   console.log(`${set}${mirrored ? ' (mirrored)' : ''}: ${f.count} faces, ${f.unreadable.length} unreadable, ${(f.count / ((performance.now() - started) / 1000)).toFixed(0)} images/s`);
 }
 await pool.close();

@@ -29,6 +29,7 @@ export const DEFAULT_RECIPE = {
   hidden: 128,
   epochs: 30,
   configs: 'cycle' as const,
+  augment: 'none' as const,
   alphas: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
 };
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { withMirrors } from '../src/image/mirrorBatch.js';
+import { withMirrors } from '../src/image/mirror.js';
 import type { RgbImage } from '../src/image/rgbImage.js';
 import { Ensemble } from '../src/models/ensemble.js';
 import { parseManifest } from '../src/models/manifest.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
-import { mirror } from '../src/train/featureCache.js';
+import { mirror } from '../src/image/mirror.js';
 
 describe('test-time flip averaging', () => {
   test('withMirrors appends each tensor mirrored left to right, in NCHW and NHWC', () => {

@@ -89,9 +89,9 @@ describe('training: sets, export parity, the command', () => {
       for (const f of readdirSync(join(fer!, c)).sort().slice(0, 12)) symlinkSync(join(fer!, c, f), join(dir, 'set', c, f));
     }
     const out = join(dir, 'ens');
-    const r = await cli(['train', '--data', join(dir, 'set'), '--val', join(dir, 'set'), '--members', '3', '--fraction', '0.5', '--epochs', '2', '--hidden', '8', '--out', out]);
+    const r = await cli(['train', '--data', join(dir, 'set'), '--val', join(dir, 'set'), '--members', '3', '--fraction', '0.5', '--epochs', '2', '--hidden', '8', '--augment', 'jitter', '--out', out]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /member 3\/3 \(faceApiExpression\+human, 42 faces x 2 views\)/);
+    assert.match(r.stderr, /member 3\/3 \(faceApiExpression\+human, 42 faces x 3 views\)/);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     assert.equal(report.members.length, 3);
     assert.ok(report.results.set.ensemble.f1 >= 0);

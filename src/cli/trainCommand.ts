@@ -26,6 +26,9 @@ Options:
   --hidden <n>            units of the shared layer (default 128)
   --epochs <n>            at most (default 30; early stopping after 5 without a better validation F1)
   --configs cycle|same    members cycle through feature configurations (default) or all use the first
+  --augment none|jitter   jitter: a third view of every training face, degraded by a seeded jitter of
+                          framing, mirror, contrast, brightness and blur (default none; measured in
+                          docs/training.md)
   --early-stop <i>        which --val (0-based) early stopping watches (default 0, the first)
   --blend-on <i>          which --val chooses the blend with the pretrained members' vote (default: the
                           last); choose data that no member was trained on
@@ -58,6 +61,7 @@ export async function train(argv: string[]): Promise<number> {
     hidden: { type: 'string' },
     epochs: { type: 'string' },
     configs: { type: 'string' },
+    augment: { type: 'string' },
     'early-stop': { type: 'string' },
     'blend-on': { type: 'string' },
     'no-blend': { type: 'boolean', default: false },
@@ -102,6 +106,7 @@ export async function train(argv: string[]): Promise<number> {
       hidden: positiveInt('hidden', v.hidden, 128),
       epochs: positiveInt('epochs', v.epochs, 30),
       configs: oneOf('configs', v.configs, ['cycle', 'same'] as const, 'cycle'),
+      augment: oneOf('augment', v.augment, ['none', 'jitter'] as const, 'none'),
       alphas: v['no-blend'] ? [0] : [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
       log,
       progress,

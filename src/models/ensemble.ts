@@ -3,7 +3,7 @@ import { cropRegion } from '../image/cropRegion.js';
 import { resampleToTensor } from '../image/resampleToTensor.js';
 import { alignToTemplate, fivePointsFrom68 } from '../image/similarityAlign.js';
 import type { Box, RgbImage } from '../image/rgbImage.js';
-import { withMirrors } from '../image/mirrorBatch.js';
+import { withMirrors } from '../image/mirror.js';
 import { ensureBuiltinModel } from './import/modelImporter.js';
 import { CANONICAL_LABELS } from './labels.js';
 import { checkMemberAgainstModel, ManifestError, type EnsembleManifest, type MemberSpec } from './manifest.js';

@@ -3,12 +3,14 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { decodeImageFile } from '../image/decodeImage.js';
 import { resampleToTensor } from '../image/resampleToTensor.js';
+import { mirror } from '../image/mirror.js';
 import type { RgbImage } from '../image/rgbImage.js';
 import { TRUNK_FEATURE_SIZES } from '../models/import/builtinModels.js';
 import { ensureBuiltinModel } from '../models/import/modelImporter.js';
 import type { InputSpec } from '../models/manifest.js';
 import type { InferencePool } from '../models/ort/inferencePool.js';
 import { writeFileAtomic } from '../util/atomicFile.js';
+import { jitterFace } from './faceJitter.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
 
 import { FEATURE_SETS, type FeatureSet } from '../models/import/baggedEnsembleGraph.js';
@@ -31,15 +33,18 @@ const CROP: InputSpec = { width: 112, height: 112, layout: 'NCHW', color: 'RGB',
 const OUTPUTS = [...FEATURE_SETS, 'faceApiProbs', 'humanProbs', 'landmarks'] as const;
 const WIDTHS: Record<(typeof OUTPUTS)[number], number> = { ...TRUNK_FEATURE_SIZES, faceApiProbs: 7, humanProbs: 7, landmarks: 136 };
 
+/** Which view of each face: as it is, mirrored (the flip augmentation), or degraded (train/faceJitter.ts). */
+export type FeatureView = 'plain' | 'mirrored' | 'jittered';
+
 /**
  * Runs the frozen trunk (every default member's branches, once: models/import/builtinModels.ts addTrunk) over
  * face crops, optionally mirrored, and caches the result on disk keyed by the trunk model's file and every
  * image's path, size and mtime: training runs again in seconds, and a changed image or model is never served
  * stale. The crop is the whole image padded to a square, as the members see a face crop.
  */
-export async function extractFeatures(pool: InferencePool, paths: string[], mirrored: boolean, onProgress?: (done: number) => void): Promise<FaceFeatures> {
+export async function extractFeatures(pool: InferencePool, paths: string[], view: FeatureView, onProgress?: (done: number) => void): Promise<FaceFeatures> {
   const model = ensureBuiltinModel('trunk-features');
-  const key = createHash('sha256').update(basename(model)).update(mirrored ? 'mirrored' : 'plain');
+  const key = createHash('sha256').update(basename(model)).update(view);
   for (const p of paths) {
     const st = statSync(p);
     key.update(`${p}\0${st.size}\0${st.mtimeMs}\n`);
@@ -64,8 +69,12 @@ export async function extractFeatures(pool: InferencePool, paths: string[], mirr
     next = decode(start + BATCH);
     const batch = new Float32Array(images.length * size);
     images.forEach((img, i) => {
+      if (view === 'jittered') {
+        const { image, region } = jitterFace(img, start + i);
+        return resampleToTensor(image, region, CROP, batch, i * size);
+      }
       const side = Math.max(img.width, img.height);
-      resampleToTensor(mirrored ? mirror(img) : img, { x: (img.width - side) / 2, y: (img.height - side) / 2, width: side, height: side }, CROP, batch, i * size);
+      resampleToTensor(view === 'mirrored' ? mirror(img) : img, { x: (img.width - side) / 2, y: (img.height - side) / 2, width: side, height: side }, CROP, batch, i * size);
     });
     const result = await pool.runWhenRoom('train/trunk', { crop: { data: batch, dims: [images.length, 3, 112, 112] } });
     for (const o of OUTPUTS) out[o].set(result[o].data, start * WIDTHS[o]);
@@ -84,19 +93,4 @@ function unpack(bytes: Buffer, count: number, unreadable: number[]): FaceFeature
   const take = (o: (typeof OUTPUTS)[number]) => all.subarray(offset, (offset += count * WIDTHS[o]));
   const features = Object.fromEntries(FEATURE_SETS.map((f) => [f, take(f)])) as Record<FeatureSet, Float32Array>;
   return { count, features, faceApiProbs: take('faceApiProbs'), humanProbs: take('humanProbs'), landmarks: take('landmarks'), unreadable };
-}
-
-/** The image mirrored left to right (a face is as much a face either way: the training augmentation). */
-export function mirror(img: RgbImage): RgbImage {
-  const data = new Uint8Array(img.data.length);
-  for (let y = 0; y < img.height; y++) {
-    for (let x = 0; x < img.width; x++) {
-      const s = (y * img.width + x) * 3;
-      const d = (y * img.width + (img.width - 1 - x)) * 3;
-      data[d] = img.data[s];
-      data[d + 1] = img.data[s + 1];
-      data[d + 2] = img.data[s + 2];
-    }
-  }
-  return { width: img.width, height: img.height, data };
 }

@@ -6,7 +6,7 @@ import type { InferencePool } from '../models/ort/inferencePool.js';
 import { writeFileAtomic } from '../util/atomicFile.js';
 import { seededRandom } from '../util/seededRandom.js';
 import { buildEnsembleGraph, encodeHeads, pretrainedVote, type HeadWeights } from '../models/import/baggedEnsembleGraph.js';
-import { extractFeatures, type FaceFeatures, type FeatureSet } from './featureCache.js';
+import { extractFeatures, type FaceFeatures, type FeatureSet, type FeatureView } from './featureCache.js';
 import { headProbs, lsdMacroF1, lsdReport, trainHead, type EpochLog, type Rows } from './headTrainer.js';
 import { trainingReportHtml } from './trainingReport.js';
 import { readTrainingSet, type LabelledFace } from './trainingSet.js';
@@ -36,6 +36,8 @@ export interface TrainOptions {
   hidden: number;
   epochs: number;
   configs: 'cycle' | 'same';
+  /** `jitter`: a third view of every training face, degraded (train/faceJitter.ts). */
+  augment: 'none' | 'jitter';
   /** Blend weights of the pretrained vote to choose from; [0] keeps the heads alone. */
   alphas: number[];
   log: (line: string) => void;
@@ -47,6 +49,7 @@ interface SetData {
   faces: LabelledFace[];
   plain: FaceFeatures;
   mirrored?: FaceFeatures;
+  jittered?: FaceFeatures;
 }
 
 export interface MemberReport {
@@ -105,7 +108,8 @@ const blend = (a: Float32Array, b: Float32Array, alpha: number) => a.map((v, i) 
 
 /**
  * `fer-stream train`: features from the frozen branches (cached), K heads each on its own bootstrap sample
- * (`fraction` of the training faces drawn with replacement, both views of each: plain and mirrored), early
+ * (`fraction` of the training faces drawn with replacement, each in every view: plain, mirrored and, with
+ * `augment: 'jitter'`, degraded), early
  * stopping on a validation set, soft vote, blend with the pretrained members chosen on a validation set, and one
  * ONNX graph + manifest in `out` that the scoring commands load as they are; report.json and report.html.
  */
@@ -114,13 +118,14 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
   const train = readTrainingSet(o.data, o.targets);
   const vals = o.val.map((v) => readTrainingSet(v, 'hard'));
   o.log(`training set ${train.name}: ${train.faces.length} faces${Object.keys(train.skipped).length ? `, left out: ${Object.entries(train.skipped).map(([k, n]) => `${n} ${k}`).join(', ')}` : ''}`);
-  const load = async (faces: LabelledFace[], name: string, mirrored: boolean) =>
-    extractFeatures(pool, faces.map((f) => f.path), mirrored, (n) => o.progress(`features ${name}${mirrored ? ' (mirrored)' : ''}: ${n}/${faces.length}`));
-  const trainSet: SetData = { name: train.name, faces: train.faces, plain: await load(train.faces, train.name, false), mirrored: await load(train.faces, train.name, true) };
+  const load = async (faces: LabelledFace[], name: string, view: FeatureView) =>
+    extractFeatures(pool, faces.map((f) => f.path), view, (n) => o.progress(`features ${name}${view === 'plain' ? '' : ` (${view})`}: ${n}/${faces.length}`));
+  const trainSet: SetData = { name: train.name, faces: train.faces, plain: await load(train.faces, train.name, 'plain'), mirrored: await load(train.faces, train.name, 'mirrored') };
+  if (o.augment === 'jitter') trainSet.jittered = await load(train.faces, train.name, 'jittered');
   const valSets: SetData[] = [];
-  for (const v of vals) valSets.push({ name: uniqueName(v.name, valSets), faces: v.faces, plain: await load(v.faces, v.name, false) });
+  for (const v of vals) valSets.push({ name: uniqueName(v.name, valSets), faces: v.faces, plain: await load(v.faces, v.name, 'plain') });
   const featureSeconds = (performance.now() - started) / 1000;
-  const unreadable = new Set([...trainSet.plain.unreadable, ...trainSet.mirrored!.unreadable]);
+  const unreadable = new Set([...trainSet.plain.unreadable, ...trainSet.mirrored!.unreadable, ...(trainSet.jittered?.unreadable ?? [])]);
   if (unreadable.size) o.log(`left out ${unreadable.size} training image(s) that could not be read (first: ${train.faces[[...unreadable][0]].path})`);
   const usable = train.faces.map((_, i) => i).filter((i) => !unreadable.has(i));
 
@@ -138,7 +143,8 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
     const sampled = Math.max(1, Math.round(o.fraction * usable.length));
     const sample = o.fraction >= 1 ? usable : Array.from({ length: sampled }, () => usable[Math.floor(random() * usable.length)]);
     const memberStarted = performance.now();
-    const rows = rowsOf(trainSet, features, sample, [trainSet.plain, trainSet.mirrored!]);
+    const views = [trainSet.plain, trainSet.mirrored!, ...(trainSet.jittered ? [trainSet.jittered] : [])];
+    const rows = rowsOf(trainSet, features, sample, views);
     const valRows = rowsOf(earlyStopSet, features, earlyStopSet.faces.map((_, i) => i), [earlyStopSet.plain]);
     const result = await trainHead(rows, valRows, {
       hidden: o.hidden,
@@ -160,7 +166,7 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
     const f1: Record<string, number> = {};
     for (const v of valSets) f1[v.name] = lsdMacroF1(await probsOn(result.weights, v, features), labelsOf(v));
     members.push({ index: k, features, sampled: sample.length, bestEpoch: result.bestEpoch, seconds: (performance.now() - memberStarted) / 1000, history: result.history, f1 });
-    o.log(`member ${k + 1}/${o.members} (${features.join('+')}, ${sample.length} faces x 2 views): best epoch ${result.bestEpoch}, ${Object.entries(f1).map(([n, v]) => `${n} F1 ${v.toFixed(3)}`).join(', ')}`);
+    o.log(`member ${k + 1}/${o.members} (${features.join('+')}, ${sample.length} faces x ${views.length} views): best epoch ${result.bestEpoch}, ${Object.entries(f1).map(([n, v]) => `${n} F1 ${v.toFixed(3)}`).join(', ')}`);
   }
   const trainingSeconds = (performance.now() - trainStarted) / 1000;
 

@@ -1,3 +1,20 @@
+import type { RgbImage } from './rgbImage.js';
+
+/** The image mirrored left to right (a face is as much a face either way: the training augmentation). */
+export function mirror(img: RgbImage): RgbImage {
+  const data = new Uint8Array(img.data.length);
+  for (let y = 0; y < img.height; y++) {
+    for (let x = 0; x < img.width; x++) {
+      const s = (y * img.width + x) * 3;
+      const d = (y * img.width + (img.width - 1 - x)) * 3;
+      data[d] = img.data[s];
+      data[d + 1] = img.data[s + 1];
+      data[d + 2] = img.data[s + 2];
+    }
+  }
+  return { width: img.width, height: img.height, data };
+}
+
 /**
  * A batch of image tensors followed by the same images mirrored left to right: [count, ...shape] in, [2 * count,
  * ...shape] out (rows `count..2*count-1` are the mirrors). For test-time flip averaging, where both views run in
