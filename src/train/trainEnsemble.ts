@@ -48,8 +48,8 @@ interface SetData {
   name: string;
   faces: LabelledFace[];
   plain: FaceFeatures;
-  mirrored?: FaceFeatures;
-  jittered?: FaceFeatures;
+  /** The views its rows come from: plain, mirrored and jittered for training; plain alone for validation. */
+  views: FaceFeatures[];
 }
 
 export interface MemberReport {
@@ -77,8 +77,9 @@ export interface TrainingReport {
   seconds: { features: number; training: number; total: number };
 }
 
-function rowsOf(set: SetData, features: FeatureSet[], indices: number[], views: FaceFeatures[]): Rows {
+function rowsOf(set: SetData, features: FeatureSet[], indices: number[]): Rows {
   const width = features.reduce((a, f) => a + set.plain.features[f].length / set.plain.count, 0);
+  const views = set.views;
   const count = indices.length * views.length;
   const rows: Rows = { count, width, x: new Float32Array(count * width), targets: new Float32Array(count * 7), landmarks: new Float32Array(count * 136), labels: new Int32Array(count) };
   let r = 0;
@@ -120,12 +121,16 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
   o.log(`training set ${train.name}: ${train.faces.length} faces${Object.keys(train.skipped).length ? `, left out: ${Object.entries(train.skipped).map(([k, n]) => `${n} ${k}`).join(', ')}` : ''}`);
   const load = async (faces: LabelledFace[], name: string, view: FeatureView) =>
     extractFeatures(pool, faces.map((f) => f.path), view, (n) => o.progress(`features ${name}${view === 'plain' ? '' : ` (${view})`}: ${n}/${faces.length}`));
-  const trainSet: SetData = { name: train.name, faces: train.faces, plain: await load(train.faces, train.name, 'plain'), mirrored: await load(train.faces, train.name, 'mirrored') };
-  if (o.augment === 'jitter') trainSet.jittered = await load(train.faces, train.name, 'jittered');
+  const trainViews: FaceFeatures[] = [];
+  for (const view of ['plain', 'mirrored', ...(o.augment === 'jitter' ? ['jittered'] : [])] as FeatureView[]) trainViews.push(await load(train.faces, train.name, view));
+  const trainSet: SetData = { name: train.name, faces: train.faces, plain: trainViews[0], views: trainViews };
   const valSets: SetData[] = [];
-  for (const v of vals) valSets.push({ name: uniqueName(v.name, valSets), faces: v.faces, plain: await load(v.faces, v.name, 'plain') });
+  for (const v of vals) {
+    const plain = await load(v.faces, v.name, 'plain');
+    valSets.push({ name: uniqueName(v.name, valSets), faces: v.faces, plain, views: [plain] });
+  }
   const featureSeconds = (performance.now() - started) / 1000;
-  const unreadable = new Set([...trainSet.plain.unreadable, ...trainSet.mirrored!.unreadable, ...(trainSet.jittered?.unreadable ?? [])]);
+  const unreadable = new Set(trainViews.flatMap((v) => v.unreadable));
   if (unreadable.size) o.log(`left out ${unreadable.size} training image(s) that could not be read (first: ${train.faces[[...unreadable][0]].path})`);
   const usable = train.faces.map((_, i) => i).filter((i) => !unreadable.has(i));
 
@@ -143,9 +148,8 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
     const sampled = Math.max(1, Math.round(o.fraction * usable.length));
     const sample = o.fraction >= 1 ? usable : Array.from({ length: sampled }, () => usable[Math.floor(random() * usable.length)]);
     const memberStarted = performance.now();
-    const views = [trainSet.plain, trainSet.mirrored!, ...(trainSet.jittered ? [trainSet.jittered] : [])];
-    const rows = rowsOf(trainSet, features, sample, views);
-    const valRows = rowsOf(earlyStopSet, features, earlyStopSet.faces.map((_, i) => i), [earlyStopSet.plain]);
+    const rows = rowsOf(trainSet, features, sample);
+    const valRows = rowsOf(earlyStopSet, features, earlyStopSet.faces.map((_, i) => i));
     const result = await trainHead(rows, valRows, {
       hidden: o.hidden,
       lambda: o.lambda,
@@ -166,7 +170,7 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
     const f1: Record<string, number> = {};
     for (const v of valSets) f1[v.name] = lsdMacroF1(await probsOn(result.weights, v, features), labelsOf(v));
     members.push({ index: k, features, sampled: sample.length, bestEpoch: result.bestEpoch, seconds: (performance.now() - memberStarted) / 1000, history: result.history, f1 });
-    o.log(`member ${k + 1}/${o.members} (${features.join('+')}, ${sample.length} faces x ${views.length} views): best epoch ${result.bestEpoch}, ${Object.entries(f1).map(([n, v]) => `${n} F1 ${v.toFixed(3)}`).join(', ')}`);
+    o.log(`member ${k + 1}/${o.members} (${features.join('+')}, ${sample.length} faces x ${trainViews.length} views): best epoch ${result.bestEpoch}, ${Object.entries(f1).map(([n, v]) => `${n} F1 ${v.toFixed(3)}`).join(', ')}`);
   }
   const trainingSeconds = (performance.now() - trainStarted) / 1000;
 
@@ -231,7 +235,7 @@ const pick = ({ f1, acc }: { f1: number; acc: number }) => ({ f1, acc });
 const labelsOf = (v: SetData) => Int32Array.from(v.faces, (f) => f.label);
 
 async function probsOn(w: HeadWeights, v: SetData, features: FeatureSet[]): Promise<Float32Array> {
-  const rows = rowsOf(v, features, v.faces.map((_, i) => i), [v.plain]);
+  const rows = rowsOf(v, features, v.faces.map((_, i) => i));
   return headProbs(w, rows.x, rows.count);
 }
 
