@@ -6,7 +6,7 @@ import type { Box, RgbImage } from '../image/rgbImage.js';
 import { withMirrors } from '../image/mirror.js';
 import { ensureBuiltinModel } from './import/modelImporter.js';
 import { CANONICAL_LABELS } from './labels.js';
-import { checkMemberAgainstModel, ManifestError, type EnsembleManifest, type MemberSpec } from './manifest.js';
+import { checkMemberAgainstModel, ManifestError, type EnsembleManifest, type ImageMemberSpec, type MemberSpec, type StackedMemberSpec } from './manifest.js';
 import type { Device, Provider } from './ort/device.js';
 import { isDeviceUnavailable, type InferencePool } from './ort/inferencePool.js';
 import { applyTemperature, softVote, type CanonicalProbs } from './softVote.js';
@@ -28,8 +28,8 @@ export interface FacePrediction {
   landmarks?: Float32Array;
 }
 
-interface LoadedMember {
-  spec: MemberSpec;
+interface LoadedMember<S extends MemberSpec = MemberSpec> {
+  spec: S;
   key: string;
   /** Members with the same crop key want identical input tensors. */
   cropKey: string;
@@ -37,7 +37,12 @@ interface LoadedMember {
   provider: Provider;
   /** The model's fixed batch size (some exported models take one face at a time), if it has one. */
   fixedBatch?: number;
+  /** Outputs that stacked members take, kept per face beside the probabilities. */
+  feeds: string[];
 }
+
+type ImageMember = LoadedMember<ImageMemberSpec>;
+const isImage = (m: LoadedMember): m is ImageMember => m.spec.kind === 'image';
 
 function resolveModel(ref: string): string {
   return ref.startsWith('builtin:') ? ensureBuiltinModel(ref.slice('builtin:'.length)) : ref;
@@ -71,14 +76,31 @@ export class Ensemble {
 
   static async load(manifest: EnsembleManifest, pool: InferencePool, device: Device): Promise<Ensemble> {
     const members: LoadedMember[] = [];
+    const modelOutputs = new Map<string, string[]>();
     for (const [i, spec] of manifest.members.entries()) {
       const key = `${manifest.name}/${spec.name}`;
       const info = await loadMember(pool, manifest, i, key, device);
       const inputName = checkMemberAgainstModel(manifest, i, info.inputs, info.outputs);
       const batchDim = info.inputs.find((t) => t.name === inputName)?.shape[0];
       const fixedBatch = typeof batchDim === 'number' && batchDim > 0 ? batchDim : undefined;
-      if (fixedBatch !== undefined && fixedBatch !== 1) throw new ManifestError(manifest.source, `members[${i}].model`, `input batch size is fixed at ${fixedBatch}; fer-stream can run a model of dynamic batch or batch 1`);
-      members.push({ spec, key, cropKey: JSON.stringify([spec.input, spec.crop, spec.align]), inputName, provider: info.provider, fixedBatch });
+      if (fixedBatch !== undefined && (fixedBatch !== 1 || spec.kind === 'stacked')) {
+        throw new ManifestError(manifest.source, `members[${i}].model`, `input batch size is fixed at ${fixedBatch}; fer-stream can run a model of dynamic batch${spec.kind === 'stacked' ? ' as a stacked member' : ' or batch 1'}`);
+      }
+      modelOutputs.set(spec.name, info.outputs.map((o) => o.name));
+      const cropKey = spec.kind === 'image' ? JSON.stringify([spec.input, spec.crop, spec.align]) : '';
+      members.push({ spec, key, cropKey, inputName, provider: info.provider, fixedBatch, feeds: [] });
+    }
+    // What each stacked member takes must be an output of the member it names.
+    for (const [i, m] of members.entries()) {
+      if (m.spec.kind !== 'stacked') continue;
+      for (const [input, source] of Object.entries(m.spec.from)) {
+        const outputs = modelOutputs.get(source.member)!;
+        if (!outputs.includes(source.output)) {
+          throw new ManifestError(manifest.source, `members[${i}].from.${input}`, `member "${source.member}" has no output "${source.output}" (outputs: ${outputs.join(', ')})`);
+        }
+        const provider = members.find((p) => p.spec.name === source.member)!;
+        if (!provider.feeds.includes(source.output)) provider.feeds.push(source.output);
+      }
     }
     return new Ensemble(manifest, pool, members);
   }
@@ -89,22 +111,14 @@ export class Ensemble {
 
   /**
    * Labels a batch of faces; one member request per batch, all members in flight at once. Members aligned by
-   * landmarks run second, on the landmarks the first ones gave for the same faces.
+   * landmarks run second, on the landmarks the first ones gave for the same faces; stacked members last, on
+   * the outputs of those before them.
    */
   async predict(faces: FaceInput[]): Promise<FacePrediction[]> {
     if (faces.length === 0) return [];
-    const first = this.members.filter((m) => !m.spec.align);
-    const second = this.members.filter((m) => m.spec.align);
-    const results = new Map<LoadedMember, MemberResult>();
-    (await this.runMembers(first, faces)).forEach((r, i) => results.set(first[i], r));
-    const landmarks = faces.map((_, f) => {
-      const marks = first.flatMap((m) => (results.get(m)!.landmarks ? [results.get(m)!.landmarks![f]] : []));
-      if (!marks.length) return undefined;
-      const mean = new Float32Array(136);
-      for (const l of marks) for (let i = 0; i < 136; i++) mean[i] += l[i] / marks.length;
-      return mean;
-    });
-    if (second.length) (await this.runMembers(second, faces, landmarks)).forEach((r, i) => results.set(second[i], r));
+    const { results, landmarks } = await this.runImageMembers(faces);
+    const stacked = this.members.filter((m): m is LoadedMember<StackedMemberSpec> => m.spec.kind === 'stacked');
+    (await Promise.all(stacked.map((m) => this.runStacked(m, faces.length, results)))).forEach((r, i) => results.set(stacked[i], r));
     return faces.map((_, f) => {
       const members = this.members.map((m) => results.get(m)!.probs[f]);
       const probs = softVote(members, this.members.map((m) => m.spec.weight));
@@ -112,7 +126,56 @@ export class Ensemble {
     });
   }
 
-  private async runMembers(members: LoadedMember[], faces: FaceInput[], landmarks?: (Float32Array | undefined)[]): Promise<MemberResult[]> {
+  /**
+   * Named outputs of image members (`<member>.<output>`, each [faces, width]) on a batch of faces, as stacked
+   * members would take them: what `fer-stream train --features` extracts for its heads.
+   * `landmarks`, where given, align the aligned members instead of this ensemble's own landmark members.
+   */
+  async outputsOf(faces: FaceInput[], refs: string[], landmarks?: (Float32Array | undefined)[]): Promise<Record<string, Float32Array>> {
+    for (const ref of refs) {
+      const [name, output] = [ref.slice(0, ref.indexOf('.')), ref.slice(ref.indexOf('.') + 1)];
+      const member = this.members.find((m) => m.spec.name === name);
+      if (!member || !isImage(member)) throw new Error(`ensemble ${this.manifest.name}: no image member "${name}" (for ${ref})`);
+      if (!member.feeds.includes(output)) member.feeds.push(output);
+    }
+    const { results } = await this.runImageMembers(faces, landmarks);
+    return Object.fromEntries(refs.map((ref) => {
+      const member = this.members.find((m) => m.spec.name === ref.slice(0, ref.indexOf('.')))!;
+      return [ref, results.get(member)!.outputs[ref.slice(ref.indexOf('.') + 1)]];
+    }));
+  }
+
+  private async runImageMembers(faces: FaceInput[], givenLandmarks?: (Float32Array | undefined)[]) {
+    const image = this.members.filter(isImage);
+    const first = image.filter((m) => !m.spec.align);
+    const second = image.filter((m) => m.spec.align);
+    const results = new Map<LoadedMember, MemberResult>();
+    (await this.runMembers(first, faces)).forEach((r, i) => results.set(first[i], r));
+    const landmarks = givenLandmarks ?? faces.map((_, f) => {
+      const marks = first.flatMap((m) => (results.get(m)!.landmarks ? [results.get(m)!.landmarks![f]] : []));
+      if (!marks.length) return undefined;
+      const mean = new Float32Array(136);
+      for (const l of marks) for (let i = 0; i < 136; i++) mean[i] += l[i] / marks.length;
+      return mean;
+    });
+    if (second.length) (await this.runMembers(second, faces, landmarks)).forEach((r, i) => results.set(second[i], r));
+    return { results, landmarks };
+  }
+
+  /** A stacked member on the outputs of the image members it names, for the same faces. */
+  private async runStacked(member: LoadedMember<StackedMemberSpec>, count: number, results: Map<LoadedMember, MemberResult>): Promise<MemberResult> {
+    const feeds = Object.fromEntries(
+      Object.entries(member.spec.from).map(([input, source]) => {
+        const provider = this.members.find((m) => m.spec.name === source.member)!;
+        const data = results.get(provider)!.outputs[source.output];
+        return [input, { data: data.slice(), dims: [count, data.length / count] }];
+      }),
+    );
+    const out = await this.pool.runWhenRoom(member.key, feeds);
+    return { probs: canonicalProbs(member.spec, out[member.spec.outputs.expression].data, count, 1), outputs: {} };
+  }
+
+  private async runMembers(members: ImageMember[], faces: FaceInput[], landmarks?: (Float32Array | undefined)[]): Promise<MemberResult[]> {
     // Members that want the same crop (size, layout, colour, normalisation, framing) share one resample:
     // cropping is the main-thread cost of a face, the networks themselves take about a millisecond each.
     const crops = new Map<string, { batch: Float32Array; regions: Box[]; angles: number[] }>();
@@ -130,7 +193,7 @@ export class Ensemble {
    * Each face's input tensor for one member: its crop region (or, for an aligned member, the region and roll
    * that put the face's five points on the template; a face without landmarks falls back to its crop).
    */
-  private cropFaces(spec: MemberSpec, faces: FaceInput[], landmarks?: (Float32Array | undefined)[]): { batch: Float32Array; regions: Box[]; angles: number[] } {
+  private cropFaces(spec: ImageMemberSpec, faces: FaceInput[], landmarks?: (Float32Array | undefined)[]): { batch: Float32Array; regions: Box[]; angles: number[] } {
     const channels = spec.input.color === 'GRAY' ? 1 : 3;
     const size = channels * spec.input.width * spec.input.height;
     const batch = new Float32Array(size * faces.length);
@@ -147,7 +210,7 @@ export class Ensemble {
     return { batch, regions, angles };
   }
 
-  private async runMember(member: LoadedMember, faces: FaceInput[], batch: Float32Array, regions: Box[], angles: number[]): Promise<MemberResult> {
+  private async runMember(member: ImageMember, faces: FaceInput[], batch: Float32Array, regions: Box[], angles: number[]): Promise<MemberResult> {
     const { spec } = member;
     const channels = spec.input.color === 'GRAY' ? 1 : 3;
     const shape = spec.input.layout === 'NCHW' ? [channels, spec.input.height, spec.input.width] : [spec.input.height, spec.input.width, channels];
@@ -156,26 +219,9 @@ export class Ensemble {
     const input = views === 2 ? withMirrors(batch, faces.length, shape, spec.input.layout) : batch;
     const rows = views * faces.length;
     const out = member.fixedBatch ? await this.runOneByOne(member, input, shape, rows) : await this.pool.runWhenRoom(member.key, { [member.inputName]: { data: input, dims: [rows, ...shape] } });
-    const expr = out[spec.outputs.expression];
-    const classes = spec.labels.length;
-    if (expr.data.length !== classes * rows) {
-      throw new Error(`member ${spec.name}: output ${spec.outputs.expression} has ${expr.data.length / rows} values per face, manifest lists ${classes} labels`);
-    }
-    const probsOf = (r: number) => {
-      const row = expr.data.subarray(r * classes, (r + 1) * classes);
-      return spec.activation === 'softmax' ? softmax(row) : row;
-    };
-    const probs = faces.map((_, f) => {
-      let row = probsOf(f);
-      if (views === 2) {
-        const mirrored = probsOf(f + faces.length);
-        row = row.map((p, k) => (p + mirrored[k]) / 2);
-      }
-      const tempered = applyTemperature(row, spec.temperature);
-      const canonical = new Float64Array(CANONICAL_LABELS.length).fill(NaN);
-      spec.canonical.forEach((label, k) => (canonical[CANONICAL_LABELS.indexOf(label)] = tempered[k]));
-      return canonical;
-    });
+    const probs = canonicalProbs(spec, out[spec.outputs.expression].data, faces.length, views);
+    // The plain view's rows of the outputs stacked members take.
+    const outputs = Object.fromEntries(member.feeds.map((name) => [name, out[name].data.slice(0, (out[name].data.length / rows) * faces.length)]));
     const lm = spec.outputs.landmarks ? out[spec.outputs.landmarks] : undefined;
     const landmarks = lm
       ? faces.map((_, f) => {
@@ -196,11 +242,11 @@ export class Ensemble {
           return pts;
         })
       : undefined;
-    return { probs, landmarks };
+    return { probs, landmarks, outputs };
   }
 
   /** A model with a fixed batch of 1: one request per face, all in flight, outputs joined in face order. */
-  private async runOneByOne(member: LoadedMember, batch: Float32Array, shape: number[], count: number): Promise<Record<string, { data: Float32Array; dims: number[] }>> {
+  private async runOneByOne(member: ImageMember, batch: Float32Array, shape: number[], count: number): Promise<Record<string, { data: Float32Array; dims: number[] }>> {
     const size = batch.length / count;
     // A batch of faces is more requests than the pool's bounded queue holds: the rest wait in line for room.
     const pending = Array.from({ length: count }, (_, f) =>
@@ -221,6 +267,35 @@ export class Ensemble {
 interface MemberResult {
   probs: CanonicalProbs[];
   landmarks?: Float32Array[];
+  /** Outputs that stacked members take: the whole [faces, width] tensor, by output name. */
+  outputs: Record<string, Float32Array>;
+}
+
+/**
+ * A member's expression output as probabilities over CANONICAL_LABELS per face (NaN where it lacks a label),
+ * after its activation and temperature; with two views (flip averaging) the mirrored rows follow the plain ones
+ * and the two are averaged.
+ */
+function canonicalProbs(spec: MemberSpec, data: Float32Array, faces: number, views: number): CanonicalProbs[] {
+  const classes = spec.labels.length;
+  if (data.length !== classes * faces * views) {
+    throw new Error(`member ${spec.name}: output ${spec.outputs.expression} has ${data.length / (faces * views)} values per face, manifest lists ${classes} labels`);
+  }
+  const probsOf = (r: number) => {
+    const row = data.subarray(r * classes, (r + 1) * classes);
+    return spec.activation === 'softmax' ? softmax(row) : row;
+  };
+  return Array.from({ length: faces }, (_, f) => {
+    let row = probsOf(f);
+    if (views === 2) {
+      const mirrored = probsOf(f + faces);
+      row = row.map((p, k) => (p + mirrored[k]) / 2);
+    }
+    const tempered = applyTemperature(row, spec.temperature);
+    const canonical = new Float64Array(CANONICAL_LABELS.length).fill(NaN);
+    spec.canonical.forEach((label, k) => (canonical[CANONICAL_LABELS.indexOf(label)] = tempered[k]));
+    return canonical;
+  });
 }
 
 function softmax(x: Float32Array): Float32Array {
