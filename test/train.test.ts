@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ensureBuiltinModel } from '../src/models/import/modelImporter.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
-import { buildEnsembleGraph, encodeHeads, FEATURE_SETS, pretrainedVote, readHeads, type FeatureSet, type HeadWeights } from '../src/models/import/baggedEnsembleGraph.js';
+import { buildEnsembleGraph, buildStackedHeadsGraph, encodeHeads, FEATURE_SETS, pretrainedVote, readHeads, type FeatureSet, type HeadWeights } from '../src/models/import/baggedEnsembleGraph.js';
+import { CANONICAL_LABELS } from '../src/models/labels.js';
+import { tinyFeatureNet } from './helpers/tinyFeatureNet.js';
 import { headProbs } from '../src/train/headTrainer.js';
 import { seededRandom } from '../src/util/seededRandom.js';
 import { readTrainingSet } from '../src/train/trainingSet.js';
@@ -60,6 +62,49 @@ describe('training: sets, export parity, the command', () => {
     assert.deepEqual(FEATURE_SETS, ['faceApiExpression', 'faceApiLandmarks', 'human']);
   });
 
+  test('heads on other members\' features export as a stacked graph: the mean of the heads as tfjs computes it (<= 1e-5), and the blend', async () => {
+    const heads = [
+      { features: ['faceApiExpression', 'user'], weights: randomHead(256 + 6, 8, 11) },
+      { features: ['user'], weights: randomHead(6, 8, 12) },
+    ];
+    const file = join(tmp(), 'heads.onnx');
+    writeFileSync(file, buildStackedHeadsGraph(heads, 0.3, { faceApiExpression: 256, user: 6 }, 'test'));
+    await pool.load('stacked-heads', file, 'cpu');
+    const n = 4;
+    const r = seededRandom(5);
+    const rows = (w: number) => Float32Array.from({ length: n * w }, () => r() * 2);
+    const probs = (k: number) => {
+      const p = Float32Array.from({ length: n * 7 }, () => r());
+      for (let i = 0; i < n; i++) {
+        const s = p.subarray(i * 7, i * 7 + 7).reduce((a, b) => a + b, 0);
+        for (let c = 0; c < 7; c++) p[i * 7 + c] /= s;
+      }
+      return p;
+    };
+    const inputs = { faceApiExpression: rows(256), user: rows(6), faceApiProbs: probs(0), humanProbs: probs(1) };
+    const out = await pool.run('stacked-heads', Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, { data: v.slice(), dims: [n, v.length / n] }])));
+    const mean = new Float32Array(n * 7);
+    for (const h of heads) {
+      const width = h.weights.mean.length;
+      const x = new Float32Array(n * width);
+      for (let i = 0; i < n; i++) {
+        let o = i * width;
+        for (const f of h.features) {
+          const w = f === 'user' ? 6 : 256;
+          x.set(inputs[f as 'user'].subarray(i * w, (i + 1) * w), o);
+          o += w;
+        }
+      }
+      (await headProbs(h.weights, x, n)).forEach((v, i) => (mean[i] += v / heads.length));
+    }
+    const diff = Math.max(...Array.from(mean, (v, i) => Math.abs(v - out.bagged.data[i])));
+    assert.ok(diff <= 1e-5, `bagged heads: max abs diff ${diff}`);
+    const vote = pretrainedVote(inputs.faceApiProbs, inputs.humanProbs, n);
+    const blended = Math.max(...Array.from(mean, (v, i) => Math.abs(0.7 * v + 0.3 * vote[i] - out.expression.data[i])));
+    assert.ok(blended <= 1e-5, `blend: max abs diff ${blended}`);
+    assert.throws(() => buildEnsembleGraph(heads, 0.3, 'x'), /feature set "user" is not the trunk's/);
+  });
+
   test('bad training data: unknown class folders, an empty class, FER+ rows without images (counted)', () => {
     const dir = tmp();
     mkdirSync(join(dir, 'tree', 'HAPPINESS'), { recursive: true });
@@ -99,5 +144,39 @@ describe('training: sets, export parity, the command', () => {
     const scored = await cli(['--input', join(dir, 'set'), '--manifest', join(out, 'manifest.json'), '--out', join(dir, 'preds.csv')]);
     assert.equal(scored.code, 0, scored.stderr);
     assert.equal(readFileSync(join(dir, 'preds.csv'), 'utf8').trim().split('\n').length, 1 + 7 * 12);
+  });
+
+  test('fer-stream train --features: a user network\'s feature output (aligned by the trunk\'s landmarks) feeds the heads; the stacked manifest scores as training measured', { skip: fer ? false : SHARED_MISSING }, async () => {
+    const dir = tmp();
+    for (const c of ['angry', 'happy', 'sad', 'surprise']) {
+      mkdirSync(join(dir, 'set', c), { recursive: true });
+      for (const f of readdirSync(join(fer!, c)).sort().slice(0, 10)) symlinkSync(join(fer!, c, f), join(dir, 'set', c, f));
+    }
+    writeFileSync(join(dir, 'user.onnx'), tinyFeatureNet());
+    const template = [[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366], [41.5493, 92.3655], [70.7299, 92.2041]].map(([x, y]) => [(x * 32) / 112, (y * 32) / 112]);
+    writeFileSync(
+      join(dir, 'features.json'),
+      JSON.stringify({
+        name: 'mine',
+        members: [{ name: 'user', model: 'user.onnx', input: { name: 'img', width: 32, height: 32, layout: 'NCHW', color: 'RGB', scale: 1 / 255 }, outputs: { expression: 'logits', features: 'embedding' }, activation: 'softmax', labels: [...CANONICAL_LABELS], align: { template } }],
+      }),
+    );
+    const out = join(dir, 'ens');
+    const r = await cli(['train', '--data', join(dir, 'set'), '--val', join(dir, 'set'), '--members', '2', '--fraction', '1', '--epochs', '2', '--hidden', '8', '--features', join(dir, 'features.json'), '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /member 2\/2 \(faceApiExpression\+faceApiLandmarks\+user, 40 faces x 2 views\)/);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    assert.deepEqual(manifest.members.map((m: { name: string; weight: number }) => [m.name, m.weight]), [['trunk', 0], ['user', 0], ['bagged', 1]]);
+    assert.equal(manifest.members[2].from.user, 'user.embedding');
+    assert.ok(readdirSync(out).includes('user-user.onnx'), 'the user network travels with the ensemble');
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    const scored = await cli(['--input', join(dir, 'set'), '--manifest', join(out, 'manifest.json'), '--out', join(dir, 'preds.txt')]);
+    assert.equal(scored.code, 0, scored.stderr);
+    const evaluated = await cli(['eval', '--pred', join(dir, 'preds.txt'), '--labels', join(dir, 'set'), '--json']);
+    assert.equal(evaluated.code, 0, evaluated.stderr);
+    // Scoring recomputes every branch from the images: the same F1 as training measured on its cached features.
+    assert.ok(Math.abs(JSON.parse(evaluated.stdout).report.macroF1 - report.results.set.ensemble.f1) < 1e-9, `${evaluated.stdout} vs ${report.results.set.ensemble.f1}`);
+    const bad = await cli(['train', '--data', join(dir, 'set'), '--val', join(dir, 'set'), '--features', join(dir, 'set', 'angry'), '--out', join(dir, 'x')]);
+    assert.notEqual(bad.code, 0);
   });
 });

@@ -33,10 +33,15 @@ Options:
   --blend-on <i>          which --val chooses the blend with the pretrained members' vote (default: the
                           last); choose data that no member was trained on
   --no-blend              the bagged heads alone (alpha 0)
+  --features <manifest>   your own networks as more frozen branches: each member of this ensemble
+                          manifest that names outputs.features (e.g. its penultimate layer) feeds every
+                          head beside the built-in features (aligned members are warped by the trunk's
+                          landmarks). The export is then a manifest of the trunk, those members and the
+                          heads (heads.onnx) as a stacked member; each branch still runs once per face
   --quiet
 
-Writes <out>/ensemble.onnx (the frozen branches once per face, every head, the soft vote and the blend),
-<out>/manifest.json (load it with --manifest, or in serve configs), report.json and report.html.
+Writes <out>/ensemble.onnx (the frozen branches once per face, every head, the soft vote and the blend;
+with --features: heads.onnx and the feature members' models), <out>/manifest.json (load it with --manifest, or in serve configs), report.json and report.html.
 Example:
   fer-stream train --data ../shared/data/ferplus/FER2013Train --val ../shared/data/ferplus/FER2013Valid \\
     --val ../shared/data/wild_expressions_dev --members 5 --fraction 0.2 --seed 1 --out ens/`;
@@ -65,6 +70,7 @@ export async function train(argv: string[]): Promise<number> {
     'early-stop': { type: 'string' },
     'blend-on': { type: 'string' },
     'no-blend': { type: 'boolean', default: false },
+    features: { type: 'string' },
     quiet: { type: 'boolean', short: 'q', default: false },
   });
   if (!v.data) throw new UsageError('train needs --data <training set>');
@@ -108,13 +114,14 @@ export async function train(argv: string[]): Promise<number> {
       configs: oneOf('configs', v.configs, ['cycle', 'same'] as const, 'cycle'),
       augment: oneOf('augment', v.augment, ['none', 'jitter'] as const, 'none'),
       alphas: v['no-blend'] ? [0] : [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
+      features: v.features === undefined ? undefined : resolve(v.features),
       log,
       progress,
     });
     for (const [set, r] of Object.entries(report.results)) {
       log(`${set}: macro F1 pretrained vote ${r.pretrained.f1.toFixed(3)}, bagged heads ${r.bagged.f1.toFixed(3)}, exported ensemble ${r.ensemble.f1.toFixed(3)} (accuracy ${(100 * r.ensemble.acc).toFixed(1)}%)`);
     }
-    log(`wrote ${join(v.out, 'ensemble.onnx')}, manifest.json, report.json, report.html (features ${report.seconds.features.toFixed(0)} s, training ${report.seconds.training.toFixed(0)} s)`);
+    log(`wrote ${join(v.out, v.features ? 'heads.onnx' : 'ensemble.onnx')}, manifest.json, report.json, report.html (features ${report.seconds.features.toFixed(0)} s, training ${report.seconds.training.toFixed(0)} s)`);
     return 0;
   } finally {
     await pool.close();

@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { CANONICAL_LABELS } from '../models/labels.js';
 import type { InferencePool } from '../models/ort/inferencePool.js';
 import { writeFileAtomic } from '../util/atomicFile.js';
 import { seededRandom } from '../util/seededRandom.js';
-import { buildEnsembleGraph, encodeHeads, pretrainedVote, type HeadWeights } from '../models/import/baggedEnsembleGraph.js';
+import { buildEnsembleGraph, buildStackedHeadsGraph, encodeHeads, FEATURE_SETS, pretrainedVote, type HeadWeights } from '../models/import/baggedEnsembleGraph.js';
+import { FACE_API_EXPRESSION_LABELS } from '../models/import/builtinModels.js';
+import { Ensemble } from '../models/ensemble.js';
+import { loadManifest } from '../models/manifest.js';
+import { extractMemberFeatures, featureMembers, type FeatureMember } from './memberFeatures.js';
 import { extractFeatures, type FaceFeatures, type FeatureSet, type FeatureView } from './featureCache.js';
 import { headProbs, lsdMacroF1, lsdReport, trainHead, type EpochLog, type Rows } from './headTrainer.js';
 import { trainingReportHtml } from './trainingReport.js';
@@ -40,21 +44,32 @@ export interface TrainOptions {
   augment: 'none' | 'jitter';
   /** Blend weights of the pretrained vote to choose from; [0] keeps the heads alone. */
   alphas: number[];
+  /**
+   * A manifest whose members with `outputs.features` (user networks: e.g. an expression net's penultimate layer)
+   * feed every head beside the trunk's features; the export is then a manifest of the trunk, those members
+   * and the heads as a stacked member.
+   */
+  features?: string;
   log: (line: string) => void;
   progress: (line: string) => void;
+}
+
+/** One view of a set's faces: the trunk's outputs, and the feature sets (the trunk's and feature members') by name. */
+interface ViewData extends FaceFeatures {
+  sets: Record<string, Float32Array>;
 }
 
 interface SetData {
   name: string;
   faces: LabelledFace[];
-  plain: FaceFeatures;
+  plain: ViewData;
   /** The views its rows come from: plain, mirrored and jittered for training; plain alone for validation. */
-  views: FaceFeatures[];
+  views: ViewData[];
 }
 
 export interface MemberReport {
   index: number;
-  features: FeatureSet[];
+  features: string[];
   sampled: number;
   bestEpoch: number;
   seconds: number;
@@ -77,8 +92,8 @@ export interface TrainingReport {
   seconds: { features: number; training: number; total: number };
 }
 
-function rowsOf(set: SetData, features: FeatureSet[], indices: number[]): Rows {
-  const width = features.reduce((a, f) => a + set.plain.features[f].length / set.plain.count, 0);
+function rowsOf(set: SetData, features: string[], indices: number[]): Rows {
+  const width = features.reduce((a, f) => a + set.plain.sets[f].length / set.plain.count, 0);
   const views = set.views;
   const count = indices.length * views.length;
   const rows: Rows = { count, width, x: new Float32Array(count * width), targets: new Float32Array(count * 7), landmarks: new Float32Array(count * 136), labels: new Int32Array(count) };
@@ -87,8 +102,8 @@ function rowsOf(set: SetData, features: FeatureSet[], indices: number[]): Rows {
     for (const i of indices) {
       let offset = r * width;
       for (const f of features) {
-        const w = view.features[f].length / view.count;
-        rows.x.set(view.features[f].subarray(i * w, (i + 1) * w), offset);
+        const w = view.sets[f].length / view.count;
+        rows.x.set(view.sets[f].subarray(i * w, (i + 1) * w), offset);
         offset += w;
       }
       rows.targets.set(set.faces[i].target, r * 7);
@@ -119,9 +134,17 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
   const train = readTrainingSet(o.data, o.targets);
   const vals = o.val.map((v) => readTrainingSet(v, 'hard'));
   o.log(`training set ${train.name}: ${train.faces.length} faces${Object.keys(train.skipped).length ? `, left out: ${Object.entries(train.skipped).map(([k, n]) => `${n} ${k}`).join(', ')}` : ''}`);
-  const load = async (faces: LabelledFace[], name: string, view: FeatureView) =>
-    extractFeatures(pool, faces.map((f) => f.path), view, (n) => o.progress(`features ${name}${view === 'plain' ? '' : ` (${view})`}: ${n}/${faces.length}`));
-  const trainViews: FaceFeatures[] = [];
+  const featureManifest = o.features ? loadManifest(o.features, { externalLandmarks: true }) : undefined;
+  const extra: FeatureMember[] = featureManifest ? featureMembers(featureManifest, FEATURE_SETS) : [];
+  const extraEnsemble = featureManifest ? await Ensemble.load(featureManifest, pool, 'cpu') : undefined;
+  const load = async (faces: LabelledFace[], name: string, view: FeatureView): Promise<ViewData> => {
+    const paths = faces.map((f) => f.path);
+    const say = (what: string) => (n: number) => o.progress(`features ${name}${view === 'plain' ? '' : ` (${view})`}${what}: ${n}/${faces.length}`);
+    const trunk = await extractFeatures(pool, paths, view, say(''));
+    const members = extraEnsemble ? await extractMemberFeatures(extraEnsemble, extra, paths, view, trunk.landmarks, say(` of ${extra.map((m) => m.name).join(', ')}`)) : {};
+    return { ...trunk, sets: { ...trunk.features, ...members } };
+  };
+  const trainViews: ViewData[] = [];
   for (const view of ['plain', 'mirrored', ...(o.augment === 'jitter' ? ['jittered'] : [])] as FeatureView[]) trainViews.push(await load(train.faces, train.name, view));
   const trainSet: SetData = { name: train.name, faces: train.faces, plain: trainViews[0], views: trainViews };
   const valSets: SetData[] = [];
@@ -143,7 +166,8 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
   const weights: HeadWeights[] = [];
   const trainStarted = performance.now();
   for (let k = 0; k < o.members; k++) {
-    const features = o.configs === 'cycle' ? MEMBER_CONFIGS[k % MEMBER_CONFIGS.length] : MEMBER_CONFIGS[0];
+    // Feature members' sets join every configuration: the user's network is one more frozen branch.
+    const features = [...(o.configs === 'cycle' ? MEMBER_CONFIGS[k % MEMBER_CONFIGS.length] : MEMBER_CONFIGS[0]), ...extra.map((m) => m.name)];
     const random = seededRandom(o.seed * 1000 + k);
     const sampled = Math.max(1, Math.round(o.fraction * usable.length));
     const sample = o.fraction >= 1 ? usable : Array.from({ length: sampled }, () => usable[Math.floor(random() * usable.length)]);
@@ -207,12 +231,25 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
   mkdirSync(o.out, { recursive: true });
   const description = `bagged ensemble: ${o.members} heads on ${basename(resolve(o.data))} (fraction ${o.fraction}, seed ${o.seed}), blended with the pretrained vote at alpha ${alpha}`;
   const exported = members.map((m, k) => ({ features: m.features, weights: weights[k] }));
-  writeFileAtomic(join(o.out, 'ensemble.onnx'), buildEnsembleGraph(exported, alpha, description));
+  if (featureManifest) {
+    const widths = Object.fromEntries(Object.entries(trainSet.plain.sets).map(([name, rows]) => [name, rows.length / trainSet.plain.count]));
+    writeFileAtomic(join(o.out, 'heads.onnx'), buildStackedHeadsGraph(exported, alpha, widths, description));
+    const models: Record<string, string> = {};
+    for (const m of extra) {
+      if (m.spec.modelRef.startsWith('builtin:')) continue;
+      // The feature members' models travel with the ensemble, so that its folder is complete on its own.
+      models[m.name] = `${m.name}-${basename(m.spec.modelRef)}`;
+      copyFileSync(m.spec.modelRef, join(o.out, models[m.name]));
+    }
+    writeFileAtomic(join(o.out, 'manifest.json'), JSON.stringify(stackedManifest(description, extra, models), null, 2) + '\n');
+  } else {
+    writeFileAtomic(join(o.out, 'ensemble.onnx'), buildEnsembleGraph(exported, alpha, description));
+    writeFileAtomic(join(o.out, 'manifest.json'), JSON.stringify(ensembleManifest(description), null, 2) + '\n');
+  }
   // The heads alone too (small): what `npm run train:default` commits, the graph being rebuilt at install.
   const heads = encodeHeads(exported, alpha);
   writeFileAtomic(join(o.out, 'heads.json'), heads.json);
   writeFileAtomic(join(o.out, 'heads.bin'), heads.bin);
-  writeFileAtomic(join(o.out, 'manifest.json'), JSON.stringify(ensembleManifest(description), null, 2) + '\n');
   const options = { ...o, log: undefined, progress: undefined };
   const report: TrainingReport = {
     options,
@@ -234,7 +271,7 @@ const personFold = (path: string) => createHash('md5').update(basename(path).rep
 const pick = ({ f1, acc }: { f1: number; acc: number }) => ({ f1, acc });
 const labelsOf = (v: SetData) => Int32Array.from(v.faces, (f) => f.label);
 
-async function probsOn(w: HeadWeights, v: SetData, features: FeatureSet[]): Promise<Float32Array> {
+async function probsOn(w: HeadWeights, v: SetData, features: string[]): Promise<Float32Array> {
   const rows = rowsOf(v, features, v.faces.map((_, i) => i));
   return headProbs(w, rows.x, rows.count);
 }
@@ -261,6 +298,45 @@ export function ensembleManifest(description: string) {
         weight: 1,
         temperature: 1,
       },
+    ],
+  };
+}
+
+const CROP_112 = { name: 'crop', width: 112, height: 112, layout: 'NCHW', color: 'RGB', scale: 1, mean: [0], std: [1] } as const;
+
+/**
+ * The manifest of an ensemble whose heads also take feature members' outputs: the trunk (landmarks, its feature
+ * sets and the pretrained members' probabilities; weight 0), the feature members as the training saw them
+ * (weight 0) and the heads as a stacked member fed by both (weight 1). Each branch still runs once per face.
+ */
+export function stackedManifest(description: string, extra: FeatureMember[], models: Record<string, string>) {
+  const from: Record<string, string> = Object.fromEntries([...FEATURE_SETS, 'faceApiProbs', 'humanProbs'].map((f) => [f, `trunk.${f}`]));
+  for (const m of extra) from[m.name] = m.ref;
+  return {
+    name: 'bagged',
+    description,
+    members: [
+      {
+        name: 'trunk',
+        model: 'builtin:trunk-features',
+        input: CROP_112,
+        crop: { fit: 'pad', margin: 0 },
+        outputs: { expression: 'faceApiProbs', landmarks: 'landmarks' },
+        labels: [...FACE_API_EXPRESSION_LABELS],
+        weight: 0,
+      },
+      ...extra.map(({ spec }) => ({
+        name: spec.name,
+        model: models[spec.name] ?? spec.model,
+        input: spec.input,
+        crop: spec.crop,
+        ...(spec.align ? { align: spec.align } : {}),
+        outputs: spec.outputs,
+        activation: spec.activation,
+        labels: spec.labels,
+        weight: 0,
+      })),
+      { name: 'bagged', model: 'heads.onnx', from, outputs: { expression: 'expression' }, labels: [...CANONICAL_LABELS], weight: 1, temperature: 1 },
     ],
   };
 }

@@ -23,7 +23,8 @@ export interface HeadWeights {
 }
 
 export interface ExportedMember {
-  features: FeatureSet[];
+  /** Feature sets the head reads, concatenated in this order: trunk sets (FEATURE_SETS) or feature members' names. */
+  features: string[];
   weights: HeadWeights;
 }
 
@@ -40,7 +41,7 @@ export function encodeHeads(members: ExportedMember[], alpha: number): { json: s
 }
 
 export function readHeads(jsonPath: string): { members: ExportedMember[]; alpha: number } {
-  const meta = JSON.parse(readFileSync(jsonPath, 'utf8')) as { alpha: number; members: { features: FeatureSet[]; hidden: number; sizes: number[] }[] };
+  const meta = JSON.parse(readFileSync(jsonPath, 'utf8')) as { alpha: number; members: { features: string[]; hidden: number; sizes: number[] }[] };
   const bytes = readFileSync(join(dirname(jsonPath), `${jsonPath.replace(/^.*\//, '').replace(/\.json$/, '')}.bin`));
   const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   let offset = 0;
@@ -64,14 +65,41 @@ function toCanonical(labels: string[]): number[] {
  * the landmark branch's. Input `crop` [N,3,112,112] RGB 0..255, as the default members take.
  */
 export function buildEnsembleGraph(members: ExportedMember[], alpha: number, description: string): Uint8Array {
+  const foreign = members.flatMap((m) => m.features).find((f) => !(FEATURE_SETS as readonly string[]).includes(f));
+  if (foreign) throw new RangeError(`feature set "${foreign}" is not the trunk's: heads on other members' features export as a stacked member (buildStackedHeadsGraph)`);
   const g = new OnnxGraphBuilder();
   const crop = g.input('crop', ['batch', 3, 112, 112]);
   const trunk = addTrunk(g, crop);
+  const { expression, bagged } = addHeadsAndVote(g, members, alpha, (f) => trunk.features[f as FeatureSet], trunk.faceApiProbs, trunk.humanProbs);
+  g.output(expression, 'expression', ['batch', CANONICAL_LABELS.length]);
+  g.output(bagged, 'bagged', ['batch', CANONICAL_LABELS.length]);
+  g.output(trunk.landmarks, 'landmarks', ['batch', 136]);
+  return g.encode('fer-stream-bagged-ensemble', description);
+}
+
+/**
+ * The heads, their vote and the blend alone, for a stacked manifest member: inputs are the feature sets by name
+ * ([N, width] each: the trunk's and other members' features) and the trunk's `faceApiProbs` and `humanProbs`
+ * (the pretrained vote the blend takes); outputs `expression` and `bagged`, as the one-graph export.
+ */
+export function buildStackedHeadsGraph(members: ExportedMember[], alpha: number, widths: Record<string, number>, description: string): Uint8Array {
+  const g = new OnnxGraphBuilder();
+  const used = [...new Set(members.flatMap((m) => m.features))];
+  const inputs = Object.fromEntries(used.map((f) => [f, g.input(f, ['batch', widths[f]])]));
+  const faceApiProbs = g.input('faceApiProbs', ['batch', 7]);
+  const humanProbs = g.input('humanProbs', ['batch', 7]);
+  const { expression, bagged } = addHeadsAndVote(g, members, alpha, (f) => inputs[f], faceApiProbs, humanProbs);
+  g.output(expression, 'expression', ['batch', CANONICAL_LABELS.length]);
+  g.output(bagged, 'bagged', ['batch', CANONICAL_LABELS.length]);
+  return g.encode('fer-stream-bagged-heads', description);
+}
+
+function addHeadsAndVote(g: OnnxGraphBuilder, members: ExportedMember[], alpha: number, feature: (name: string) => string, faceApiProbs: string, humanProbs: string) {
   const heads = members.map((m, k) =>
     g.scope(`head${k}`, () => {
       const w = m.weights;
       const d = w.mean.length;
-      const x = m.features.length === 1 ? trunk.features[m.features[0]] : g.node('Concat', m.features.map((f) => trunk.features[f]), { attrs: { axis: 1 } });
+      const x = m.features.length === 1 ? feature(m.features[0]) : g.node('Concat', m.features.map(feature), { attrs: { axis: 1 } });
       const standard = g.node('Div', [g.node('Sub', [x, g.constant('mean', w.mean, [d])]), g.constant('std', w.std, [d])]);
       const hidden = g.node('Relu', [g.node('Gemm', [standard, g.constant('w1', w.w1, [d, w.hidden]), g.constant('b1', w.b1, [w.hidden])])]);
       const logits = g.node('Gemm', [hidden, g.constant('we', w.we, [w.hidden, CANONICAL_LABELS.length]), g.constant('be', w.be, [CANONICAL_LABELS.length])]);
@@ -80,14 +108,11 @@ export function buildEnsembleGraph(members: ExportedMember[], alpha: number, des
   );
   const sum = heads.length === 1 ? heads[0] : g.node('Sum', heads);
   const bagged = g.node('Mul', [sum, g.constant('one_over_k', [1 / heads.length], [1])]);
-  const faceApi = g.node('Gather', [trunk.faceApiProbs, g.int64Constant('face_api_order', toCanonical(FACE_API_EXPRESSION_LABELS))], { attrs: { axis: 1 } });
-  const human = g.node('Gather', [trunk.humanProbs, g.int64Constant('human_order', toCanonical(HUMAN_EMOTION_LABELS))], { attrs: { axis: 1 } });
+  const faceApi = g.node('Gather', [faceApiProbs, g.int64Constant('face_api_order', toCanonical(FACE_API_EXPRESSION_LABELS))], { attrs: { axis: 1 } });
+  const human = g.node('Gather', [humanProbs, g.int64Constant('human_order', toCanonical(HUMAN_EMOTION_LABELS))], { attrs: { axis: 1 } });
   const pretrained = g.node('Mul', [g.node('Add', [faceApi, human]), g.constant('half', [0.5], [1])]);
   const expression = g.node('Add', [g.node('Mul', [bagged, g.constant('heads_weight', [1 - alpha], [1])]), g.node('Mul', [pretrained, g.constant('alpha', [alpha], [1])])]);
-  g.output(expression, 'expression', ['batch', CANONICAL_LABELS.length]);
-  g.output(bagged, 'bagged', ['batch', CANONICAL_LABELS.length]);
-  g.output(trunk.landmarks, 'landmarks', ['batch', 136]);
-  return g.encode('fer-stream-bagged-ensemble', description);
+  return { expression, bagged };
 }
 
 /** Canonical-order probabilities of the pretrained vote from the trunk's raw member outputs (same as the graph). */
