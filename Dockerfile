@@ -11,6 +11,7 @@ COPY bin ./bin
 COPY src ./src
 COPY scripts ./scripts
 COPY config ./config
+COPY models ./models
 COPY schema ./schema
 COPY test ./test
 RUN npm ci --include=dev && npm prune --omit=dev && npm cache clean --force

@@ -1,6 +1,8 @@
 /**
  * Reproduces the default ensemble's trained heads from ../shared/data and checks them:
  *   npm run train:default
+ *   npm run train:accurate    (the same recipe with OpenCV Zoo's features as well: --features
+ *                              config/accurate-features.json; writes config/accurate-heads)
  * = fer-stream train --data ferplus/FER2013Train --val ferplus/FER2013Valid --val wild_expressions_dev
  *     --members 5 --fraction 1 --seed 1 --augment jitter (early stopping on FER2013Valid, the blend chosen on the
  *     in-the-wild set; a third, degraded view of each training face;
@@ -34,9 +36,11 @@ export const DEFAULT_RECIPE = {
   alphas: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
 };
 
+const accurate = process.argv.includes('--accurate');
+const recipe = accurate ? { ...DEFAULT_RECIPE, features: join(PACKAGE_ROOT, 'config', 'accurate-features.json') } : DEFAULT_RECIPE;
 const out = mkdtempSync(join(tmpdir(), 'fer-default-heads-'));
 const pool = new InferencePool({ workers: 2 });
-const report = await trainEnsemble(pool, { ...DEFAULT_RECIPE, out, log: (l) => console.log(l), progress: () => undefined });
+const report = await trainEnsemble(pool, { ...recipe, out, log: (l) => console.log(l), progress: () => undefined });
 await pool.close();
 const wild = report.results.wild_expressions_dev;
 console.log(`wild_expressions_dev: pretrained vote ${wild.pretrained.f1.toFixed(3)}, new ensemble ${wild.ensemble.f1.toFixed(3)} (out of fold ${report.blendOutOfFold?.toFixed(3)})`);
@@ -44,8 +48,8 @@ if (!(wild.ensemble.f1 > wild.pretrained.f1)) {
   console.error('the trained ensemble does not beat the pretrained vote on wild_expressions_dev; config/default-heads left as it was');
   process.exit(1);
 }
-const dest = process.env.FER_STREAM_DEFAULT_HEADS ?? join(PACKAGE_ROOT, 'config', 'default-heads');
+const dest = process.env.FER_STREAM_DEFAULT_HEADS ?? join(PACKAGE_ROOT, 'config', accurate ? 'accurate-heads' : 'default-heads');
 mkdirSync(dest, { recursive: true });
 for (const f of ['heads.json', 'heads.bin']) copyFileSync(join(out, f), join(dest, f));
 copyFileSync(join(out, 'report.json'), join(dest, 'report.json'));
-console.log(`wrote ${dest}/heads.json, heads.bin (${readFileSync(join(dest, 'heads.bin')).length} bytes) and report.json; the built-in model bagged-default is rebuilt from them on next use`);
+console.log(`wrote ${dest}/heads.json, heads.bin (${readFileSync(join(dest, 'heads.bin')).length} bytes) and report.json; the built-in model ${accurate ? 'bagged-accurate-heads' : 'bagged-default'} is rebuilt from them on next use`);

@@ -6,6 +6,8 @@ import { Ensemble } from '../src/models/ensemble.js';
 import { canonicalLabel, CANONICAL_LABELS } from '../src/models/labels.js';
 import { loadManifest, parseManifest } from '../src/models/manifest.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
+import { ensureBuiltinModel } from '../src/models/import/modelImporter.js';
+import { OPENCV_FER_MODEL } from '../src/models/import/opencvFerFeatures.js';
 import { PACKAGE_ROOT } from '../src/util/paths.js';
 import { SHARED_MISSING, shared } from './helpers/sharedData.js';
 
@@ -22,9 +24,20 @@ describe('members aligned by 5 points, and models with a fixed batch of 1', () =
     assert.throws(() => parseManifest({ name: 'x', members: [member('a', { align: { template: [[1, 2]] } })] }, '/m.json'), /members\[0\]\.align\.template/);
   });
 
-  const model = shared('model_opencv_fer', 'facial_expression_recognition_mobilefacenet_2022july_int8.onnx');
+  test("the built-in opencv-fer-features is the shipped net with its 512-value embedding as an output: the same scores", async () => {
+    await pool.load('opencv-shipped', OPENCV_FER_MODEL(), 'cpu');
+    const info = await pool.load('opencv-features', ensureBuiltinModel('opencv-fer-features'), 'cpu');
+    assert.deepEqual(info.outputs.map((o) => o.name).sort(), ['features', 'label']);
+    const x = Float32Array.from({ length: 3 * 112 * 112 }, (_, i) => ((i * 7919) % 255) / 127.5 - 1);
+    const a = await pool.run('opencv-shipped', { data: { data: x.slice(), dims: [1, 3, 112, 112] } });
+    const b = await pool.run('opencv-features', { data: { data: x.slice(), dims: [1, 3, 112, 112] } });
+    assert.deepEqual(b.label.data, a.label.data);
+    assert.equal(b.features.data.length, 512);
+    assert.ok(b.features.data.some((v) => v !== 0));
+  });
+
   const faces = shared('expression_examples', 'expressions');
-  test("OpenCV Zoo's expression net (batch of 1, int8) aligned on the landmarks of the other members, in one call for 7 faces", { skip: model && faces ? false : SHARED_MISSING }, async () => {
+  test("OpenCV Zoo's expression net (batch of 1, int8) aligned on the landmarks of the other members, in one call for 7 faces", { skip: faces ? false : SHARED_MISSING }, async () => {
     const ensemble = await Ensemble.load(loadManifest(EXAMPLE), pool, 'cpu');
     const names = ['angry', 'disgusted', 'fearful', 'happy', 'neutral', 'sad', 'surprised'];
     const images = await Promise.all(names.map((n) => decodeImageFile(join(faces!, `${n}.jpg`))));
@@ -41,7 +54,7 @@ describe('members aligned by 5 points, and models with a fixed batch of 1', () =
     const hits = preds.filter((p, i) => argmax(p.members[2]) === CANONICAL_LABELS.indexOf(canonicalLabel(names[i])!)).length;
     assert.ok(hits >= 4, `aligned: ${hits} of 7 right`);
   });
-  test('a fixed-batch member with two batches in flight, each larger than the pool\'s queue (crop scoring pipelines batches)', { skip: model && faces ? false : SHARED_MISSING }, async () => {
+  test('a fixed-batch member with two batches in flight, each larger than the pool\'s queue (crop scoring pipelines batches)', { skip: faces ? false : SHARED_MISSING }, async () => {
     const ensemble = await Ensemble.load(loadManifest(EXAMPLE), pool, 'cpu');
     const image = await decodeImageFile(join(faces!, 'happy.jpg'));
     const batch = Array.from({ length: 12 }, () => ({ image })); // 12 one-face requests each; the queue holds 8

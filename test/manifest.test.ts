@@ -36,6 +36,21 @@ describe('ensemble manifest', () => {
     assert.deepEqual(Object.keys(e.providers), m.members.map((x) => x.name));
   });
 
+  test('bundled manifests load by name (a file of that name wins): "accurate" is a stacked ensemble', () => {
+    const m = loadManifest('accurate');
+    assert.match(m.source, /config\/accurate-ensemble\.json$/);
+    assert.deepEqual(m.members.map((x) => [x.name, x.kind, x.weight]), [['trunk', 'image', 0], ['opencv-fer', 'image', 0], ['bagged', 'stacked', 1]]);
+    assert.equal(loadManifest('default').source, DEFAULT_MANIFEST);
+    write('accurate', { name: 'mine', members: [member()] });
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      assert.equal(loadManifest('accurate').name, 'mine', 'a file named accurate in the working folder');
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   test('rejects a manifest whose model file is missing, naming members[0].model', () => {
     const p = write('missing.json', { name: 'x', members: [member({ model: 'nope.onnx' })] });
     assert.throws(() => loadManifest(p), (e: Error) => e instanceof ManifestError && /members\[0\]\.model: model file not found/.test(e.message));

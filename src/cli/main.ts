@@ -69,7 +69,8 @@ Face crop options:
   --detect                run the face detector and score the largest face (default: inputs are crops)
 
 Common options:
-  --manifest <file>       ensemble manifest, JSON or YAML (default: config/default-ensemble.json)
+  --manifest <file>       ensemble manifest, JSON or YAML (default: config/default-ensemble.json); "accurate":
+                          the bundled accurate ensemble (about a third of the speed; docs/ensemble.md)
   --device auto|cpu|cuda|tensorrt   execution provider (default auto: CUDA if installed, else CPU)
   --batch <n>             faces per inference batch (default 32 for crops; video: frames per batch,
                           default 16)

@@ -3,6 +3,7 @@ import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { fieldPath } from '../util/fieldPath.js';
+import { BUNDLED_MANIFESTS } from './defaultManifest.js';
 import { canonicalLabel, type CanonicalLabel } from './labels.js';
 
 /**
@@ -200,9 +201,9 @@ export function parseManifest(raw: unknown, file: string, options: ManifestOptio
   return { name: parsed.data.name, description: parsed.data.description, source: file, members };
 }
 
-/** Reads a manifest from a `.json`, `.yaml` or `.yml` file. */
+/** Reads a manifest from a `.json`, `.yaml` or `.yml` file, or a bundled one by name (`accurate`: BUNDLED_MANIFESTS). */
 export function loadManifest(file: string, options: ManifestOptions = {}): EnsembleManifest {
-  const path = resolve(file);
+  const path = !existsSync(file) && file in BUNDLED_MANIFESTS ? BUNDLED_MANIFESTS[file] : resolve(file);
   if (!existsSync(path)) throw new ManifestError(path, '(file)', 'not found');
   const text = readFileSync(path, 'utf8');
   let raw: unknown;

@@ -3,7 +3,8 @@ import { PACKAGE_ROOT, packageDir } from '../../util/paths.js';
 import { addFaceApiFeatureNet, addFaceApiFeatures, FACE_API_INPUT_SIZE } from './faceApiFeatureNet.js';
 import { dense } from './tfLayers.js';
 import { addFaceRecognitionNet, FACE_RECOGNITION_INPUT_SIZE } from './faceRecognitionNet.js';
-import { buildEnsembleGraph, readHeads } from './baggedEnsembleGraph.js';
+import { buildEnsembleGraph, buildStackedHeadsGraph, readHeads } from './baggedEnsembleGraph.js';
+import { buildOpencvFerFeatures, OPENCV_FER_FEATURES, OPENCV_FER_MODEL } from './opencvFerFeatures.js';
 import { OnnxGraphBuilder } from './onnxGraphBuilder.js';
 import { addTfjsGraph, loadTfjsGraph } from './tfjsGraphConverter.js';
 import { readTfjsWeightsManifest, type WeightMap } from './tfjsWeights.js';
@@ -36,6 +37,8 @@ export const BLAZEFACE_INPUT_SIZE = 256;
 
 /** The default ensemble's trained heads (`npm run train:default` writes them; docs/training.md has the recipe). */
 export const DEFAULT_HEADS = () => join(PACKAGE_ROOT, 'config', 'default-heads', 'heads.json');
+/** The accurate ensemble's heads, on the trunk's and OpenCV Zoo's features (`npm run train:accurate`). */
+export const ACCURATE_HEADS = () => join(PACKAGE_ROOT, 'config', 'accurate-heads', 'heads.json');
 
 const shards = (manifest: string, bins: string[]) => [manifest, ...bins.map((b) => join(manifest, '..', b))];
 
@@ -233,6 +236,23 @@ export const BUILTIN_MODELS: BuiltinModel[] = [
     build() {
       const { members, alpha } = readHeads(DEFAULT_HEADS());
       return buildEnsembleGraph(members, alpha, this.description);
+    },
+  },
+  {
+    id: 'opencv-fer-features',
+    description:
+      "OpenCV Zoo's expression net (MobileFaceNet on RAF-DB, Apache-2.0, models/opencv-fer) with its 512-value embedding exposed: [1,3,112,112] aligned RGB (x/255-0.5)/0.5 -> label [1,7], features [1,512]",
+    sources: () => [OPENCV_FER_MODEL()],
+    build: buildOpencvFerFeatures,
+  },
+  {
+    id: 'bagged-accurate-heads',
+    description:
+      "the accurate ensemble's trained heads (config/accurate-heads), their soft vote and the blend with the pretrained vote, as a stacked member: the trunk's feature sets and pretrained probabilities and OpenCV Zoo's features in -> expression [N,7], bagged [N,7]",
+    sources: () => [ACCURATE_HEADS(), ACCURATE_HEADS().replace(/\.json$/, '.bin')],
+    build() {
+      const { members, alpha } = readHeads(ACCURATE_HEADS());
+      return buildStackedHeadsGraph(members, alpha, { ...TRUNK_FEATURE_SIZES, 'opencv-fer': OPENCV_FER_FEATURES }, this.description);
     },
   },
   {
