@@ -178,5 +178,7 @@ describe('training: sets, export parity, the command', () => {
     assert.ok(Math.abs(JSON.parse(evaluated.stdout).report.macroF1 - report.results.set.ensemble.f1) < 1e-9, `${evaluated.stdout} vs ${report.results.set.ensemble.f1}`);
     const bad = await cli(['train', '--data', join(dir, 'set'), '--val', join(dir, 'set'), '--features', join(dir, 'set', 'angry'), '--out', join(dir, 'x')]);
     assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /angry: \(file\): is a folder; give the manifest file/);
+    assert.doesNotMatch(bad.stderr, /training set/, 'refused before reading the training set');
   });
 });

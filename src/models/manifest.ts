@@ -41,7 +41,7 @@ const memberSpec = z.strictObject({
   /**
    * A stacked member: its model's inputs are other members' outputs on the same face, not a crop. Each key is
    * one of its model's inputs, each value `<member>.<output>` of an image member (e.g. a trained head fed with
-   * the features of the members before it). Stacked members run last.
+   * the features of the members before it). Stacked members run last. (So a member that feeds one has no `.` in its name.)
    */
   from: z.record(z.string().min(1), z.string().regex(/^[^.]+\..+$/, 'must be <member>.<output>')).optional(),
   outputs: z.strictObject({
@@ -205,6 +205,7 @@ export function parseManifest(raw: unknown, file: string, options: ManifestOptio
 export function loadManifest(file: string, options: ManifestOptions = {}): EnsembleManifest {
   const path = !existsSync(file) && file in BUNDLED_MANIFESTS ? BUNDLED_MANIFESTS[file] : resolve(file);
   if (!existsSync(path)) throw new ManifestError(path, '(file)', 'not found');
+  if (statSync(path).isDirectory()) throw new ManifestError(path, '(file)', 'is a folder; give the manifest file (.json, .yaml)');
   const text = readFileSync(path, 'utf8');
   let raw: unknown;
   try {

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { decodeImageFile } from '../image/decodeImage.js';
 import { mirror } from '../image/mirror.js';
 import type { Box, RgbImage } from '../image/rgbImage.js';
 import type { Ensemble, FaceInput } from '../models/ensemble.js';
+import { ensureBuiltinModel } from '../models/import/modelImporter.js';
 import type { EnsembleManifest, ImageMemberSpec } from '../models/manifest.js';
 import { ManifestError } from '../models/manifest.js';
 import { writeFileAtomic } from '../util/atomicFile.js';
@@ -49,7 +50,9 @@ export async function extractMemberFeatures(
   const key = createHash('sha256').update(view);
   for (const m of members) {
     key.update(JSON.stringify(m.spec));
-    if (!m.spec.modelRef.startsWith('builtin:')) {
+    // A built-in model's file name carries the hash of its sources and importer; a user's file, its size and mtime.
+    if (m.spec.modelRef.startsWith('builtin:')) key.update(basename(ensureBuiltinModel(m.spec.modelRef.slice('builtin:'.length))));
+    else {
       const st = statSync(m.spec.modelRef);
       key.update(`${st.size}\0${st.mtimeMs}`);
     }

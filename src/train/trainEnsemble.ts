@@ -131,12 +131,14 @@ const blend = (a: Float32Array, b: Float32Array, alpha: number) => a.map((v, i) 
  */
 export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promise<TrainingReport> {
   const started = performance.now();
+  // Checked before any work: a bad features manifest fails in one line, naming the field.
+  const featureManifest = o.features ? loadManifest(o.features, { externalLandmarks: true }) : undefined;
+  const extra: FeatureMember[] = featureManifest ? featureMembers(featureManifest, FEATURE_SETS) : [];
   const train = readTrainingSet(o.data, o.targets);
   const vals = o.val.map((v) => readTrainingSet(v, 'hard'));
   o.log(`training set ${train.name}: ${train.faces.length} faces${Object.keys(train.skipped).length ? `, left out: ${Object.entries(train.skipped).map(([k, n]) => `${n} ${k}`).join(', ')}` : ''}`);
-  const featureManifest = o.features ? loadManifest(o.features, { externalLandmarks: true }) : undefined;
-  const extra: FeatureMember[] = featureManifest ? featureMembers(featureManifest, FEATURE_SETS) : [];
-  const extraEnsemble = featureManifest ? await Ensemble.load(featureManifest, pool, 'cpu') : undefined;
+  // Only the members that give features run (a manifest may list others).
+  const extraEnsemble = featureManifest ? await Ensemble.load({ ...featureManifest, members: featureManifest.members.filter((m) => m.outputs.features) }, pool, 'cpu') : undefined;
   const load = async (faces: LabelledFace[], name: string, view: FeatureView): Promise<ViewData> => {
     const paths = faces.map((f) => f.path);
     const say = (what: string) => (n: number) => o.progress(`features ${name}${view === 'plain' ? '' : ` (${view})`}${what}: ${n}/${faces.length}`);
