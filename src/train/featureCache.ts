@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { decodeImageFile } from '../image/decodeImage.js';
 import { resampleToTensor } from '../image/resampleToTensor.js';
 import { mirror } from '../image/mirror.js';
-import type { RgbImage } from '../image/rgbImage.js';
+import type { Box, RgbImage } from '../image/rgbImage.js';
 import { TRUNK_FEATURE_SIZES } from '../models/import/builtinModels.js';
 import { ensureBuiltinModel } from '../models/import/modelImporter.js';
 import type { InputSpec } from '../models/manifest.js';
@@ -44,11 +44,7 @@ export type FeatureView = 'plain' | 'mirrored' | 'jittered';
  */
 export async function extractFeatures(pool: InferencePool, paths: string[], view: FeatureView, onProgress?: (done: number) => void): Promise<FaceFeatures> {
   const model = ensureBuiltinModel('trunk-features');
-  const key = createHash('sha256').update(basename(model)).update(view);
-  for (const p of paths) {
-    const st = statSync(p);
-    key.update(`${p}\0${st.size}\0${st.mtimeMs}\n`);
-  }
+  const key = hashImages(createHash('sha256').update(basename(model)).update(view), paths);
   const dir = join(PACKAGE_ROOT, '.cache', 'features');
   const file = join(dir, `${key.digest('hex').slice(0, 24)}.bin`);
   const sidecar = `${file}.json`;
@@ -69,12 +65,8 @@ export async function extractFeatures(pool: InferencePool, paths: string[], view
     next = decode(start + BATCH);
     const batch = new Float32Array(images.length * size);
     images.forEach((img, i) => {
-      if (view === 'jittered') {
-        const { image, region } = jitterFace(img, start + i);
-        return resampleToTensor(image, region, CROP, batch, i * size);
-      }
-      const side = Math.max(img.width, img.height);
-      resampleToTensor(view === 'mirrored' ? mirror(img) : img, { x: (img.width - side) / 2, y: (img.height - side) / 2, width: side, height: side }, CROP, batch, i * size);
+      const { image, region } = faceView(img, view, start + i);
+      resampleToTensor(image, region, CROP, batch, i * size);
     });
     const result = await pool.runWhenRoom('train/trunk', { crop: { data: batch, dims: [images.length, 3, 112, 112] } });
     for (const o of OUTPUTS) out[o].set(result[o].data, start * WIDTHS[o]);
@@ -85,6 +77,25 @@ export async function extractFeatures(pool: InferencePool, paths: string[], view
   writeFileAtomic(file, Buffer.concat(OUTPUTS.map((o) => Buffer.from(out[o].buffer))));
   writeFileAtomic(sidecar, JSON.stringify(unreadable));
   return unpack(readFileSync(file), paths.length, unreadable);
+}
+
+/**
+ * The image one view of a face shows and the region of it the trunk crops: the whole image padded to a square
+ * (mirrored for that view), or the degraded view's jittered framing. Feature members see the same (memberFeatures.ts).
+ */
+export function faceView(img: RgbImage, view: FeatureView, index: number): { image: RgbImage; region: Box } {
+  if (view === 'jittered') return jitterFace(img, index);
+  const side = Math.max(img.width, img.height);
+  return { image: view === 'mirrored' ? mirror(img) : img, region: { x: (img.width - side) / 2, y: (img.height - side) / 2, width: side, height: side } };
+}
+
+/** Adds every image's path, size and mtime to a cache key: a changed image is never served stale. */
+export function hashImages(key: Hash, paths: string[]): Hash {
+  for (const p of paths) {
+    const st = statSync(p);
+    key.update(`${p}\0${st.size}\0${st.mtimeMs}\n`);
+  }
+  return key;
 }
 
 function unpack(bytes: Buffer, count: number, unreadable: number[]): FaceFeatures {

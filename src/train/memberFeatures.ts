@@ -2,16 +2,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { decodeImageFile } from '../image/decodeImage.js';
-import { mirror } from '../image/mirror.js';
-import type { Box, RgbImage } from '../image/rgbImage.js';
+import type { RgbImage } from '../image/rgbImage.js';
 import type { Ensemble, FaceInput } from '../models/ensemble.js';
 import { ensureBuiltinModel } from '../models/import/modelImporter.js';
 import type { EnsembleManifest, ImageMemberSpec } from '../models/manifest.js';
 import { ManifestError } from '../models/manifest.js';
 import { writeFileAtomic } from '../util/atomicFile.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
-import { jitterFace } from './faceJitter.js';
-import type { FeatureView } from './featureCache.js';
+import { faceView, hashImages, type FeatureView } from './featureCache.js';
 
 /** A member of a `--features` manifest whose `outputs.features` feed the heads: its name is the feature set's. */
 export interface FeatureMember {
@@ -57,10 +55,7 @@ export async function extractMemberFeatures(
       key.update(`${st.size}\0${st.mtimeMs}`);
     }
   }
-  for (const p of paths) {
-    const st = statSync(p);
-    key.update(`${p}\0${st.size}\0${st.mtimeMs}\n`);
-  }
+  hashImages(key, paths);
   const file = join(PACKAGE_ROOT, '.cache', 'features', `members-${key.digest('hex').slice(0, 24)}.bin`);
   const sidecar = `${file}.json`;
   if (existsSync(file) && existsSync(sidecar)) return unpack(readFileSync(file), JSON.parse(readFileSync(sidecar, 'utf8')) as Record<string, number>, paths.length);
@@ -76,7 +71,7 @@ export async function extractMemberFeatures(
     const faces: FaceInput[] = [];
     const landmarks: Float32Array[] = [];
     images.forEach((img, i) => {
-      const { image, region } = viewOf(img, view, start + i);
+      const { image, region } = faceView(img, view, start + i);
       faces.push(view === 'jittered' ? { image, box: region } : { image });
       // The trunk's landmarks are fractions of its crop region: back to image pixels for the warp.
       const marks = trunkLandmarks.slice((start + i) * 136, (start + i + 1) * 136);
@@ -100,13 +95,6 @@ export async function extractMemberFeatures(
   writeFileAtomic(file, Buffer.concat(members.map((m) => Buffer.from(out[m.name].buffer))));
   writeFileAtomic(sidecar, JSON.stringify(widths));
   return out;
-}
-
-/** The image a view shows and the region the trunk cropped from it (featureCache.ts does the same). */
-function viewOf(img: RgbImage, view: FeatureView, index: number): { image: RgbImage; region: Box } {
-  if (view === 'jittered') return jitterFace(img, index);
-  const side = Math.max(img.width, img.height);
-  return { image: view === 'mirrored' ? mirror(img) : img, region: { x: (img.width - side) / 2, y: (img.height - side) / 2, width: side, height: side } };
 }
 
 function unpack(bytes: Buffer, widths: Record<string, number>, count: number): Record<string, Float32Array> {
