@@ -284,6 +284,9 @@ function uniqueName(name: string, taken: SetData[]): string {
   return n;
 }
 
+/** The trunk's input, as both exported manifests declare it: a 112x112 RGB crop, 0..255. */
+const CROP_112 = { name: 'crop', width: 112, height: 112, layout: 'NCHW', color: 'RGB', scale: 1, mean: [0], std: [1] } as const;
+
 /** The manifest of the exported graph: one member, whose output is already the ensemble's vote. */
 export function ensembleManifest(description: string) {
   return {
@@ -293,7 +296,7 @@ export function ensembleManifest(description: string) {
       {
         name: 'bagged',
         model: 'ensemble.onnx',
-        input: { name: 'crop', width: 112, height: 112, layout: 'NCHW', color: 'RGB', scale: 1, mean: [0], std: [1] },
+        input: CROP_112,
         crop: { fit: 'pad', margin: 0 },
         outputs: { expression: 'expression', landmarks: 'landmarks' },
         labels: [...CANONICAL_LABELS],
@@ -304,7 +307,6 @@ export function ensembleManifest(description: string) {
   };
 }
 
-const CROP_112 = { name: 'crop', width: 112, height: 112, layout: 'NCHW', color: 'RGB', scale: 1, mean: [0], std: [1] } as const;
 
 /**
  * The manifest of an ensemble whose heads also take feature members' outputs: the trunk (landmarks, its feature
