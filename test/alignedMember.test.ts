@@ -6,8 +6,6 @@ import { Ensemble } from '../src/models/ensemble.js';
 import { canonicalLabel, CANONICAL_LABELS } from '../src/models/labels.js';
 import { loadManifest, parseManifest } from '../src/models/manifest.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
-import { ensureBuiltinModel } from '../src/models/import/modelImporter.js';
-import { OPENCV_FER_MODEL } from '../src/models/import/opencvFerFeatures.js';
 import { PACKAGE_ROOT } from '../src/util/paths.js';
 import { SHARED_MISSING, shared } from './helpers/sharedData.js';
 
@@ -22,18 +20,6 @@ describe('members aligned by 5 points, and models with a fixed batch of 1', () =
     const align = { align: { template: [[38, 51], [73, 51], [56, 71], [41, 92], [70, 92]] } };
     assert.throws(() => parseManifest({ name: 'x', members: [member('a', align), member('b', {})] }, '/m.json'), /members\[0\]\.align: needs landmarks from another member/);
     assert.throws(() => parseManifest({ name: 'x', members: [member('a', { align: { template: [[1, 2]] } })] }, '/m.json'), /members\[0\]\.align\.template/);
-  });
-
-  test("the built-in opencv-fer-features is the shipped net with its 512-value embedding as an output: the same scores", async () => {
-    await pool.load('opencv-shipped', OPENCV_FER_MODEL(), 'cpu');
-    const info = await pool.load('opencv-features', ensureBuiltinModel('opencv-fer-features'), 'cpu');
-    assert.deepEqual(info.outputs.map((o) => o.name).sort(), ['features', 'label']);
-    const x = Float32Array.from({ length: 3 * 112 * 112 }, (_, i) => ((i * 7919) % 255) / 127.5 - 1);
-    const a = await pool.run('opencv-shipped', { data: { data: x.slice(), dims: [1, 3, 112, 112] } });
-    const b = await pool.run('opencv-features', { data: { data: x.slice(), dims: [1, 3, 112, 112] } });
-    assert.deepEqual(b.label.data, a.label.data);
-    assert.equal(b.features.data.length, 512);
-    assert.ok(b.features.data.some((v) => v !== 0));
   });
 
   const faces = shared('expression_examples', 'expressions');

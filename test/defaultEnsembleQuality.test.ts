@@ -38,8 +38,8 @@ describe('default ensemble on wild_expressions_dev', { skip: !wild && SHARED_MIS
     assert.ok(current > previous);
   });
 
-  test('the accurate ensemble (OpenCV Zoo\'s features as well, config/accurate-heads): macro F1 as documented (0.558), above the default', async () => {
+  test('the accurate ensemble (OpenCV Zoo\'s features as well, config/accurate-heads): macro F1 as documented (0.566), above the default', async () => {
     const accurate = await macroF1(join(PACKAGE_ROOT, 'config', 'accurate-ensemble.json'));
-    assert.ok(Math.abs(accurate - 0.558) < 0.005, `accurate ${accurate.toFixed(4)}`);
+    assert.ok(Math.abs(accurate - 0.566) < 0.005, `accurate ${accurate.toFixed(4)}`);
   });
 });

@@ -241,7 +241,7 @@ export const BUILTIN_MODELS: BuiltinModel[] = [
   {
     id: 'opencv-fer-features',
     description:
-      "OpenCV Zoo's expression net (MobileFaceNet on RAF-DB, Apache-2.0, models/opencv-fer) with its 512-value embedding exposed: [1,3,112,112] aligned RGB (x/255-0.5)/0.5 -> label [1,7], features [1,512]",
+      "OpenCV Zoo's expression net (MobileFaceNet on RAF-DB, Apache-2.0, models/opencv-fer) as float weights, any batch, with its 512-value embedding exposed: [N,3,112,112] aligned RGB (x/255-0.5)/0.5 -> label [N,7], features [N,512]",
     sources: () => [OPENCV_FER_MODEL()],
     build: buildOpencvFerFeatures,
   },
