@@ -1,9 +1,12 @@
 /**
- * Face-crop scoring throughput with the default ensemble at batch 1, 8 and 32: `npm run bench:images`.
- * Uses fer2013_test crops from ../shared when present, else the install-built samples (repeated).
+ * Face-crop scoring throughput at batch 1, 8 and 32:
+ *   npm run bench:images [-- <device> <count>] [--manifest accurate] [--workers 2]
+ * The default ensemble unless --manifest names another (a file or a bundled name). Uses fer2013_test crops from
+ * ../shared when present, else the install-built samples (repeated).
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { DEFAULT_MANIFEST } from '../src/models/defaultManifest.js';
 import { Ensemble } from '../src/models/ensemble.js';
 import { loadManifest } from '../src/models/manifest.js';
@@ -13,8 +16,9 @@ import { listFaceCrops, type FaceCropItem } from '../src/pipeline/faceCropSource
 import { scoreFaceCrops } from '../src/pipeline/scoreFaceCrops.js';
 import { PACKAGE_ROOT, SHARED_DATA } from '../src/util/paths.js';
 
-const device = parseDevice(process.argv[2] ?? 'cpu');
-const N = Number(process.argv[3] ?? 512);
+const { values, positionals } = parseArgs({ options: { manifest: { type: 'string' }, workers: { type: 'string' } }, allowPositionals: true });
+const device = parseDevice(positionals[0] ?? 'cpu');
+const N = Number(positionals[1] ?? 512);
 let items: FaceCropItem[];
 try {
   items = listFaceCrops(join(SHARED_DATA, 'fer2013_test', 'test')).filter((_, i) => i % 7 === 0);
@@ -25,10 +29,11 @@ try {
 while (items.length < N) items = items.concat(items);
 items = items.slice(0, N);
 
-const pool = new InferencePool();
-const ensemble = await Ensemble.load(loadManifest(DEFAULT_MANIFEST), pool, device);
+const pool = new InferencePool({ workers: Number(values.workers ?? 1) });
+const manifest = loadManifest(values.manifest ?? DEFAULT_MANIFEST);
+const ensemble = await Ensemble.load(manifest, pool, device);
 await scoreFaceCrops(items.slice(0, 32), ensemble, { batchSize: 32 }); // warm-up
-console.log(`default ensemble (${Object.keys(ensemble.providers).join(' + ')}) on ${Object.values(ensemble.providers)[0]}, ${items.length} crops, decode included`);
+console.log(`${manifest.name} ensemble (${Object.keys(ensemble.providers).join(' + ')}) on ${Object.values(ensemble.providers)[0]}, ${values.workers ?? 1} worker(s), ${items.length} crops, decode included`);
 console.log('| batch | images/s | ms/image |');
 console.log('|---|---|---|');
 for (const batchSize of [1, 8, 32]) {
