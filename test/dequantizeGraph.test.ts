@@ -17,14 +17,14 @@ const r = seededRandom(11);
 
 // A small QOperator model as a static quantizer writes it: x -> QuantizeLinear -> QLinearConv (per-channel int8
 // weights, int32 bias) -> QLinearAdd (the conv with itself) -> DequantizeLinear -> Flatten -> QuantizeLinear ->
-// QLinearMatMul -> DequantizeLinear -> y.
+// QLinearMatMul (per-column int8 weights) -> DequantizeLinear -> y.
 const C = 2, H = 4, M = 3, K = 3, OUT = 5;
 const X_SCALE = 0.02, X_ZERO = 128, Y_SCALE = 0.05, Y_ZERO = 120, A_SCALE = 0.1, A_ZERO = 110, Z_SCALE = 0.2, Z_ZERO = 125;
 const wq = Int8Array.from({ length: M * C * K * K }, () => Math.round((r() - 0.5) * 200));
 const wScale = [0.01, 0.02, 0.005];
 const biasQ = Int32Array.from([100, -250, 40]);
 const bq = Int8Array.from({ length: M * H * H * OUT }, () => Math.round((r() - 0.5) * 200));
-const B_SCALE = 0.003;
+const B_SCALES = [0.003, 0.002, 0.004, 0.001, 0.003]; // per column, as QLinearMatMul allows
 
 const tensor = (name: string, dataType: number, dims: number[], bytes: ArrayBufferView) => onnx.TensorProto.create({ name, dataType, dims, rawData: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
 const f32 = (name: string, v: number[]) => tensor(name, DT.FLOAT, v.length > 1 ? [v.length] : [], Float32Array.from(v));
@@ -47,7 +47,7 @@ function quantizedModel(): Uint8Array {
     initializer: [
       f32('xs', [X_SCALE]), u8('xz', X_ZERO), f32('ys', [Y_SCALE]), u8('yz', Y_ZERO), f32('as', [A_SCALE]), u8('az', A_ZERO), f32('zs', [Z_SCALE]), u8('zz', Z_ZERO),
       tensor('w', DT.INT8, [M, C, K, K], wq), f32('ws', wScale), tensor('wz', DT.INT8, [M], new Int8Array(M)), tensor('bias', DT.INT32, [M], biasQ),
-      tensor('b', DT.INT8, [M * H * H, OUT], bq), f32('bs', [B_SCALE]), tensor('bz', DT.INT8, [], new Int8Array(1)),
+      tensor('b', DT.INT8, [M * H * H, OUT], bq), f32('bs', B_SCALES), tensor('bz', DT.INT8, [OUT], new Int8Array(OUT)),
     ],
     input: [onnx.ValueInfoProto.create({ name: 'x', type: { tensorType: { elemType: DT.FLOAT, shape: { dim: [{ dimValue: 1 }, { dimValue: C }, { dimValue: H }, { dimValue: H }] } } } })],
     output: [onnx.ValueInfoProto.create({ name: 'y', type: { tensorType: { elemType: DT.FLOAT, shape: { dim: [{ dimValue: 1 }, { dimValue: OUT }] } } } })],
@@ -70,7 +70,7 @@ function floatReference(x: Float32Array): number[] {
             }
         conv[(m * H + i) * H + j] = 2 * s;
       }
-  return Array.from({ length: OUT }, (_, o) => conv.reduce((acc, v, k) => acc + v * bq[k * OUT + o] * B_SCALE, 0));
+  return Array.from({ length: OUT }, (_, o) => conv.reduce((acc, v, k) => acc + v * bq[k * OUT + o] * B_SCALES[o], 0));
 }
 
 describe('dequantizing a QOperator int8 model into the float network it stands for', () => {

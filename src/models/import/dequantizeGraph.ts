@@ -29,9 +29,10 @@ export function dequantizeModel(bytes: Uint8Array, opts: { dynamicBatch?: boolea
     if (f !== undefined) return f;
     throw new Error(`dequantize: no float tensor for "${q}"`);
   };
-  const dequantizedInitializer = (q: string, scale: string, zeroPoint: string): string => {
+  /** `axis`: where per-channel scales run (QLinearConv's weights: 0, output channels; QLinearMatMul's B: its columns). */
+  const dequantizedInitializer = (q: string, scale: string, zeroPoint: string, axis: number): string => {
     const name = `${q}_float`;
-    if (!added.some((t) => t.name === name)) added.push(floatTensor(name, dequantize(need(q), need(scale), need(zeroPoint))));
+    if (!added.some((t) => t.name === name)) added.push(floatTensor(name, dequantize(need(q), need(scale), need(zeroPoint), axis)));
     return name;
   };
   const need = (name: string): Tensor => {
@@ -39,7 +40,7 @@ export function dequantizeModel(bytes: Uint8Array, opts: { dynamicBatch?: boolea
     if (!t) throw new Error(`dequantize: "${name}" is not a constant`);
     return t;
   };
-  const operand = (q: string, scale: string, zeroPoint: string) => (initializers.has(q) ? dequantizedInitializer(q, scale, zeroPoint) : floatName(q));
+  const operand = (q: string, scale: string, zeroPoint: string, axis: number) => (initializers.has(q) ? dequantizedInitializer(q, scale, zeroPoint, axis) : floatName(q));
 
   const nodes: Node[] = [];
   for (const node of graph.node!) {
@@ -50,21 +51,21 @@ export function dequantizeModel(bytes: Uint8Array, opts: { dynamicBatch?: boolea
         floatOf.set(out, a);
         break;
       case 'DequantizeLinear':
-        if (initializers.has(a)) added.push(floatTensor(out, dequantize(need(a), need(b), need(c))));
+        if (initializers.has(a)) added.push(floatTensor(out, dequantize(need(a), need(b), need(c), axisOf(node, 1))));
         else nodes.push(onnx.NodeProto.create({ opType: 'Identity', input: [floatName(a)], output: [out], name: `${node.name ?? out}_float` }));
         break;
       case 'QLinearConv': {
         // inputs: x, xScale, xZeroPoint, w, wScale, wZeroPoint, yScale, yZeroPoint, bias(int32)?
-        const inputs = [floatName(a), dequantizedInitializer(d, e, f)];
+        const inputs = [floatName(a), dequantizedInitializer(d, e, f, 0)];
         if (i) inputs.push(addBias(i, need(b), need(e)));
         nodes.push(floatNode(node, 'Conv', inputs, out, floatOf, node.attribute!));
         break;
       }
       case 'QLinearAdd': // a, aScale, aZeroPoint, b, bScale, bZeroPoint, cScale, cZeroPoint (com.microsoft)
-        nodes.push(floatNode(node, 'Add', [operand(a, b, c), operand(d, e, f)], out, floatOf));
+        nodes.push(floatNode(node, 'Add', [operand(a, b, c, 0), operand(d, e, f, 0)], out, floatOf));
         break;
       case 'QLinearMatMul':
-        nodes.push(floatNode(node, 'MatMul', [operand(a, b, c), operand(d, e, f)], out, floatOf));
+        nodes.push(floatNode(node, 'MatMul', [operand(a, b, c, -2), operand(d, e, f, -1)], out, floatOf));
         break;
       default:
         for (const input of node.input!) if (floatOf.has(input)) throw new Error(`dequantize: ${node.opType} reads the quantized tensor "${input}"`);
@@ -83,11 +84,12 @@ export function dequantizeModel(bytes: Uint8Array, opts: { dynamicBatch?: boolea
 
   graph.node = nodes;
   const used = new Set(nodes.flatMap((n) => n.input!));
-  graph.initializer = [...graph.initializer!.filter((t) => t.dataType === DT.FLOAT), ...added].filter((t) => used.has(t.name!));
+  graph.initializer = [...graph.initializer!, ...added].filter((t) => used.has(t.name!));
   graph.valueInfo = []; // shapes of removed quantized tensors; Runtime infers the rest
   if (opts.dynamicBatch) for (const v of [...graph.input!, ...graph.output!]) v.type!.tensorType!.shape!.dim![0] = { dimParam: 'batch' };
-  // Only standard operators remain: Conv, Add and MatMul have had their form since opset 13.
-  model.opsetImport = [{ domain: '', version: 13 }];
+  // QLinearAdd was the contrib domain's; Conv, Add and MatMul are in every opset such a model declares.
+  const domains = new Set(nodes.map((n) => n.domain ?? ''));
+  model.opsetImport = model.opsetImport!.filter((o) => (o.domain ?? '') === '' || domains.has(o.domain!));
   return onnx.ModelProto.encode(model).finish();
 }
 
@@ -97,20 +99,30 @@ function floatNode(node: Node, opType: string, input: string[], quantizedOut: st
   return onnx.NodeProto.create({ opType, input, output: [output], attribute, name: `${node.name ?? quantizedOut}_float` });
 }
 
-/** (q - zeroPoint) * scale, with one scale and zero point per index of the first axis when there are several. */
-export function dequantize(q: Tensor, scale: Tensor, zeroPoint: Tensor): { dims: number[]; values: Float32Array } {
+/**
+ * (q - zeroPoint) * scale; where there are several scales (and zero points), one per index along `axis`
+ * (negative counts from the end).
+ */
+export function dequantize(q: Tensor, scale: Tensor, zeroPoint: Tensor, axis: number): { dims: number[]; values: Float32Array } {
   const dims = q.dims!.map(Number);
   const values = readValues(q);
   const scales = readValues(scale);
   const zeros = readValues(zeroPoint);
-  const perChannel = scales.length > 1;
-  const inner = perChannel ? values.length / dims[0] : values.length;
+  const at = axis < 0 ? dims.length + axis : axis;
+  const inner = dims.slice(at + 1).reduce((a, d) => a * d, 1);
+  if (scales.length > 1 && scales.length !== dims[at]) throw new Error(`dequantize: "${q.name}" has ${scales.length} scales for ${dims[at]} channels`);
   const out = new Float32Array(values.length);
   for (let k = 0; k < values.length; k++) {
-    const c = perChannel ? Math.floor(k / inner) : 0;
+    const c = scales.length > 1 ? Math.floor(k / inner) % dims[at] : 0;
     out[k] = (values[k] - zeros[zeros.length > 1 ? c : 0]) * scales[c];
   }
   return { dims, values: out };
+}
+
+/** A DequantizeLinear's `axis` attribute, or ONNX's default. */
+function axisOf(node: Node, fallback: number): number {
+  const attr = node.attribute?.find((a) => a.name === 'axis');
+  return attr ? Number(attr.i) : fallback;
 }
 
 /** The numbers of an int8, uint8, int32 or float initializer, from raw bytes or the typed fields. */
