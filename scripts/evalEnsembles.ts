@@ -7,8 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bootstrapMacroF1 } from '../src/eval/bootstrap.js';
-import { classificationReport } from '../src/eval/metrics.js';
+import { formatMacroF1, macroF1Summary, type MacroF1Summary } from '../src/eval/bootstrap.js';
 import { Ensemble } from '../src/models/ensemble.js';
 import { CANONICAL_LABELS, LSD_LABELS } from '../src/models/labels.js';
 import { loadManifest } from '../src/models/manifest.js';
@@ -28,7 +27,7 @@ const SETS: Record<string, () => FaceCropItem[]> = {
 };
 const sets = values.sets!.split(',').map((name) => ({ name, items: SETS[name]() }));
 const pool = new InferencePool();
-const results: Record<string, Record<string, Record<string, { f1: number; ci: [number, number]; acc: number }>>> = {};
+const results: Record<string, Record<string, Record<string, MacroF1Summary>>> = {};
 for (const file of positionals) {
   const manifest = loadManifest(file);
   const ensemble = await Ensemble.load(manifest, pool, 'cpu');
@@ -47,10 +46,9 @@ for (const file of positionals) {
       ['vote', scored.map((s) => lsdLabel(s.prediction.probs))],
     ];
     for (const [label, pred] of candidates) {
-      const r = classificationReport([...LSD_LABELS], truth, pred);
-      const ci = bootstrapMacroF1([...LSD_LABELS], truth, pred);
-      (results[manifest.name][label] ??= {})[set.name] = { f1: r.macroF1, ci, acc: r.accuracy };
-      rows.set(label, [...(rows.get(label) ?? []), `${r.macroF1.toFixed(3)} [${ci.map((x) => x.toFixed(3)).join(', ')}] / ${(100 * r.accuracy).toFixed(1)}%`]);
+      const summary = macroF1Summary([...LSD_LABELS], truth, pred);
+      (results[manifest.name][label] ??= {})[set.name] = summary;
+      rows.set(label, [...(rows.get(label) ?? []), formatMacroF1(summary)]);
     }
     rows.set('images/s', [...(rows.get('images/s') ?? []), (set.items.length / seconds).toFixed(0)]);
   }

@@ -8,8 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bootstrapMacroF1 } from '../src/eval/bootstrap.js';
-import { classificationReport } from '../src/eval/metrics.js';
+import { formatMacroF1, macroF1Summary } from '../src/eval/bootstrap.js';
 import { decodeImageFile } from '../src/image/decodeImage.js';
 import type { RgbImage } from '../src/image/rgbImage.js';
 import { DEFAULT_MANIFEST } from '../src/models/defaultManifest.js';
@@ -81,9 +80,7 @@ for (const file of manifests) {
     const cells = sets.map(([, set]) => {
       const truth = set.map(([, l]) => LSD_LABELS.indexOf(l as (typeof LSD_LABELS)[number]));
       const guess = set.map(([i]) => pred[i]);
-      const r = classificationReport([...LSD_LABELS], truth, guess);
-      const ci = bootstrapMacroF1([...LSD_LABELS], truth, guess);
-      return `${r.macroF1.toFixed(3)} [${ci.map((x) => x.toFixed(3)).join(', ')}] / ${(100 * r.accuracy).toFixed(1)}%`;
+      return formatMacroF1(macroF1Summary([...LSD_LABELS], truth, guess));
     });
     console.log(`| ${label} | ${cells.join(' | ')} |`);
   }
