@@ -11,10 +11,20 @@ import { tinyFeatureNet } from './helpers/tinyFeatureNet.js';
 import { headProbs } from '../src/train/headTrainer.js';
 import { seededRandom } from '../src/util/seededRandom.js';
 import { readTrainingSet } from '../src/train/trainingSet.js';
+import { evaluateHeads, formatHeadsScores, type HeadsScore } from '../src/train/evaluateHeads.js';
 import { cli } from './helpers/cli.js';
 import { SHARED_MISSING, shared } from './helpers/sharedData.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'fer-train-'));
+
+/** eval:members' scores of the written heads are the F1s training reported for each member, the vote and the blend. */
+function assertEvaluationMatchesReport(scores: HeadsScore[], report: { members: { f1: { set: number } }[]; results: { set: { bagged: { f1: number }; ensemble: { f1: number } } } }) {
+  const f1 = (prefix: string) => scores.filter((s) => s.model.startsWith(prefix)).map((s) => s.summary.f1);
+  assert.deepEqual(f1('member '), report.members.map((m) => m.f1.set));
+  assert.deepEqual(f1('bagged heads'), [report.results.set.bagged.f1]);
+  assert.deepEqual(f1('ensemble'), [report.results.set.ensemble.f1]);
+  assert.match(formatHeadsScores(scores), /ensemble minus its best trained member \(member \d, the best on this very set\): [-+]\d\.\d{3} \[[-+]\d\.\d{3}, [-+]\d\.\d{3}\]/);
+}
 
 function randomHead(d: number, hidden: number, seed: number): HeadWeights {
   const r = seededRandom(seed);
@@ -144,6 +154,7 @@ describe('training: sets, export parity, the command', () => {
     const scored = await cli(['--input', join(dir, 'set'), '--manifest', join(out, 'manifest.json'), '--out', join(dir, 'preds.csv')]);
     assert.equal(scored.code, 0, scored.stderr);
     assert.equal(readFileSync(join(dir, 'preds.csv'), 'utf8').trim().split('\n').length, 1 + 7 * 12);
+    assertEvaluationMatchesReport(await evaluateHeads(pool, join(out, 'heads.json'), [{ name: 'set', dir: join(dir, 'set') }]), report);
   });
 
   test('fer-stream train --features: a user network\'s feature output (aligned by the trunk\'s landmarks) feeds the heads; the stacked manifest scores as training measured', { skip: fer ? false : SHARED_MISSING }, async () => {
@@ -176,6 +187,8 @@ describe('training: sets, export parity, the command', () => {
     assert.equal(evaluated.code, 0, evaluated.stderr);
     // Scoring recomputes every branch from the images: the same F1 as training measured on its cached features.
     assert.ok(Math.abs(JSON.parse(evaluated.stdout).report.macroF1 - report.results.set.ensemble.f1) < 1e-9, `${evaluated.stdout} vs ${report.results.set.ensemble.f1}`);
+    assertEvaluationMatchesReport(await evaluateHeads(pool, join(out, 'heads.json'), [{ name: 'set', dir: join(dir, 'set') }], { features: join(dir, 'features.json') }), report);
+    await assert.rejects(evaluateHeads(pool, join(out, 'heads.json'), [{ name: 'set', dir: join(dir, 'set') }]), /its heads read the feature set "user", which neither the trunk nor a --features manifest gives/);
     const bad = await cli(['train', '--data', join(dir, 'set'), '--val', join(dir, 'set'), '--features', join(dir, 'set', 'angry'), '--out', join(dir, 'x')]);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /angry: \(file\): is a folder; give the manifest file/);

@@ -17,6 +17,22 @@ export function bootstrapMacroF1(labels: string[], truth: number[], predicted: n
   return [f1s[Math.floor(resamples * 0.025)], f1s[Math.ceil(resamples * 0.975) - 1]];
 }
 
+/**
+ * 95% paired bootstrap interval of macro F1(a) - macro F1(b) for two models' predictions on the same images: the
+ * resamples draw the same images for both, so what the two share (hard faces, a small class) cancels out.
+ */
+export function bootstrapMacroF1Difference(labels: string[], truth: number[], a: number[], b: number[], resamples = 1000, seed = 12345): [number, number] {
+  const rand = seededRandom(seed);
+  const diffs: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    const idx = truth.map(() => Math.floor(rand() * truth.length));
+    const t = idx.map((i) => truth[i]);
+    diffs.push(classificationReport(labels, t, idx.map((i) => a[i])).macroF1 - classificationReport(labels, t, idx.map((i) => b[i])).macroF1);
+  }
+  diffs.sort((x, y) => x - y);
+  return [diffs[Math.floor(resamples * 0.025)], diffs[Math.ceil(resamples * 0.975) - 1]];
+}
+
 /** Macro F1 with its 95% bootstrap interval, and accuracy: what the evaluation scripts report for a model on a set. */
 export interface MacroF1Summary {
   f1: number;

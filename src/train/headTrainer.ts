@@ -46,8 +46,8 @@ export function lsdIndex(probs: ArrayLike<number>, offset = 0): number {
   return best;
 }
 
-/** The six-class report of probabilities over CANONICAL_LABELS against labels (CANONICAL_LABELS indexes). */
-export function lsdReport(probs: Float32Array, labels: Int32Array): EvalReport {
+/** The six scored classes' truth and prediction (LSD_LABELS indexes), faces labelled neutral left out. */
+export function lsdPairs(probs: Float32Array, labels: Int32Array): { truth: number[]; pred: number[] } {
   const truth: number[] = [];
   const pred: number[] = [];
   labels.forEach((l, i) => {
@@ -56,6 +56,12 @@ export function lsdReport(probs: Float32Array, labels: Int32Array): EvalReport {
     truth.push(k);
     pred.push(lsdIndex(probs, i * CLASSES));
   });
+  return { truth, pred };
+}
+
+/** The six-class report of probabilities over CANONICAL_LABELS against labels (CANONICAL_LABELS indexes). */
+export function lsdReport(probs: Float32Array, labels: Int32Array): EvalReport {
+  const { truth, pred } = lsdPairs(probs, labels);
   return classificationReport([...LSD_LABELS], truth, pred);
 }
 

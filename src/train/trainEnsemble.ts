@@ -7,11 +7,10 @@ import { writeFileAtomic } from '../util/atomicFile.js';
 import { seededRandom } from '../util/seededRandom.js';
 import { buildEnsembleGraph, buildStackedHeadsGraph, encodeHeads, FEATURE_SETS, pretrainedVote, type HeadWeights } from '../models/import/baggedEnsembleGraph.js';
 import { FACE_API_EXPRESSION_LABELS } from '../models/import/builtinModels.js';
-import { Ensemble } from '../models/ensemble.js';
-import { loadManifest } from '../models/manifest.js';
-import { extractMemberFeatures, featureMembers, type FeatureMember } from './memberFeatures.js';
-import { extractFeatures, type FaceFeatures, type FeatureSet, type FeatureView } from './featureCache.js';
-import { headProbs, lsdMacroF1, lsdReport, trainHead, type EpochLog, type Rows } from './headTrainer.js';
+import type { FeatureMember } from './memberFeatures.js';
+import type { FeatureSet, FeatureView } from './featureCache.js';
+import { lsdMacroF1, lsdReport, trainHead, type EpochLog } from './headTrainer.js';
+import { labelsOf, loadView, openFeatureSources, probsOn, rowsOf, type SetData, type ViewData } from './setFeatures.js';
 import { trainingReportHtml } from './trainingReport.js';
 import { readTrainingSet, type LabelledFace } from './trainingSet.js';
 
@@ -54,19 +53,6 @@ export interface TrainOptions {
   progress: (line: string) => void;
 }
 
-/** One view of a set's faces: the trunk's outputs, and the feature sets (the trunk's and feature members') by name. */
-interface ViewData extends FaceFeatures {
-  sets: Record<string, Float32Array>;
-}
-
-interface SetData {
-  name: string;
-  faces: LabelledFace[];
-  plain: ViewData;
-  /** The views its rows come from: plain, mirrored and jittered for training; plain alone for validation. */
-  views: ViewData[];
-}
-
 export interface MemberReport {
   index: number;
   features: string[];
@@ -92,29 +78,6 @@ export interface TrainingReport {
   seconds: { features: number; training: number; total: number };
 }
 
-function rowsOf(set: SetData, features: string[], indices: number[]): Rows {
-  const width = features.reduce((a, f) => a + set.plain.sets[f].length / set.plain.count, 0);
-  const views = set.views;
-  const count = indices.length * views.length;
-  const rows: Rows = { count, width, x: new Float32Array(count * width), targets: new Float32Array(count * 7), landmarks: new Float32Array(count * 136), labels: new Int32Array(count) };
-  let r = 0;
-  for (const view of views) {
-    for (const i of indices) {
-      let offset = r * width;
-      for (const f of features) {
-        const w = view.sets[f].length / view.count;
-        rows.x.set(view.sets[f].subarray(i * w, (i + 1) * w), offset);
-        offset += w;
-      }
-      rows.targets.set(set.faces[i].target, r * 7);
-      rows.landmarks.set(view.landmarks.subarray(i * 136, (i + 1) * 136), r * 136);
-      rows.labels[r] = set.faces[i].label;
-      r++;
-    }
-  }
-  return rows;
-}
-
 function scores(probs: Float32Array, labels: Int32Array): { f1: number; acc: number; confusion: number[][] } {
   const r = lsdReport(probs, labels);
   return { f1: r.macroF1, acc: r.accuracy, confusion: r.confusion };
@@ -132,20 +95,13 @@ const blend = (a: Float32Array, b: Float32Array, alpha: number) => a.map((v, i) 
 export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promise<TrainingReport> {
   const started = performance.now();
   // Checked before any work: a bad features manifest fails in one line, naming the field.
-  const featureManifest = o.features ? loadManifest(o.features, { externalLandmarks: true }) : undefined;
-  const extra: FeatureMember[] = featureManifest ? featureMembers(featureManifest, FEATURE_SETS) : [];
+  const sources = await openFeatureSources(pool, o.features);
+  const extra = sources.extra;
   const train = readTrainingSet(o.data, o.targets);
   const vals = o.val.map((v) => readTrainingSet(v, 'hard'));
   o.log(`training set ${train.name}: ${train.faces.length} faces${Object.keys(train.skipped).length ? `, left out: ${Object.entries(train.skipped).map(([k, n]) => `${n} ${k}`).join(', ')}` : ''}`);
-  // Only the members that give features run (a manifest may list others).
-  const extraEnsemble = featureManifest ? await Ensemble.load({ ...featureManifest, members: featureManifest.members.filter((m) => m.outputs.features) }, pool, 'cpu') : undefined;
-  const load = async (faces: LabelledFace[], name: string, view: FeatureView): Promise<ViewData> => {
-    const paths = faces.map((f) => f.path);
-    const say = (what: string) => (n: number) => o.progress(`features ${name}${view === 'plain' ? '' : ` (${view})`}${what}: ${n}/${faces.length}`);
-    const trunk = await extractFeatures(pool, paths, view, say(''));
-    const members = extraEnsemble ? await extractMemberFeatures(extraEnsemble, extra, paths, view, trunk.landmarks, say(` of ${extra.map((m) => m.name).join(', ')}`)) : {};
-    return { ...trunk, sets: { ...trunk.features, ...members } };
-  };
+  const load = (faces: LabelledFace[], name: string, view: FeatureView): Promise<ViewData> =>
+    loadView(pool, sources, faces, view, (what) => (n) => o.progress(`features ${name}${view === 'plain' ? '' : ` (${view})`}${what}: ${n}/${faces.length}`));
   const trainViews: ViewData[] = [];
   for (const view of ['plain', 'mirrored', ...(o.augment === 'jitter' ? ['jittered'] : [])] as FeatureView[]) trainViews.push(await load(train.faces, train.name, view));
   const trainSet: SetData = { name: train.name, faces: train.faces, plain: trainViews[0], views: trainViews };
@@ -233,7 +189,7 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
   mkdirSync(o.out, { recursive: true });
   const description = `bagged ensemble: ${o.members} heads on ${basename(resolve(o.data))} (fraction ${o.fraction}, seed ${o.seed}), blended with the pretrained vote at alpha ${alpha}`;
   const exported = members.map((m, k) => ({ features: m.features, weights: weights[k] }));
-  if (featureManifest) {
+  if (o.features) {
     const widths = Object.fromEntries(Object.entries(trainSet.plain.sets).map(([name, rows]) => [name, rows.length / trainSet.plain.count]));
     writeFileAtomic(join(o.out, 'heads.onnx'), buildStackedHeadsGraph(exported, alpha, widths, description));
     const models: Record<string, string> = {};
@@ -271,12 +227,6 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
 
 const personFold = (path: string) => createHash('md5').update(basename(path).replace(/_\d+\.\w+$/, '')).digest()[0] % 2;
 const pick = ({ f1, acc }: { f1: number; acc: number }) => ({ f1, acc });
-const labelsOf = (v: SetData) => Int32Array.from(v.faces, (f) => f.label);
-
-async function probsOn(w: HeadWeights, v: SetData, features: string[]): Promise<Float32Array> {
-  const rows = rowsOf(v, features, v.faces.map((_, i) => i));
-  return headProbs(w, rows.x, rows.count);
-}
 
 function uniqueName(name: string, taken: SetData[]): string {
   let n = name;
