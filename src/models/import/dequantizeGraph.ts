@@ -145,6 +145,6 @@ export function readValues(t: Tensor): Float64Array {
   return Float64Array.from({ length: count }, (_, k) => at(k));
 }
 
-function floatTensor(name: string, t: { dims: number[]; values: Float32Array }): Tensor {
+export function floatTensor(name: string, t: { dims: number[]; values: Float32Array }): Tensor {
   return onnx.TensorProto.create({ name, dims: t.dims, dataType: DT.FLOAT, rawData: new Uint8Array(t.values.buffer, t.values.byteOffset, t.values.byteLength) });
 }
