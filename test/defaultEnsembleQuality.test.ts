@@ -30,16 +30,19 @@ describe('default ensemble on wild_expressions_dev', { skip: !wild && SHARED_MIS
     return classificationReport([...LSD_LABELS], scored.map((s) => LSD_LABELS.indexOf(s.item.label!)), scored.map((s) => lsdLabel(s.prediction.probs))).macroF1;
   }
 
+  const DEFAULT_F1 = 0.526;
+
   test('macro F1 as documented (0.526), above the previous default, the pretrained vote (0.455)', async () => {
     const current = await macroF1(DEFAULT_MANIFEST);
     const previous = await macroF1(join(PACKAGE_ROOT, 'config', 'examples', 'pretrained-vote.json'));
-    assert.ok(Math.abs(current - 0.526) < 0.005, `default ${current.toFixed(4)}`);
+    assert.ok(Math.abs(current - DEFAULT_F1) < 0.005, `default ${current.toFixed(4)}`);
     assert.ok(Math.abs(previous - 0.455) < 0.005, `pretrained vote ${previous.toFixed(4)}`);
     assert.ok(current > previous);
   });
 
-  test('the accurate ensemble (OpenCV Zoo\'s features as well, config/accurate-heads): macro F1 as documented (0.566), above the default', async () => {
+  test('the accurate ensemble (OpenCV Zoo\'s features as well, config/accurate-heads): macro F1 as documented (0.553), above the default', async () => {
     const accurate = await macroF1(join(PACKAGE_ROOT, 'config', 'accurate-ensemble.json'));
-    assert.ok(Math.abs(accurate - 0.566) < 0.005, `accurate ${accurate.toFixed(4)}`);
+    assert.ok(Math.abs(accurate - 0.553) < 0.005, `accurate ${accurate.toFixed(4)}`);
+    assert.ok(accurate > DEFAULT_F1 + 0.02, `accurate ${accurate.toFixed(4)} against the default's ${DEFAULT_F1}`);
   });
 });
