@@ -15,7 +15,8 @@ const args = process.argv.slice(2);
 const valueOf = (flag: string) => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
 const flagged = new Set(args.flatMap((a, i) => (a.startsWith('--') ? [i, i + 1] : [])));
 const positional = args.filter((_, i) => !flagged.has(i));
-if (positional.length > 1 || [...valueOf('--features'), ...valueOf('--set')].some((v) => v === undefined)) {
+const unknown = args.filter((a) => a.startsWith('--') && !['--features', '--set'].includes(a));
+if (unknown.length || positional.length > 1 || [...valueOf('--features'), ...valueOf('--set')].some((v) => v === undefined)) {
   console.error('usage: npm run eval:members -- [heads.json] [--features <manifest>] [--set <folder>]...');
   process.exit(2);
 }

@@ -68,6 +68,18 @@ describe('PRelu as depthwise convolutions and a Relu (preluAsRelu)', () => {
     assert.ok(maxDiff(plain, rewritten) < 1e-5, `max diff ${maxDiff(plain, rewritten)}`);
   });
 
+  test('a single slope, or slopes not one per channel, are left as they are', () => {
+    for (const [dims, values] of [[[1, 1, 1], [0.25]], [[4], [0.1, 0.2, 0.3, 0.4]], [[1, 4, 1], [0.1, 0.2, 0.3, 0.4]]] as const) {
+      const m = onnx.ModelProto.create({
+        irVersion: 7,
+        opsetImport: [{ domain: '', version: 11 }],
+        graph: onnx.GraphProto.create({ name: 'p', node: [onnx.NodeProto.create({ opType: 'PRelu', input: ['x', 's'], output: ['y'] })], initializer: [f32('s', [...dims], [...values])], input: [info('x', [1, 4, 2, 2])], output: [info('y', [1, 4, 2, 2])] }),
+      });
+      assert.equal(preluAsRelu(m), 0, `slope dims [${dims}]`);
+      assert.deepEqual(m.graph!.node!.map((n) => n.opType), ['PRelu']);
+    }
+  });
+
   test('OpenCV Zoo\'s net: all 33 PRelus rewritten, the same expression scores', async () => {
     const float = dequantizeModel(readFileSync(OPENCV_FER_MODEL()), { dynamicBatch: true });
     const m = onnx.ModelProto.decode(float);

@@ -1,5 +1,5 @@
 import { bootstrapMacroF1Difference, formatMacroF1, macroF1Summary, type MacroF1Summary } from '../eval/bootstrap.js';
-import { pretrainedVote, readHeads } from '../models/import/baggedEnsembleGraph.js';
+import { FEATURE_SETS, pretrainedVote, readHeads } from '../models/import/baggedEnsembleGraph.js';
 import { LSD_LABELS } from '../models/labels.js';
 import type { InferencePool } from '../models/ort/inferencePool.js';
 import { lsdPairs } from './headTrainer.js';
@@ -32,7 +32,7 @@ export async function evaluateHeads(
 ): Promise<HeadsScore[]> {
   const heads = readHeads(headsJson);
   const sources = await openFeatureSources(pool, o.features);
-  const known = new Set(['faceApiExpression', 'faceApiLandmarks', 'human', ...sources.extra.map((m) => m.name)]);
+  const known = new Set<string>([...FEATURE_SETS, ...sources.extra.map((m) => m.name)]);
   const missing = heads.members.flatMap((m) => m.features).find((f) => !known.has(f));
   if (missing) throw new RangeError(`${headsJson}: its heads read the feature set "${missing}", which neither the trunk nor ${o.features ?? 'a --features manifest'} gives`);
   const out: HeadsScore[] = [];
