@@ -1,5 +1,5 @@
 import { bootstrapMacroF1Difference, formatMacroF1, macroF1Summary, type MacroF1Summary } from '../eval/bootstrap.js';
-import { FEATURE_SETS, pretrainedVote, readHeads } from '../models/import/baggedEnsembleGraph.js';
+import { blendVotes, FEATURE_SETS, pretrainedVote, readHeads, softVote } from '../models/import/baggedEnsembleGraph.js';
 import { LSD_LABELS } from '../models/labels.js';
 import type { InferencePool } from '../models/ort/inferencePool.js';
 import { lsdPairs } from './headTrainer.js';
@@ -42,9 +42,9 @@ export async function evaluateHeads(
     const set: SetData = { name, faces: read.faces, plain, views: [plain] };
     const labels = labelsOf(set);
     const members = await Promise.all(heads.members.map((m) => probsOn(m.weights, set, m.features)));
-    const bagged = members.reduce((acc, p) => acc.map((x, i) => x + p[i] / members.length), new Float32Array(members[0].length));
+    const bagged = softVote(members);
     const pretrained = pretrainedVote(plain.faceApiProbs, plain.humanProbs, plain.count);
-    const ensemble = bagged.map((v, i) => (1 - heads.alpha) * v + heads.alpha * pretrained[i]);
+    const ensemble = blendVotes(bagged, pretrained, heads.alpha);
     const score = (model: string, probs: Float32Array) => {
       const { truth, pred } = lsdPairs(probs, labels);
       out.push({ set: name, faces: truth.length, model, summary: macroF1Summary([...LSD_LABELS], truth, pred), truth, pred });

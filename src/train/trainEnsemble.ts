@@ -5,7 +5,7 @@ import { CANONICAL_LABELS } from '../models/labels.js';
 import type { InferencePool } from '../models/ort/inferencePool.js';
 import { writeFileAtomic } from '../util/atomicFile.js';
 import { seededRandom } from '../util/seededRandom.js';
-import { buildEnsembleGraph, buildStackedHeadsGraph, encodeHeads, FEATURE_SETS, pretrainedVote, type HeadWeights } from '../models/import/baggedEnsembleGraph.js';
+import { blendVotes, buildEnsembleGraph, buildStackedHeadsGraph, encodeHeads, FEATURE_SETS, pretrainedVote, softVote, type HeadWeights } from '../models/import/baggedEnsembleGraph.js';
 import { FACE_API_EXPRESSION_LABELS } from '../models/import/builtinModels.js';
 import type { FeatureMember } from './memberFeatures.js';
 import type { FeatureSet, FeatureView } from './featureCache.js';
@@ -83,8 +83,6 @@ function scores(probs: Float32Array, labels: Int32Array): { f1: number; acc: num
   return { f1: r.macroF1, acc: r.accuracy, confusion: r.confusion };
 }
 
-const blend = (a: Float32Array, b: Float32Array, alpha: number) => a.map((v, i) => (1 - alpha) * v + alpha * b[i]);
-
 /**
  * `fer-stream train`: features from the frozen branches (cached), K heads each on its own bootstrap sample
  * (`fraction` of the training faces drawn with replacement, each in every view: plain, mirrored and, with
@@ -160,14 +158,14 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
   const pretrained = new Map<string, Float32Array>();
   for (const v of valSets) {
     const all = await Promise.all(members.map((m, k) => probsOn(weights[k], v, m.features)));
-    bagged.set(v.name, all.reduce((acc, p) => acc.map((x, i) => x + p[i] / all.length), new Float32Array(all[0].length)));
+    bagged.set(v.name, softVote(all));
     pretrained.set(v.name, pretrainedVote(v.plain.faceApiProbs, v.plain.humanProbs, v.plain.count));
   }
   const blendSet = valSets[o.blendOn];
   const chooseAlpha = (rows: number[]) => {
     const sub = (p: Float32Array) => Float32Array.from(rows.flatMap((i) => Array.from(p.subarray(i * 7, i * 7 + 7))));
     const [b, p, labels] = [sub(bagged.get(blendSet.name)!), sub(pretrained.get(blendSet.name)!), Int32Array.from(rows, (i) => blendSet.faces[i].label)];
-    const f = (x: number) => scores(blend(b, p, x), labels).f1;
+    const f = (x: number) => scores(blendVotes(b, p, x), labels).f1;
     return { alpha: o.alphas.reduce((best, a) => (f(a) > f(best) + 1e-9 ? a : best), o.alphas[0]), f };
   };
   const everyRow = blendSet.faces.map((_, i) => i);
@@ -181,7 +179,7 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
   const results: TrainingReport['results'] = {};
   for (const v of valSets) {
     const labels = labelsOf(v);
-    const ens = scores(blend(bagged.get(v.name)!, pretrained.get(v.name)!, alpha), labels);
+    const ens = scores(blendVotes(bagged.get(v.name)!, pretrained.get(v.name)!, alpha), labels);
     results[v.name] = { bagged: pick(scores(bagged.get(v.name)!, labels)), pretrained: pick(scores(pretrained.get(v.name)!, labels)), ensemble: pick(ens), confusion: ens.confusion };
   }
   o.log(`blend with the pretrained vote chosen on ${blendSet.name}: alpha ${alpha}${blendOutOfFold === undefined ? '' : `; chosen on half of its people, macro F1 on the other half ${blendOutOfFold.toFixed(3)} (averaged over both halves)`}`);

@@ -115,6 +115,14 @@ function addHeadsAndVote(g: OnnxGraphBuilder, members: ExportedMember[], alpha: 
   return { expression, bagged };
 }
 
+/** The heads' soft vote, as the graph computes it: the mean of the members' probabilities, row by row. */
+export function softVote(members: Float32Array[]): Float32Array {
+  return members.reduce((acc, p) => acc.map((x, i) => x + p[i] / members.length), new Float32Array(members[0].length));
+}
+
+/** The exported blend, as the graph computes it: (1 - alpha) * heads' vote + alpha * pretrained vote. */
+export const blendVotes = (heads: Float32Array, pretrained: Float32Array, alpha: number): Float32Array => heads.map((v, i) => (1 - alpha) * v + alpha * pretrained[i]);
+
 /** Canonical-order probabilities of the pretrained vote from the trunk's raw member outputs (same as the graph). */
 export function pretrainedVote(faceApiProbs: Float32Array, humanProbs: Float32Array, count: number): Float32Array {
   const a = toCanonical(FACE_API_EXPRESSION_LABELS);
