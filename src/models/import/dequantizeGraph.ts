@@ -19,6 +19,12 @@ const DT = onnx.TensorProto.DataType;
  */
 export function dequantizeModel(bytes: Uint8Array, opts: { dynamicBatch?: boolean } = {}): Uint8Array {
   const model = onnx.ModelProto.decode(bytes);
+  dequantizeGraph(model, opts);
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** dequantizeModel on a decoded model, in place: for builders that go on rewriting it before they encode it once. */
+export function dequantizeGraph(model: onnxProto.onnx.IModelProto, opts: { dynamicBatch?: boolean } = {}): void {
   const graph = model.graph!;
   const initializers = new Map(graph.initializer!.map((t) => [t.name!, t]));
   const added: Tensor[] = [];
@@ -90,7 +96,6 @@ export function dequantizeModel(bytes: Uint8Array, opts: { dynamicBatch?: boolea
   // QLinearAdd was the contrib domain's; Conv, Add and MatMul are in every opset such a model declares.
   const domains = new Set(nodes.map((n) => n.domain ?? ''));
   model.opsetImport = model.opsetImport!.filter((o) => (o.domain ?? '') === '' || domains.has(o.domain!));
-  return onnx.ModelProto.encode(model).finish();
 }
 
 function floatNode(node: Node, opType: string, input: string[], quantizedOut: string, floatOf: Map<string, string>, attribute: onnxProto.onnx.IAttributeProto[] = []): Node {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { PACKAGE_ROOT } from '../../util/paths.js';
-import { dequantizeModel } from './dequantizeGraph.js';
+import { dequantizeGraph } from './dequantizeGraph.js';
 import { preluAsRelu } from './preluAsRelu.js';
 
 const { onnx } = onnxProto;
@@ -29,9 +29,10 @@ export function buildOpencvFerFeatures(): Uint8Array {
   const bytes = readFileSync(OPENCV_FER_MODEL());
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (sha !== OPENCV_FER_SHA256) throw new Error(`${OPENCV_FER_MODEL()}: sha256 ${sha}, expected ${OPENCV_FER_SHA256} (models/opencv-fer/PROVENANCE.md)`);
-  const model = onnx.ModelProto.decode(dequantizeModel(bytes, { dynamicBatch: true }));
-  const graph = model.graph!;
+  const model = onnx.ModelProto.decode(bytes);
+  dequantizeGraph(model, { dynamicBatch: true });
   preluAsRelu(model);
+  const graph = model.graph!;
   if (!graph.node!.some((n) => n.output!.includes(EMBEDDING))) throw new Error(`${OPENCV_FER_MODEL()}: no tensor "${EMBEDDING}"`);
   graph.node!.push(onnx.NodeProto.create({ opType: 'Identity', input: [EMBEDDING], output: ['features'], name: 'fer_stream_features' }));
   graph.output!.push(
