@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { listBatchVideos, resolveShard, shardVideos } from '../src/batch/batchInputs.js';
 import { FinishedLedger, LEDGER_NAME } from '../src/batch/finishedVideos.js';
-import { forceFrameCount, readFrameCounts } from '../src/batch/frameCounts.js';
+import { readFrameCounts } from '../src/batch/frameCounts.js';
+import { forceFrameCount } from '../src/pipeline/videoJob.js';
 import type { FrameRecord } from '../src/pipeline/faceRecords.js';
 import { PACKAGE_ROOT } from '../src/util/paths.js';
 import { cli } from './helpers/cli.js';
@@ -113,6 +114,16 @@ describe('fer-stream batch on real videos', () => {
     assert.equal(lacking.code, 1);
     assert.match(lacking.stderr, /1 of 3 video\(s\) have no finished output: clip2; nothing written/);
     assert.ok(!existsSync(join(dir, 'partial.txt')));
+    // The count printed is the count written: 30 frames for each of the 3 videos.
+    assert.match(m.stderr, /merged 3 of 3 video\(s\) from 2 shard\(s\) into .* \(90 frames\)/);
+    assert.equal(readFileSync(merged, 'utf8').trim().split('\n').length, 91);
+    // A per-video file cut short since it was written is an error naming it, nothing written.
+    const clip1 = join(dir, 'shard0', 'clip1.txt');
+    writeFileSync(clip1, readFileSync(clip1, 'utf8').split('\n').slice(0, 5).join('\n') + '\n');
+    const cut = await cli(['merge', '--out', join(dir, 'cut.txt'), join(dir, 'shard0'), join(dir, 'shard1')]);
+    assert.equal(cut.code, 1);
+    assert.match(cut.stderr, /clip1\.txt: 4 frame\(s\), but its video has 30/);
+    assert.ok(!existsSync(join(dir, 'cut.txt')));
   });
 
   test('killed (SIGKILL) after its first video: no partial file, and the rerun gives the outputs of an uninterrupted run', async () => {

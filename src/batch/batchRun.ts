@@ -4,17 +4,15 @@ import { join, relative } from 'node:path';
 import type { Detector } from '../detection/nonMaxSuppression.js';
 import type { Ensemble } from '../models/ensemble.js';
 import type { FaceDescriber } from '../models/faceDescriber.js';
-import { scoreVideo } from '../pipeline/scoreVideo.js';
 import type { FaceMode } from '../pipeline/selectFaces.js';
-import { smoothTracks } from '../pipeline/smoothTracks.js';
 import { reidentifyOptions, type ReidMode } from '../pipeline/videoFaceLabeler.js';
+import { runVideoJob } from '../pipeline/videoJob.js';
 import { writeVideoOutputs, type VideoFormat } from '../sinks/writeVideoOutputs.js';
 import { writeFileAtomic } from '../util/atomicFile.js';
 import type { InputFiles } from '../util/outputSafety.js';
 import { joinAbawExprFiles } from './abawSingleFile.js';
 import type { BatchVideo, Shard } from './batchInputs.js';
 import { FinishedLedger, removeStaleTempFiles, type FinishedVideo } from './finishedVideos.js';
-import { forceFrameCount } from './frameCounts.js';
 
 /** What decides a video's outputs (and so whether a finished one can be kept). */
 export interface BatchOutputSettings {
@@ -44,6 +42,8 @@ export interface BatchOptions {
   allVideos: BatchVideo[];
   shard?: Shard;
   inputs?: InputFiles;
+  /** `--accept-short`: a video that ends early is scored as far as it goes (its entry says why) instead of failing. */
+  acceptShort: boolean;
   events: BatchEvents;
 }
 
@@ -121,7 +121,7 @@ export async function runBatch(videos: BatchVideo[], models: BatchModels, o: Bat
   if (o.settings.format === 'abaw-expr-single' && ok.length === results.length && ok.length) {
     singleFile = join(o.outDir, SINGLE_FILE_NAME);
     o.inputs?.refuseOverwrite([singleFile]);
-    writeFileAtomic(singleFile, joinAbawExprFiles(ok.flatMap((r) => r.outputs.map((f) => join(o.outDir, f)))), `--out-dir ${singleFile}`);
+    writeFileAtomic(singleFile, joinAbawExprFiles(ok.flatMap((r) => r.outputs.map((f) => ({ path: join(o.outDir, f), frames: r.frames })))).text, `--out-dir ${singleFile}`);
   }
   const frames = ok.reduce((a, r) => a + r.frames, 0);
   const scoredFrames = ok.filter((r) => r.status === 'done').reduce((a, r) => a + r.frames, 0);
@@ -155,29 +155,32 @@ async function runOne(video: BatchVideo, models: BatchModels, ledger: FinishedLe
   const target = o.frameCounts?.get(video.name);
   try {
     const finished = ledger.complete(video, settingsKey);
-    if (finished) return { ...finished, status: 'skipped' };
+    // A video kept short by --accept-short is done only for a run that accepts short videos.
+    if (finished && (!finished.short || o.acceptShort)) return { ...finished, status: 'skipped' };
     o.events.videoStarted(video);
     const st = statSync(video.path);
     const s = o.settings;
-    const result = await scoreVideo(video.path, models.detector, models.ensemble, {
+    const result = await runVideoJob(video.path, models.detector, models.ensemble, {
       batchSize: o.batchSize,
       detectEvery: s.detectEvery,
       reidentify: reidentifyOptions(s.reidentify, models.describer),
+      acceptShort: o.acceptShort,
+      smooth: s.smooth,
+      faces: s.faces,
+      fill: s.fill,
+      keepLandmarks: s.landmarks,
+      frameCount: target === undefined ? undefined : { target, pad: o.pad },
       onProgress: (n) => o.events.framesDone(video, n),
     });
-    let frames = s.smooth > 1 ? smoothTracks(result.frames, s.smooth) : result.frames;
-    let frameCount: FinishedVideo['frameCount'];
-    if (target !== undefined) ({ frames, change: frameCount } = forceFrameCount(frames, target, o.pad));
     // abaw-expr-single: each video's own abaw-expr files are the resumable unit; the single file joins them.
     const perVideoFormat = s.format === 'abaw-expr-single' ? 'abaw-expr' : s.format;
     const out = perVideoFormat === 'abaw-expr' ? o.outDir : join(o.outDir, `${video.name}.${perVideoFormat}`);
-    const files = writeVideoOutputs(out, perVideoFormat, [{ name: video.name, width: result.info.width, frames }], {
+    const files = writeVideoOutputs(out, perVideoFormat, [{ name: video.name, frames: result.frames, reported: result.reported }], {
       folder: true,
-      faces: s.faces,
-      fill: s.fill,
       landmarks: s.landmarks,
       inputs: o.inputs,
     });
+    const { stats } = result;
     const entry: FinishedVideo = {
       name: video.name,
       path: video.path,
@@ -185,12 +188,13 @@ async function runOne(video: BatchVideo, models: BatchModels, ledger: FinishedLe
       mtimeMs: st.mtimeMs,
       settings: settingsKey,
       outputs: files.map((f) => relative(o.outDir, f)),
-      frames: frames.length,
-      framesWithFace: frames.filter((f) => f.faces.length).length,
-      faces: frames.reduce((a, f) => a + f.faces.length, 0),
-      tracks: new Set(frames.flatMap((f) => f.faces.map((x) => x.trackId))).size,
+      frames: stats.frames,
+      framesWithFace: stats.framesWithFace,
+      faces: stats.faces,
+      tracks: stats.tracks,
       seconds: (performance.now() - started) / 1000,
-      frameCount,
+      frameCount: result.frameCountChange,
+      short: result.short,
     };
     ledger.record(entry);
     return { ...entry, status: 'done' };

@@ -1,6 +1,7 @@
 import { appendFileSync, closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BatchVideo } from './batchInputs.js';
+import type { FrameCountChange } from '../pipeline/videoJob.js';
 
 /** What a finished video left: enough to skip it on a rerun, and to report it again in the summary. */
 export interface FinishedVideo {
@@ -18,15 +19,8 @@ export interface FinishedVideo {
   tracks: number;
   seconds: number;
   frameCount?: FrameCountChange;
-}
-
-/** How an output's length was forced to the organisers' frame count. */
-export interface FrameCountChange {
-  decoded: number;
-  target: number;
-  /** Lines added (copies of the last label, or -1) or removed at the end. */
-  padded: number;
-  trimmed: number;
+  /** Why the video ended early, when --accept-short let its frames stand. */
+  short?: string;
 }
 
 export const LEDGER_NAME = '.fer-stream-finished.jsonl';

@@ -1,9 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import type { FrameRecord } from '../pipeline/faceRecords.js';
 import { InputError } from '../pipeline/faceCropSource.js';
 import { videoName } from '../sinks/writeVideoOutputs.js';
-import type { FrameCountChange } from './finishedVideos.js';
 
 /**
  * The organisers' frame count of each video, by video name: from a list (`video,frames` per line, a header
@@ -32,22 +30,4 @@ export function readFrameCounts(source: string): Map<string, number> {
     });
   if (!counts.size) throw new InputError(`--frame-counts ${source}: no "video,frames" lines`);
   return counts;
-}
-
-/**
- * Frames forced to `target`: the extra ones at the end dropped, or missing ones added as copies of the last
- * frame's faces (`pad: 'last'`: the same label goes on) or with no face (`pad: 'none'`: -1).
- */
-export function forceFrameCount(frames: FrameRecord[], target: number, pad: 'last' | 'none'): { frames: FrameRecord[]; change: FrameCountChange } {
-  const change = { decoded: frames.length, target, padded: Math.max(0, target - frames.length), trimmed: Math.max(0, frames.length - target) };
-  if (frames.length >= target) return { frames: frames.slice(0, target), change };
-  const last = frames.at(-1);
-  const added = Array.from({ length: target - frames.length }, (_, k): FrameRecord => ({
-    frameIndex: frames.length + k,
-    ptsMs: last ? last.ptsMs : 0,
-    faces: pad === 'last' && last ? last.faces : [],
-    detected: false,
-    sceneCut: false,
-  }));
-  return { frames: [...frames, ...added], change };
 }

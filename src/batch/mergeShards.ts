@@ -6,8 +6,9 @@ import { joinAbawExprFiles } from './abawSingleFile.js';
 import { SUMMARY_NAME, type BatchSummary, type VideoResult } from './batchRun.js';
 
 export interface MergeResult {
-  /** The ABAW single file's text, from every finished video's abaw-expr files. */
+  /** The ABAW single file's text, from every finished video's abaw-expr files, and its rows (frames). */
   singleFile: string;
+  rows: number;
   /** The per-video files it was joined from. */
   files: string[];
   /** One summary for all shards. */
@@ -19,7 +20,7 @@ export interface MergeResult {
  * summary. Every summary lists all the batch's videos, so a video that no shard finished (a shard that never
  * ran, a failed video) is named as missing.
  */
-export function mergeShards(dirs: string[]): MergeResult {
+export function mergeShards(dirs: string[], frameCounts?: Map<string, number>): MergeResult {
   const summaries = dirs.map((dir) => {
     const file = join(dir, SUMMARY_NAME);
     if (!existsSync(file)) throw new InputError(`${dir}: no ${SUMMARY_NAME} (not a finished fer-stream batch folder)`);
@@ -42,11 +43,14 @@ export function mergeShards(dirs: string[]): MergeResult {
   }
   const missing = allVideos.filter((name) => !finished.has(name));
   const failed = summaries.flatMap((s) => s.summary.videos.filter((v) => v.status === 'failed').map((v) => v.name));
-  const files = [...finished.values()].flatMap(({ dir, result }) => result.outputs.map((o) => join(dir, o)));
+  // Each per-video file holds one line per frame: the frames its summary says, or the organisers' count.
+  const perVideo = [...finished.values()].flatMap(({ dir, result }) => result.outputs.map((o) => ({ path: join(dir, o), frames: frameCounts?.get(result.name) ?? result.frames })));
   const videos = [...finished.values()].map((f) => f.result);
+  const joined = joinAbawExprFiles(perVideo);
   return {
-    singleFile: joinAbawExprFiles(files),
-    files,
+    singleFile: joined.text,
+    rows: joined.rows,
+    files: perVideo.map((f) => f.path),
     summary: {
       shards: dirs,
       allVideos,

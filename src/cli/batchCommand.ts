@@ -12,9 +12,10 @@ import { FaceDescriber } from '../models/faceDescriber.js';
 import { loadManifest } from '../models/manifest.js';
 import { InferencePool } from '../models/ort/inferencePool.js';
 import { InputError } from '../pipeline/faceCropSource.js';
-import { writeFileAtomic } from '../util/atomicFile.js';
+import { isStreamOutput, writeFileAtomic, writeOutput } from '../util/atomicFile.js';
 import { assertWritable, InputFiles } from '../util/outputSafety.js';
 import { oneOf, positiveInt, VIDEO_OPTIONS, videoSettings, type VideoSettings } from './videoSettings.js';
+import { refuseUnwritableSingleFileNames } from '../sinks/abawExpr.js';
 import { parseOptions, UsageError } from './parseOptions.js';
 import { runInputs } from './runInputs.js';
 
@@ -22,7 +23,7 @@ export const BATCH_HELP = `fer-stream batch — score a test set of videos: para
 
 Usage:
   fer-stream batch --input <folder | list file | 'glob'>... --out-dir <dir> [options]
-  fer-stream merge --out <file> <shard out-dirs>...
+  fer-stream merge --out <file> [--frame-counts <file | folder>] <shard out-dirs>...
 
 Batch options (and every video option of fer-stream --help):
   --input <...>           a folder of videos, a list file (one path per line), a quoted glob, or a
@@ -64,6 +65,18 @@ function outputSettings(s: VideoSettings): BatchOutputSettings {
   return { format, faces, fill, smooth, landmarks, detectEvery, detector, detectorInputSize, reidentify, manifest };
 }
 
+/**
+ * --jobs, at most two per core and what memory allows (each job is an ffmpeg process and its frames in
+ * flight; past two per core the pool is the bottleneck and only memory grows), said when clamped.
+ */
+export function jobCount(value: string | undefined, cores = availableParallelism(), freeMb = freemem() / 2 ** 20): number {
+  const asked = positiveInt('jobs', value, defaultJobs(cores, freeMb));
+  const most = Math.max(1, Math.min(2 * cores, Math.floor(freeMb / JOB_MB)));
+  if (asked <= most) return asked;
+  process.stderr.write(`fer-stream: warning: --jobs ${asked} is more than this machine can run at once (2 per core on ${cores} core(s), about ${JOB_MB} MB each with ${Math.round(freeMb)} MB free); using ${most}\n`);
+  return most;
+}
+
 export async function batch(argv: string[]): Promise<number> {
   const values = parseOptions(argv, {
     input: { type: 'string', short: 'i', multiple: true },
@@ -81,7 +94,7 @@ export async function batch(argv: string[]): Promise<number> {
   const settings = videoSettings(values, 'abaw-expr');
   // One inference worker per core (not the 2 of single-video scoring): all jobs share the pool.
   if (values.workers === undefined) settings.workers = availableParallelism();
-  const jobs = positiveInt('jobs', values.jobs, defaultJobs());
+  const jobs = jobCount(values.jobs);
   const pad = oneOf('pad', values.pad, ['last', 'none'] as const, 'last');
   if (values.shards !== undefined) positiveInt('shards', values.shards, 1);
   const shard = resolveShard(values.shard, process.env, values.shards);
@@ -89,6 +102,7 @@ export async function batch(argv: string[]): Promise<number> {
 
   const all = listBatchVideos(values.input);
   const videos = shardVideos(all, shard);
+  if (settings.format === 'abaw-expr-single') refuseUnwritableSingleFileNames(all.map((v) => v.name));
   const frameCounts = values['frame-counts'] ? readFrameCounts(values['frame-counts']) : undefined;
   const manifest = loadManifest(settings.manifest);
   const inputs = runInputs(manifest, ...videos.map((v) => v.path));
@@ -114,6 +128,7 @@ export async function batch(argv: string[]): Promise<number> {
       allVideos: all,
       shard,
       inputs,
+      acceptShort: settings.acceptShort,
       events: progress,
     });
     progress.stop();
@@ -135,21 +150,23 @@ export async function batch(argv: string[]): Promise<number> {
 
 /** fer-stream merge --out <file> <shard dirs>...: the ABAW single file and one summary (`<out>.summary.json`). */
 export function merge(argv: string[]): number {
-  const { values, positionals } = parseArgs({ args: argv, options: { out: { type: 'string', short: 'o' }, 'allow-missing': { type: 'boolean', default: false }, quiet: { type: 'boolean', short: 'q', default: false } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args: argv, options: { out: { type: 'string', short: 'o' }, 'frame-counts': { type: 'string' }, 'allow-missing': { type: 'boolean', default: false }, quiet: { type: 'boolean', short: 'q', default: false } }, allowPositionals: true, strict: true });
   if (!values.out) throw new UsageError('merge needs --out <file>');
   if (!positionals.length) throw new UsageError('merge needs the shard output folders');
   assertWritable(values.out);
-  const { singleFile, files, summary } = mergeShards(positionals);
+  const frameCounts = values['frame-counts'] ? readFrameCounts(values['frame-counts']) : undefined;
+  const { singleFile, rows, files, summary } = mergeShards(positionals, frameCounts);
   const inputs = new InputFiles().add(...positionals.map((d) => join(d, SUMMARY_NAME)), ...files);
   if (summary.missing.length && !values['allow-missing']) {
     throw new InputError(`${summary.missing.length} of ${summary.totals.videos} video(s) have no finished output: ${summary.missing.join(', ')}; nothing written (rerun their shards, or --allow-missing)`);
   }
   inputs.refuseOverwrite([values.out]);
-  writeFileAtomic(values.out, singleFile, `--out ${values.out}`);
-  const summaryFile = `${values.out.replace(/\.[^./]*$/, '')}.summary.json`;
-  writeFileAtomic(summaryFile, JSON.stringify(summary, null, 2) + '\n', `--out ${summaryFile}`);
+  writeOutput(values.out, singleFile, `--out ${values.out}`);
+  // A stream (standard output, a pipe) has no folder to put a summary beside.
+  const summaryFile = isStreamOutput(values.out) ? undefined : `${values.out.replace(/\.[^./]*$/, '')}.summary.json`;
+  if (summaryFile) writeFileAtomic(summaryFile, JSON.stringify(summary, null, 2) + '\n', `--out ${summaryFile}`);
   if (!values.quiet) {
-    process.stderr.write(`fer-stream: merged ${summary.totals.finished} of ${summary.totals.videos} video(s) from ${positionals.length} shard(s) into ${values.out} (${summary.totals.frames} frames); summary ${summaryFile}${summary.missing.length ? `; missing: ${summary.missing.join(', ')}` : ''}\n`);
+    process.stderr.write(`fer-stream: merged ${summary.totals.finished} of ${summary.totals.videos} video(s) from ${positionals.length} shard(s) into ${values.out} (${rows} frames)${summaryFile ? `; summary ${summaryFile}` : ''}${summary.missing.length ? `; missing: ${summary.missing.join(', ')}` : ''}\n`);
   }
   return 0;
 }

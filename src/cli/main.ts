@@ -12,7 +12,9 @@ import { InferencePool, isDeviceUnavailable } from '../models/ort/inferencePool.
 import { InputError, listFaceCrops, listSome, repeatedNames } from '../pipeline/faceCropSource.js';
 import { classifyInput } from '../pipeline/inputKind.js';
 import { scoreFaceCrops } from '../pipeline/scoreFaceCrops.js';
-import { plannedVideoOutputs, videoFormatFor } from '../sinks/writeVideoOutputs.js';
+import { refuseUnwritableSingleFileNames } from '../sinks/abawExpr.js';
+import { isStreamOutput } from '../util/atomicFile.js';
+import { plannedVideoOutputs, videoFormatFor, videoName } from '../sinks/writeVideoOutputs.js';
 import { assertWritable, OutputError } from '../util/outputSafety.js';
 import { probeVideo, type VideoInfo } from '../video/probeVideo.js';
 import { scoreVideoFiles } from './scoreVideoFiles.js';
@@ -30,7 +32,8 @@ const HELP = `fer-stream — facial expression labels from a bagged ensemble of 
 
 Usage:
   fer-stream --input <video | folder of videos> --out <file | folder> [options]   label every frame's faces
-                          (a folder --out gets <folder>/<video>.txt)
+                          (a folder --out gets <folder>/<video>.txt; --out - writes standard output,
+                          and a FIFO or device is written as a stream, never replaced)
   fer-stream --input <folder | release list> --out <file> [options]   score face crops (ABAW4 LSD)
   fer-stream eval --pred <file> --labels <class-folder tree | labels file> [--json]
   fer-stream eval --pred <folder | ABAW single file> --labels <ABAW annotation folder> [--json]
@@ -57,6 +60,8 @@ Video options:
                           their ID across cuts (by appearance), so one ID is one person in the whole video
   --no-reid               no re-identification by appearance: a face lost for more than 30 frames
                           comes back with a new ID (see docs/tracking.md)
+  --accept-short          a file that ends before the frames its container declares (cut short, still
+                          being written) is scored as far as it goes, with a warning (default: an error)
   --detector tiny|blazeface   face detector (default tiny: face-api's Tiny Face Detector). blazeface
                           (human's BlazeFace) finds more turned, dim and close-up faces, faster, but
                           also finds faces in cartoons; see docs/detectors.md
@@ -175,11 +180,15 @@ async function scoreVideoInput(paths: string[], values: VideoInputArgs): Promise
     throw new UsageError(`--out ${values.out} is a file; a folder of videos writes one <video>.txt each into a folder`);
   }
   const toFolder = format === 'abaw-expr' && (paths.length > 1 || isFolder(values.out));
+  if (isStreamOutput(values.out) && (toFolder || (format === 'abaw-expr' && faces !== 'main'))) {
+    throw new UsageError(`--out ${values.out} is a stream, which holds one file; abaw-expr writes one file per video and face here (use --format csv, jsonl or abaw-expr-single, or --faces main for one video)`);
+  }
   assertWritable(values.out, toFolder);
   const manifest = loadManifest(settings.manifest);
   const inputs = runInputs(manifest, ...paths);
   const log = (line: string) => values.quiet || process.stderr.write(`fer-stream: ${line}\n`);
   inputs.refuseOverwrite(plannedVideoOutputs(values.out, format, paths, faces, paths.length > 1));
+  if (format === 'abaw-expr-single') refuseUnwritableSingleFileNames(paths.map(videoName));
   // One video: a bad file fails now, before any model loads (and is not probed again).
   const videos: (string | VideoInfo)[] = paths.length === 1 ? [await probeVideo(paths[0])] : paths;
   // Two workers (the default) let the two members run side by side; measured on 2 cores: 85 vs 58 frames/s at 720p.

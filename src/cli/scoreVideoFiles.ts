@@ -5,9 +5,8 @@ import type { Device } from '../models/ort/device.js';
 import type { InferencePool } from '../models/ort/inferencePool.js';
 import { InputError } from '../pipeline/faceCropSource.js';
 import type { FaceMode } from '../pipeline/selectFaces.js';
-import { scoreVideo } from '../pipeline/scoreVideo.js';
 import { reidentifyOptions, type ReidMode } from '../pipeline/videoFaceLabeler.js';
-import { smoothTracks } from '../pipeline/smoothTracks.js';
+import { runVideoJob } from '../pipeline/videoJob.js';
 import { videoName, writeVideoOutputs, type ScoredVideoFrames, type VideoFormat } from '../sinks/writeVideoOutputs.js';
 import type { InputFiles } from '../util/outputSafety.js';
 import type { VideoInfo } from '../video/probeVideo.js';
@@ -27,6 +26,8 @@ export interface VideoScoringOptions {
   detectorInputSize: number[];
   /** Re-identification by appearance: off, within a shot (default), or across scene cuts. */
   reidentify: ReidMode;
+  /** `--accept-short`: score a file that ends early as far as it goes, saying so, instead of failing it. */
+  acceptShort: boolean;
   log: (line: string) => void;
   progress: boolean;
 }
@@ -43,23 +44,27 @@ export async function scoreVideoFiles(videos: (string | VideoInfo)[], pool: Infe
   const failed: string[] = [];
   for (const [i, path] of paths.entries()) {
     try {
-      const result = await scoreVideo(videos[i], detector, ensemble, {
+      const result = await runVideoJob(videos[i], detector, ensemble, {
         batchSize: o.batchSize,
         detectEvery: o.detectEvery,
         reidentify: reidentifyOptions(o.reidentify, describer),
+        acceptShort: o.acceptShort,
+        smooth: o.smooth,
+        faces: o.faces,
+        fill: o.fill,
+        keepLandmarks: o.landmarks,
         onProgress: o.progress ? (n, info) => process.stderr.write(`\r${videoName(path)}: frame ${n}${info.frameCountHint ? `/${info.frameCountHint}` : ''}`) : undefined,
       });
       if (o.progress) process.stderr.write('\n');
-      const frames = o.smooth > 1 ? smoothTracks(result.frames, o.smooth) : result.frames;
-      const withFace = frames.filter((f) => f.faces.length).length;
-      const tracks = new Set(frames.flatMap((f) => f.faces.map((x) => x.trackId))).size;
+      const { info, stats } = result;
       o.log(
-        `${path}: ${frames.length} frames (${result.info.width}x${result.info.height} ${result.info.codec}), face in ${withFace}, ${tracks} track(s), detector on ${frames.filter((f) => f.detected).length} frames, ${(frames.length / result.seconds).toFixed(1)} frames/s`,
+        `${path}: ${stats.frames} frames (${info.width}x${info.height} ${info.codec}), face in ${stats.framesWithFace}, ${stats.tracks} track(s), detector on ${stats.detectedFrames} frames, ${stats.framesPerSecond.toFixed(1)} frames/s`,
       );
+      if (result.short) o.log(`warning: ${result.short}; scored as far as it goes (--accept-short)`);
       if (result.damageCount) {
         o.log(`${path}: ffmpeg decoded past ${result.damageCount} sign(s) of damaged data (first: ${result.damage[0]}); a frame it could not decode is not counted, as in ffprobe -count_frames`);
       }
-      scored.push({ name: videoName(path), width: result.info.width, frames });
+      scored.push({ name: videoName(path), frames: result.frames, reported: result.reported });
     } catch (err) {
       if (o.progress) process.stderr.write('\n');
       if (paths.length === 1) throw err;
@@ -68,7 +73,7 @@ export async function scoreVideoFiles(videos: (string | VideoInfo)[], pool: Infe
     }
   }
   if (scored.length) {
-    const files = writeVideoOutputs(o.out, o.format, scored, { folder: paths.length > 1, faces: o.faces, fill: o.fill, landmarks: o.landmarks, inputs: o.inputs });
+    const files = writeVideoOutputs(o.out, o.format, scored, { folder: paths.length > 1, landmarks: o.landmarks, inputs: o.inputs });
     o.log(`wrote ${files.length === 1 ? files[0] : `${files.length} files (${files.slice(0, 3).join(', ')}${files.length > 3 ? ', ...' : ''})`} (${o.format}, faces: ${o.faces})`);
   }
   if (failed.length) throw new InputError(`${failed.length} of ${paths.length} video(s) failed: ${failed.join('; ')}`);

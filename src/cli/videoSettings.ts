@@ -26,6 +26,7 @@ export const VIDEO_OPTIONS = {
   'reid-across-cuts': { type: 'boolean', default: false },
   'reid-within-shots': { type: 'boolean', default: false },
   'no-reid': { type: 'boolean', default: false },
+  'accept-short': { type: 'boolean', default: false },
   quiet: { type: 'boolean', short: 'q', default: false },
 } as const;
 
@@ -45,6 +46,7 @@ export interface VideoArgs {
   'reid-across-cuts': boolean;
   'reid-within-shots': boolean;
   'no-reid': boolean;
+  'accept-short': boolean;
   quiet: boolean;
 }
 
@@ -53,6 +55,8 @@ export interface VideoSettings extends BatchOutputSettings {
   batchSize: number;
   device: Device;
   workers: number;
+  /** `--accept-short`: a video that ends early is scored as far as it goes, and said so, instead of failing. */
+  acceptShort: boolean;
 }
 
 export function positiveInt(name: string, value: string | undefined, fallback: number): number {
@@ -116,5 +120,6 @@ export function videoSettings(values: VideoArgs, format: VideoFormat): VideoSett
     manifest: values.manifest ?? DEFAULT_MANIFEST,
     device: deviceArg(values.device),
     workers: workerCount(values.workers, 2),
+    acceptShort: values['accept-short'],
   };
 }

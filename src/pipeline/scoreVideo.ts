@@ -19,6 +19,8 @@ export interface ScoreVideoOptions extends LabelerOptions {
    */
   maxBufferedFrames?: number;
   maxFrames?: number;
+  /** `--accept-short`: a file that ends early is scored as far as it goes, and `short` says why (else an error). */
+  acceptShort?: boolean;
   onProgress?: (framesDone: number, info: VideoInfo) => void;
 }
 
@@ -30,6 +32,8 @@ export interface ScoredVideo {
   /** ffmpeg's messages about damaged data it decoded past (first 20). */
   damage: string[];
   damageCount: number;
+  /** Why the file ended early, when `acceptShort` let its frames stand. */
+  short?: string;
 }
 
 /**
@@ -37,14 +41,21 @@ export interface ScoredVideo {
  * emitted as soon as it is labelled, in frame order. Decoding pauses while labelling is behind (never a
  * dropped frame), so memory does not grow with the video's length.
  */
-export function labelledVideoFrames(info: VideoInfo, detector: Detector, ensemble: Ensemble, options: ScoreVideoOptions, onDamage?: (line: string) => void): Observable<FrameRecord> {
+export function labelledVideoFrames(
+  info: VideoInfo,
+  detector: Detector,
+  ensemble: Ensemble,
+  options: ScoreVideoOptions,
+  onDamage?: (line: string) => void,
+  onShort?: (message: string) => void,
+): Observable<FrameRecord> {
   return defer(() => {
     // More than a batch, or bufferCount would wait for frames the closed gate holds back.
     const byMemory = Math.floor(BUFFER_BYTES / (info.width * info.height * 3));
     const high = Math.max(options.batchSize + 1, options.maxBufferedFrames ?? Math.min(options.batchSize * 2, byMemory));
     const gate = new FlowGate(high, Math.min(options.batchSize, high - 1));
     const labeler = new VideoFaceLabeler(detector, ensemble, options);
-    return videoFrames(info, { gate, maxFrames: options.maxFrames, onDamage }).pipe(labelVideoFaces(labeler, options.batchSize, gate));
+    return videoFrames(info, { gate, maxFrames: options.maxFrames, onDamage, acceptShort: options.acceptShort ? (onShort ?? (() => {})) : undefined }).pipe(labelVideoFaces(labeler, options.batchSize, gate));
   });
 }
 
@@ -59,8 +70,9 @@ export async function scoreVideo(video: string | VideoInfo, detector: Detector, 
   const damage: string[] = [];
   let damageCount = 0;
   const onDamage = (line: string) => damageCount++ < 20 && damage.push(line);
+  let short: string | undefined;
   const frames = await lastValueFrom(
-    labelledVideoFrames(info, detector, ensemble, options, onDamage).pipe(
+    labelledVideoFrames(info, detector, ensemble, options, onDamage, (message) => (short = message)).pipe(
       tap((r) => options.onProgress?.(r.frameIndex + 1, info)),
       toArray(),
     ),
@@ -68,5 +80,5 @@ export async function scoreVideo(video: string | VideoInfo, detector: Detector, 
   frames.forEach((r, i) => {
     if (r.frameIndex !== i) throw new Error(`internal: frame record ${i} carries frameIndex ${r.frameIndex}`);
   });
-  return { info, frames, seconds: (performance.now() - started) / 1000, damage, damageCount };
+  return { info, frames, seconds: (performance.now() - started) / 1000, damage, damageCount, short };
 }

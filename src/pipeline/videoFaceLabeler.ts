@@ -51,6 +51,11 @@ export interface LabelerOptions {
    * hidden longer than `maxGapFrames`) gets that person's ID. Off when absent.
    */
   reidentify?: ReidentifyOptions;
+  /**
+   * Keep each face's 68 landmarks in its record (default true). A whole video's records are held until it
+   * is written, and the landmarks are most of a record: file mode keeps them only for `--landmarks`.
+   */
+  keepLandmarks?: boolean;
 }
 
 /** Re-identification as the commands name it: off, within a shot, or across scene cuts (the default). */
@@ -277,7 +282,8 @@ export class VideoFaceLabeler {
       // A crop that lost its face asks for a detection as soon as one can be placed deterministically (frames
       // up to frameIndex + LANDMARK_LAG - 1 may already be placed), rather than at the next scheduled one.
       if (!this.tracker.observe(f.track, record.frameIndex, f.box, landmarks, f.source === 'detector')) f.track.redetectAt ??= record.frameIndex + LANDMARK_LAG;
-      return [{ trackId: f.track.id, box: f.reported, angle: f.angle, source: f.source, detectorScore: f.detectorScore, probs, landmarks }];
+      const kept = this.options.keepLandmarks === false ? undefined : landmarks;
+      return [{ trackId: f.track.id, box: f.reported, angle: f.angle, source: f.source, detectorScore: f.detectorScore, probs, landmarks: kept }];
     });
   }
 

@@ -18,8 +18,20 @@ export function formatAbawExpr(labels: number[]): string {
   return [ABAW_EXPR_HEADER, ...labels.map(String)].join('\n') + '\n';
 }
 
+/**
+ * A video name the single-file form can hold: its rows are `<video>/<NNNNN>.jpg,<label>` with no quoting, so
+ * a comma or a line break in a name would make rows of three fields or split one over two lines.
+ */
+export function refuseUnwritableSingleFileNames(names: string[]): void {
+  const bad = names.find((n) => /[,\r\n]/.test(n));
+  if (bad !== undefined) {
+    throw new InputError(`--format abaw-expr-single cannot name video ${JSON.stringify(bad)}: its rows are "<video>/<frame>.jpg,<label>" with no quoting, so a comma or line break would break them; rename the file or use --format csv`);
+  }
+}
+
 /** ABAW's single-file form: `image_location,<classes>` then `<video>/<NNNNN>.jpg,<label>` for every frame of every video. */
 export function formatAbawExprSingle(videos: { name: string; labels: number[] }[]): string {
+  refuseUnwritableSingleFileNames(videos.map((v) => v.name));
   const rows = videos.flatMap(({ name, labels }) => labels.map((l, i) => `${name}/${String(i + 1).padStart(5, '0')}.jpg,${l}`));
   return [`image_location,${ABAW_EXPR_HEADER}`, ...rows].join('\n') + '\n';
 }

@@ -2,7 +2,7 @@ import { extname } from 'node:path';
 import { CANONICAL_LABELS, LSD_LABELS } from '../models/labels.js';
 import { argmaxOver } from '../models/softVote.js';
 import type { ScoredCrop } from '../pipeline/scoreFaceCrops.js';
-import { writeFileAtomic } from '../util/atomicFile.js';
+import { writeOutput } from '../util/atomicFile.js';
 import { csvField } from './csvField.js';
 
 export const CROP_FORMATS = ['abaw-lsd', 'csv', 'jsonl'] as const;
@@ -65,5 +65,5 @@ export function cropFormatFor(out: string): CropFormat {
 
 /** Writes the whole output file atomically (temp file + rename): complete or absent. */
 export function writeCropPredictions(path: string, format: CropFormat, results: ScoredCrop[]): void {
-  writeFileAtomic(path, FORMATTERS[format](results), `--out ${path}`);
+  writeOutput(path, FORMATTERS[format](results), `--out ${path}`);
 }

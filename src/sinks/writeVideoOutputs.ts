@@ -1,8 +1,9 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import type { FrameRecord } from '../pipeline/faceRecords.js';
-import { interpolateGaps, selectFaces, type FaceMode, type FaceSeries } from '../pipeline/selectFaces.js';
-import { writeFileAtomic } from '../util/atomicFile.js';
+import type { FaceMode } from '../pipeline/selectFaces.js';
+import type { ReportedFace } from '../pipeline/videoJob.js';
+import { writeOutput } from '../util/atomicFile.js';
 import type { InputFiles } from '../util/outputSafety.js';
 import { abawExpressionIndex, formatAbawExpr, formatAbawExprSingle } from './abawExpr.js';
 import { formatFaceCsv, formatFaceJsonl } from './faceTable.js';
@@ -16,18 +17,17 @@ export function videoFormatFor(out: string): VideoFormat {
   return ext === '.csv' ? 'csv' : ext === '.jsonl' || ext === '.ndjson' ? 'jsonl' : 'abaw-expr';
 }
 
+/** A scored video as its outputs take it (see pipeline/videoJob.ts: the faces are chosen and filled there). */
 export interface ScoredVideoFrames {
   /** The video's name in outputs: its file name without extension. */
   name: string;
-  width: number;
   frames: FrameRecord[];
+  reported: ReportedFace[];
 }
 
 export interface VideoOutputOptions {
   /** abaw-expr: `--out` is a folder (a folder of videos was scored), even for one video. */
   folder?: boolean;
-  faces: FaceMode;
-  fill: 'none' | 'interpolate';
   landmarks: boolean;
   /** The run's inputs: no output may be one of them (checked for every file before the first is written). */
   inputs?: InputFiles;
@@ -42,11 +42,6 @@ const isFolder = (p: string) => {
     return /[\\/]$/.test(p);
   }
 };
-
-function labelsOf(series: FaceSeries, fill: VideoOutputOptions['fill']): number[] {
-  const probs = series.faces.map((f) => f?.probs);
-  return (fill === 'interpolate' ? interpolateGaps(probs) : probs).map(abawExpressionIndex);
-}
 
 const writesToFolder = (out: string, videoCount: number, folder?: boolean) => Boolean(folder) || videoCount > 1 || isFolder(out);
 
@@ -74,15 +69,15 @@ export function plannedVideoOutputs(out: string, format: VideoFormat, videoPaths
  * The other formats write one file for all videos. Returns the files written.
  */
 export function writeVideoOutputs(out: string, format: VideoFormat, videos: ScoredVideoFrames[], options: VideoOutputOptions): string[] {
-  const selected = videos.map((v) => ({ ...v, series: selectFaces(v.frames, options.faces, v.width) }));
+  const selected = videos.map((v) => ({ name: v.name, frames: v.frames, series: v.reported }));
   mkdirSync(dirname(out), { recursive: true }); // the folder the output goes in; a missing one is made
-  const write = (path: string, text: string) => writeFileAtomic(path, text, `--out ${path}`);
+  const write = (path: string, text: string) => writeOutput(path, text, `--out ${path}`);
   if (format === 'csv' || format === 'jsonl') {
     options.inputs?.refuseOverwrite([out]);
     write(out, (format === 'csv' ? formatFaceCsv : formatFaceJsonl)(selected, { landmarks: options.landmarks }));
     return [out];
   }
-  const named = selected.flatMap((v) => v.series.map((s) => ({ name: s.role ? `${v.name}_${s.role}` : v.name, labels: labelsOf(s, options.fill) })));
+  const named = selected.flatMap((v) => v.series.map((s) => ({ name: s.role ? `${v.name}_${s.role}` : v.name, labels: s.probs.map(abawExpressionIndex) })));
   if (format === 'abaw-expr-single') {
     options.inputs?.refuseOverwrite([out]);
     write(out, formatAbawExprSingle(named));

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, openSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fsReason, OutputError } from './outputSafety.js';
 
@@ -7,14 +7,53 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
 }
 
+/** What a path that is not a regular file is, in words; undefined for a regular file. */
+export function specialKind(st: Stats): string | undefined {
+  if (st.isFile()) return undefined;
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * Where an atomic write of `path` lands: through a symbolic link to its target (so the link stays a link),
+ * and only ever onto a regular file or a new name. Renaming over a device, a FIFO or a socket would replace
+ * it (as root, `/dev/full` became a file): that is an OutputError.
+ */
+function atomicTarget(path: string, label: string): string {
+  let st: Stats;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return path; // a new file
+  }
+  if (st.isSymbolicLink()) {
+    let target: string;
+    try {
+      target = realpathSync(path);
+    } catch {
+      return path; // a dangling link: replaced by the file, as any missing name would be
+    }
+    st = statSync(target);
+    path = target;
+  }
+  const kind = specialKind(st);
+  if (kind) throw new OutputError(`${label}: ${path} is ${kind}, not a file; refusing to replace it`);
+  return path;
+}
+
 /**
  * Writes a whole file or nothing: data goes to a temporary file beside `path`, is flushed, then renamed
  * over `path`. A crash or error leaves the previous file (or none), never a half-written one. A failure
  * (a full disk, a read-only file system) is an OutputError that names `path` (as `label` says it), never
- * the hidden temporary file.
+ * the hidden temporary file. `path` may be a symbolic link to a file, never a device, FIFO or socket.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array, label = path): void {
-  const tmp = tempPathFor(path);
+  const target = atomicTarget(path, label);
+  const tmp = tempPathFor(target);
   try {
     const fd = openSync(tmp, 'w');
     try {
@@ -23,9 +62,53 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, label =
     } finally {
       closeSync(fd);
     }
-    renameSync(tmp, path);
+    renameSync(tmp, target);
   } catch (err) {
     rmSync(tmp, { force: true });
     throw new OutputError(`${label}: cannot write (${fsReason(err)}); ${path} was left as it was`);
+  }
+}
+
+/** `--out -`: standard output, which users of command-line tools expect. */
+export const STDOUT = '-';
+
+/**
+ * Whether `path` is written as a stream rather than a file: standard output, or a FIFO or character
+ * device (a pipe someone reads, a terminal, /dev/null), followed through symbolic links. A block device
+ * or a socket never is (assertWritable refuses them before the work; writeFileAtomic never replaces them).
+ */
+export function isStreamOutput(path: string): boolean {
+  if (path === STDOUT) return true;
+  try {
+    const st = statSync(path);
+    return st.isFIFO() || st.isCharacterDevice();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An output the user named: a stream (standard output, a FIFO, a character device) is written straight
+ * through, since it cannot be replaced; anything else atomically (writeFileAtomic).
+ */
+export function writeOutput(path: string, data: string | Uint8Array, label = path): void {
+  if (!isStreamOutput(path)) return writeFileAtomic(path, data, label);
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  let fd = 1;
+  try {
+    if (path !== STDOUT) fd = openSync(path, 'w');
+    for (let at = 0; at < bytes.length; ) {
+      try {
+        at += writeSync(fd, bytes, at, bytes.length - at);
+      } catch (err) {
+        // A non-blocking pipe whose reader is behind: wait for it rather than lose the rest.
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      }
+    }
+  } catch (err) {
+    throw new OutputError(`${label}: cannot write (${fsReason(err)})`);
+  } finally {
+    if (fd !== 1) closeSync(fd);
   }
 }

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 /**
@@ -94,6 +94,7 @@ export class InputFiles {
  * made later by the writer. Throws an OutputError naming `--out` and the reason.
  */
 export function assertWritable(out: string, asFolder = false, flag = '--out'): void {
+  if (!asFolder && writtenAsStream(out, flag)) return;
   let dir = asFolder ? resolve(out) : dirname(resolve(out));
   for (;;) {
     let st;
@@ -115,4 +116,28 @@ export function assertWritable(out: string, asFolder = false, flag = '--out'): v
     throw new OutputError(`${flag} ${out}: cannot write there (${fsReason(err)})`);
   }
   rmSync(probe, { force: true });
+}
+
+/**
+ * `-` (standard output), a FIFO or a character device is written as a stream: it must accept writing. A
+ * block device or a socket is refused (never replaced by a file). False for anything else.
+ */
+function writtenAsStream(out: string, flag: string): boolean {
+  if (out === '-') return true;
+  let st;
+  try {
+    st = statSync(out);
+  } catch {
+    return false;
+  }
+  if (st.isBlockDevice() || st.isSocket()) {
+    throw new OutputError(`${flag} ${out}: is a ${st.isSocket() ? 'socket' : 'block device'}; fer-stream writes files, pipes and character devices only`);
+  }
+  if (!st.isFIFO() && !st.isCharacterDevice()) return false;
+  try {
+    accessSync(out, constants.W_OK);
+  } catch (err) {
+    throw new OutputError(`${flag} ${out}: cannot write there (${fsReason(err)})`);
+  }
+  return true;
 }

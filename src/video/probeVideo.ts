@@ -19,6 +19,10 @@ export interface VideoInfo {
   /** Average frame rate (frames / duration), NaN when the container does not say. */
   fps: number;
   durationMs: number;
+  /** Whether `durationMs` is the video stream's own (stream, or Matroska's per-stream tag) or the whole container's. */
+  durationBasis?: 'stream' | 'container';
+  /** Whether the file also holds sound, which a container's duration may cover past the picture's end. */
+  hasAudio?: boolean;
   /** The container's frame count, when it has one; decoding is the truth (variable rate, edit lists). */
   frameCountHint?: number;
 }
@@ -33,7 +37,7 @@ interface ProbeStream {
   avg_frame_rate?: string;
   nb_frames?: string;
   duration?: string;
-  tags?: { rotate?: string };
+  tags?: { rotate?: string; DURATION?: string };
   side_data_list?: { rotation?: number | string }[];
 }
 
@@ -41,6 +45,22 @@ const rate = (r?: string) => {
   const [n, d] = (r ?? '').split('/').map(Number);
   return n > 0 && d > 0 ? n / d : NaN;
 };
+
+/** What stat's error means for a user: a symlink loop or a forbidden folder is not a missing file. */
+function statProblem(err: NodeJS.ErrnoException): string {
+  if (err.code === 'ENOENT') return 'no such file';
+  if (err.code === 'ELOOP') return 'a loop of symbolic links, not a file';
+  if (err.code === 'EACCES') return 'permission denied';
+  if (err.code === 'ENOTDIR') return 'a part of the path is not a folder';
+  if (err.code === 'ENAMETOOLONG') return 'the path is too long';
+  return `cannot be read (${err.code ?? err.message})`;
+}
+
+/** Matroska writes each stream's duration as a tag, "HH:MM:SS.nnnnnnnnn". */
+function matroskaDuration(tag?: string): number {
+  const m = /^(\d+):(\d\d):(\d\d(?:\.\d+)?)$/.exec(tag ?? '');
+  return m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) : NaN;
+}
 
 /** Checks that `path` is a non-empty file, then reads its first video stream's facts with ffprobe. */
 export async function probeVideo(path: string): Promise<VideoInfo> {
@@ -51,7 +71,7 @@ export async function probeVideo(path: string): Promise<VideoInfo> {
     size = st.size;
   } catch (err) {
     if (err instanceof VideoError) throw err;
-    throw new VideoError('missing', `${path}: no such file`);
+    throw new VideoError('missing', `${path}: ${statProblem(err as NodeJS.ErrnoException)}`);
   }
   if (size === 0) throw new VideoError('empty', `${path} is empty (0 bytes)`);
   return probeSource(path);
@@ -65,7 +85,7 @@ export async function probeSource(source: string, inputArgs: string[] = [], time
   let out: string;
   const { ffprobe } = ffmpegTools();
   try {
-    const args = ['-v', 'error', '-show_entries', 'stream:stream_tags=rotate:stream_disposition=attached_pic:stream_side_data=rotation:format=duration', '-of', 'json', ...inputArgs, source];
+    const args = ['-v', 'error', '-show_entries', 'stream:stream_tags=rotate,DURATION:stream_disposition=attached_pic:stream_side_data=rotation:format=duration', '-of', 'json', ...inputArgs, source];
     ({ stdout: out } = await run(ffprobe, args, { maxBuffer: 16 << 20, timeout: timeoutMs, killSignal: 'SIGKILL' }));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EACCES') {
@@ -92,7 +112,8 @@ export async function probeSource(source: string, inputArgs: string[] = [], time
   const raw = sideRotation !== undefined ? -Number(sideRotation) : Number(video.tags?.rotate ?? 0);
   const rotation = (((Math.round(raw / 90) * 90) % 360) + 360) % 360;
   const swap = rotation === 90 || rotation === 270;
-  const durationS = Number(video.duration ?? probe.format?.duration);
+  const streamS = Number(video.duration ?? matroskaDuration(video.tags?.DURATION));
+  const durationS = Number.isFinite(streamS) ? streamS : Number(probe.format?.duration);
   const frames = Number(video.nb_frames);
   return {
     path,
@@ -103,6 +124,8 @@ export async function probeSource(source: string, inputArgs: string[] = [], time
     codec: video.codec_name,
     fps: rate(video.avg_frame_rate),
     durationMs: Number.isFinite(durationS) ? durationS * 1000 : NaN,
+    hasAudio: streams.some((s) => s.codec_type === 'audio'),
+    durationBasis: Number.isFinite(streamS) ? 'stream' : Number.isFinite(durationS) ? 'container' : undefined,
     frameCountHint: Number.isInteger(frames) && frames > 0 ? frames : undefined,
   };
 }

@@ -4,6 +4,7 @@ import type { RgbImage } from '../image/rgbImage.js';
 import type { FlowGate } from '../pipeline/flowGate.js';
 import { ffmpegTools } from './ffmpegBinaries.js';
 import { FrameCutter } from './frameCutter.js';
+import { shortfall } from './declaredLength.js';
 import type { VideoInfo } from './probeVideo.js';
 import { VideoError } from './videoError.js';
 
@@ -30,13 +31,18 @@ export interface VideoFramesOptions {
    * pacing (see liveInput.ts). The frames are cut and timed exactly as for a file.
    */
   inputArgs?: string[];
+  /**
+   * Given, a file that ends early completes with the frames it has, and this hears why (`--accept-short`);
+   * without it, that is a 'truncated' error. A damaged file (ffmpeg exits non-zero) is an error either way.
+   */
+  acceptShort?: (message: string) => void;
 }
 
 // showinfo's per-frame line: the frame's own number and time as the decoder gave them.
 const SHOWINFO = /\] n:\s*(\d+) pts:\s*(\S+) pts_time:(\S+)/;
 // Demuxer messages that mean the file ends early. A decoder's "Error while decoding stream ...: Invalid data"
 // is one damaged packet (its frame is not decoded, as ffprobe -count_frames agrees) and is not one of them.
-const TRUNCATED = /partial file|moov atom not found/i;
+const TRUNCATED = /partial file|moov atom not found|file ended prematurely/i;
 // A decoder complaining about its input: damage it skips or conceals, not fatal. (The rawvideo muxer's
 // complaint about repeated timestamps of variable-rate input is about our output, not damage.)
 const DAMAGE = /^\[(?!rawvideo)\w+ @ 0x[0-9a-f]+\] .*(error|invalid|missing|corrupt)/i;
@@ -138,15 +144,22 @@ export function videoFrames(info: VideoInfo, options: VideoFramesOptions = {}): 
         const last = tail[tail.length - 1] ?? 'no message';
         return fail(new VideoError(truncated ? 'truncated' : 'decode-failed', `${where}: ffmpeg exited with ${code ?? signal} (${last})`, details(code, signal)));
       }
-      if (cutter.pendingBytes > 0) {
-        return fail(new VideoError('truncated', `${where}: the stream ends inside a frame (${cutter.pendingBytes} of ${frameBytes} bytes)`, details(code)));
-      }
-      if (truncated) return fail(new VideoError('truncated', `${where}: the file is cut short or damaged (${tail.filter((l) => cutShort(l, info.path)).pop()})`, details(code)));
       if (waiting.length) return fail(new VideoError('decode-failed', `${where}: ${waiting.length} frame(s) came without a timestamp`, details(code)));
       if (delivered === 0) return fail(new VideoError('decode-failed', `${info.path}: no frame could be decoded (${tail[tail.length - 1] ?? 'no message'})`, details(code)));
+      const short = endedEarly();
+      if (short && !options.acceptShort) return fail(new VideoError('truncated', `${where}: ${short}`, details(code)));
+      if (short) options.acceptShort!(`${where}: ${short}`);
       finished = true;
       subscriber.complete();
     });
+
+    // Why a run that ffmpeg finished is still not the whole file: a partial last frame, ffmpeg's own
+    // end-of-file complaint, or fewer frames than the container declares (a live source declares none).
+    function endedEarly(): string | undefined {
+      if (cutter.pendingBytes > 0) return `the stream ends inside a frame (${cutter.pendingBytes} of ${frameBytes} bytes)`;
+      if (truncated) return `the file is cut short or damaged (${tail.filter((l) => cutShort(l, info.path)).pop()})`;
+      return options.inputArgs ? undefined : shortfall(info, pts.slice(0, delivered));
+    }
 
     function stop() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
