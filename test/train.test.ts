@@ -8,7 +8,7 @@ import { InferencePool } from '../src/models/ort/inferencePool.js';
 import { buildEnsembleGraph, buildStackedHeadsGraph, encodeHeads, FEATURE_SETS, pretrainedVote, readHeads, type FeatureSet, type HeadWeights } from '../src/models/import/baggedEnsembleGraph.js';
 import { CANONICAL_LABELS } from '../src/models/labels.js';
 import { tinyFeatureNet } from './helpers/tinyFeatureNet.js';
-import { headProbs } from '../src/train/headTrainer.js';
+import { headProbs, trainHead } from '../src/train/headTrainer.js';
 import { seededRandom } from '../src/util/seededRandom.js';
 import { readTrainingSet } from '../src/train/trainingSet.js';
 import { evaluateHeads, formatHeadsScores, type HeadsScore } from '../src/train/evaluateHeads.js';
@@ -134,6 +134,30 @@ describe('training: sets, export parity, the command', () => {
     assert.ok(Math.abs(set.faces[0].target[4] - 0.8) < 1e-9 && Math.abs(set.faces[0].target[6] - 0.2) < 1e-9, 'the vote distribution (happiness 8, surprise 2)');
     writeFileSync(join(dir, 'fer', 'label.csv'), 'a.png,oops\n');
     assert.throws(() => readTrainingSet(join(dir, 'fer')), /label\.csv:1: expected/);
+    // A row whose votes are all 0 has no target (0/0 gave a NaN loss and a head that says "anger" to every face).
+    writeFileSync(join(dir, 'fer', 'z.png'), 'x');
+    writeFileSync(join(dir, 'fer', 'label.csv'), 'a.png,"(0, 0, 48, 48)",0,8,2,0,0,0,0,0,0,0\nz.png,"(0, 0, 48, 48)",0,0,0,0,0,0,0,0,0,0\n');
+    const zero = readTrainingSet(join(dir, 'fer'));
+    assert.equal(zero.faces.length, 1);
+    assert.deepEqual(zero.skipped, { 'no positive vote': 1 });
+    assert.ok(zero.faces.every((f) => f.target.every(Number.isFinite)));
+    writeFileSync(join(dir, 'fer', 'label.csv'), 'a.png,"(0, 0, 48, 48)",0,8,2,0,0,0,0,0,0,0\nz.png,"(0, 0, 48, 48)",0,9,-1,0,0,0,0,0,0,0\n');
+    assert.throws(() => readTrainingSet(join(dir, 'fer')), /label\.csv:2: a negative vote count/);
+  });
+
+  test('a non-finite loss stops training with an error, not a NaN head', async () => {
+    const d = 4;
+    // One soft target of 0/0, as a row without votes gave before it was left out.
+    const rows = (n: number, poison: boolean) => ({
+      count: n,
+      width: d,
+      x: Float32Array.from({ length: n * d }, (_, i) => ((i * 37) % 11) / 11),
+      targets: Float32Array.from({ length: n * 7 }, (_, i) => (poison && i < 7 ? NaN : i % 7 === (Math.floor(i / 7) % 6) + 1 ? 1 : 0)),
+      landmarks: new Float32Array(n * 136),
+      labels: Int32Array.from({ length: n }, (_, i) => (i % 6) + 1),
+    });
+    const options = { hidden: 8, epochs: 2, batchSize: 8, learningRate: 0.01, lambda: 1, dropout: 0, patience: 5, classWeights: new Float64Array(7).fill(1), seed: 1 };
+    await assert.rejects(trainHead(rows(16, true), rows(8, false), options), /training diverged: the loss became NaN in epoch 1/);
   });
 
   const fer = shared('fer2013_test', 'test');
@@ -144,6 +168,9 @@ describe('training: sets, export parity, the command', () => {
       for (const f of readdirSync(join(fer!, c)).sort().slice(0, 12)) symlinkSync(join(fer!, c, f), join(dir, 'set', c, f));
     }
     const out = join(dir, 'ens');
+    const tiny = await cli(['train', '--data', join(dir, 'set'), '--val', join(dir, 'set'), '--fraction', '1e-9', '--out', out]);
+    assert.equal(tiny.code, 1, tiny.stderr);
+    assert.match(tiny.stderr, /--fraction 1e-9 of 84 training faces draws 0 per member; a head needs at least 30/);
     const r = await cli(['train', '--data', join(dir, 'set'), '--val', join(dir, 'set'), '--members', '3', '--fraction', '0.5', '--epochs', '2', '--hidden', '8', '--augment', 'jitter', '--out', out]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /member 3\/3 \(faceApiExpression\+human, 42 faces x 3 views\)/);

@@ -17,7 +17,7 @@ import { assertWritable, InputFiles } from '../util/outputSafety.js';
 import { oneOf, positiveInt, VIDEO_OPTIONS, videoSettings, type VideoSettings } from './videoSettings.js';
 import { refuseUnwritableSingleFileNames } from '../sinks/abawExpr.js';
 import { parseOptions, UsageError } from './parseOptions.js';
-import { runInputs } from './runInputs.js';
+import { runInputs } from '../models/runInputs.js';
 
 export const BATCH_HELP = `fer-stream batch — score a test set of videos: parallel, resumable, sharded
 

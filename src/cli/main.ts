@@ -21,7 +21,7 @@ import { scoreVideoFiles } from './scoreVideoFiles.js';
 import { CROP_FORMATS, cropFormatFor, writeCropPredictions } from '../sinks/faceCropSinks.js';
 import { ConfigError } from '../serve/serveConfig.js';
 import { parseOptions, UsageError } from './parseOptions.js';
-import { runInputs } from './runInputs.js';
+import { runInputs } from '../models/runInputs.js';
 import { serve, SERVE_HELP } from './serveCommand.js';
 import { batch, BATCH_HELP, merge } from './batchCommand.js';
 import { train, TRAIN_HELP } from './trainCommand.js';

@@ -1,9 +1,9 @@
-import { parseDevice } from '../models/ort/device.js';
 import { liveSourceKind } from '../video/liveInput.js';
 import { probeVideo } from '../video/probeVideo.js';
 import { LiveDaemon } from '../serve/liveDaemon.js';
 import { loadServeConfig, parseServeConfig, type ServeConfig } from '../serve/serveConfig.js';
 import { parseOptions, UsageError } from './parseOptions.js';
+import { deviceArg } from './videoSettings.js';
 
 export const SERVE_HELP = `fer-stream serve — live expression labels over WebSocket, with a dashboard
 
@@ -69,7 +69,7 @@ export async function serve(argv: string[]): Promise<number> {
       host: v.host,
       port: num('port', v.port),
       token: v.token,
-      device: v.device === undefined ? undefined : parseDevice(v.device),
+      device: v.device === undefined ? undefined : deviceArg(v.device),
       workers: num('workers', v.workers),
       streams: [
         {
@@ -112,8 +112,11 @@ export async function serve(argv: string[]): Promise<number> {
         },
       );
     };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    // In place of bin/fer-stream.js's early handlers, which exit 0 while nothing has started yet.
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.removeAllListeners(signal);
+      process.on(signal, onSignal);
+    }
   });
   try {
     const { host, port } = await daemon.start();

@@ -9,6 +9,7 @@ import { LiveFileSink } from './liveFileSinks.js';
 import { LiveMetrics } from './liveMetrics.js';
 import { frameMessage, type StatusMessage } from './liveMessages.js';
 import { LiveServer } from './liveServer.js';
+import { checkSinks } from './sinkSafety.js';
 import type { ServeConfig } from './serveConfig.js';
 import { StreamRunner, type PublishedFrame } from './streamRunner.js';
 
@@ -37,6 +38,7 @@ export class LiveDaemon {
 
   /** Binds the server first (so /healthz answers while models load), then loads models and starts streams. */
   async start(): Promise<{ host: string; port: number }> {
+    checkSinks(this.config);
     this.server = new LiveServer(this.config, this.metrics, {
       ready: () => this.ready,
       streams: () => this.runners.map((r) => ({ name: r.name, state: r.state, fps: r.fps, width: r.width, height: r.height, counts: { ...r.counts } })),

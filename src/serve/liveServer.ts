@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { PACKAGE_ROOT } from '../util/paths.js';
 import { ClientChannel } from './clientChannel.js';
 import type { LiveMetrics } from './liveMetrics.js';
 import type { LiveMessage } from './liveMessages.js';
+import { hostHeaderAllowed } from './hostCheck.js';
 import { isLoopback, type ServeConfig } from './serveConfig.js';
 
 /** What the HTTP endpoints report; provided by the daemon. */
@@ -25,6 +27,9 @@ interface Client {
   alive: boolean;
 }
 
+/** The dashboard's credential once a page was opened with `?token=`: its scripts and socket carry it from then on. */
+export const TOKEN_COOKIE = 'fer_stream_token';
+
 const DASHBOARD = join(PACKAGE_ROOT, 'src', 'serve', 'dashboard');
 const STATIC: Record<string, [file: string, type: string]> = {
   '/': ['index.html', 'text/html; charset=utf-8'],
@@ -34,9 +39,10 @@ const STATIC: Record<string, [file: string, type: string]> = {
 
 /**
  * The daemon's HTTP and WebSocket server: `/ws` (all streams, or `?stream=<name>`, `&landmarks=1`), the
- * dashboard at `/`, `/healthz`, `/readyz`, `/metrics`. Off loopback every route but the health checks needs
- * the token (`Authorization: Bearer` or `?token=`), and a browser's Origin must be the daemon's own or an
- * allowed one. Each client has its own bounded queue (ClientChannel); clients beyond `maxClients` are refused.
+ * dashboard at `/`, `/healthz`, `/readyz`, `/metrics`. With a token (required off loopback) every route but
+ * the health checks needs it (`Authorization: Bearer`, `?token=`, or the cookie the dashboard page sets), and a
+ * browser's Origin must be the daemon's own or an allowed one. On loopback the Host header must name this
+ * machine (or an `allowedHosts` entry), so a page on another site cannot reach the daemon by DNS rebinding. Each client has its own bounded queue (ClientChannel); clients beyond `maxClients` are refused.
  */
 export class LiveServer {
   private readonly http: Server;
@@ -113,9 +119,14 @@ export class LiveServer {
 
   private authorised(req: IncomingMessage, url: URL): boolean {
     if (!this.needsToken) return true;
-    const header = req.headers.authorization;
-    const given = header?.startsWith('Bearer ') ? header.slice(7) : url.searchParams.get('token');
-    return given === this.config.token;
+    // The scheme is case-insensitive (RFC 9110 11.1); the token is compared in constant time.
+    const bearer = /^bearer[ \t]+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+    const given = bearer ?? url.searchParams.get('token') ?? cookie(req, TOKEN_COOKIE);
+    return given !== undefined && given !== null && sameSecret(given, this.config.token ?? '');
+  }
+
+  private hostAllowed(req: IncomingMessage): boolean {
+    return hostHeaderAllowed(req.headers.host, this.config.host, this.config.allowedHosts);
   }
 
   /** Browsers send Origin; it must be this daemon (same host:port) or an allowed origin. Other clients send none. */
@@ -135,6 +146,7 @@ export class LiveServer {
     const refuse = (status: number, text: string) => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
+    if (!this.hostAllowed(req)) return refuse(421, 'Misdirected Request');
     if (url.pathname !== '/ws') return refuse(404, 'Not Found');
     if (!this.authorised(req, url)) return refuse(401, 'Unauthorized');
     if (!this.originAllowed(req)) return refuse(403, 'Forbidden');
@@ -175,6 +187,7 @@ export class LiveServer {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
       res.end(body);
     };
+    if (!this.hostAllowed(req)) return send(421, 'text/plain', 'this daemon answers only to its own host names (allowedHosts)\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'GET only\n');
     if (url.pathname === '/healthz') return send(200, 'application/json', JSON.stringify({ ok: true }) + '\n');
     if (url.pathname === '/readyz') {
@@ -186,7 +199,34 @@ export class LiveServer {
     if (url.pathname === '/metrics') return send(200, this.metrics.registry.contentType, await this.metrics.registry.metrics());
     if (url.pathname === '/streams') return send(200, 'application/json', JSON.stringify(this.state.streams()) + '\n');
     const file = STATIC[url.pathname];
-    if (file) return send(200, file[1], readFileSync(join(DASHBOARD, file[0])));
+    if (file) {
+      // A page opened with ?token= keeps it as a cookie its own scripts, styles and socket then carry;
+      // HttpOnly (scripts cannot read it), SameSite=Strict (no other site's page sends it).
+      const token = url.searchParams.get('token');
+      if (token && this.needsToken) res.setHeader('set-cookie', `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
+      return send(200, file[1], readFileSync(join(DASHBOARD, file[0])));
+    }
     send(404, 'text/plain', 'not found\n');
   }
+}
+
+/** A cookie's value from the request, if sent. */
+function cookie(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) {
+      try {
+        return decodeURIComponent(value.join('='));
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && b.length > 0 && timingSafeEqual(a, b);
 }

@@ -2,12 +2,15 @@ import { readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { DEVICES } from '../models/ort/device.js';
 import { fieldPath } from '../util/fieldPath.js';
 
 /**
  * `fer-stream serve` configuration: the server, and each stream with its own options. Validated once at
  * start; every message names the offending field. config/serve.example.yaml documents every key.
  */
+
+const TOKEN_MIN = 8;
 
 const sinkSpec = z.strictObject({
   format: z.enum(['csv', 'jsonl']),
@@ -54,6 +57,7 @@ const streamSpec = z.strictObject({
       initialSeconds: z.number().positive().default(0.5),
       maxSeconds: z.number().positive().default(30),
     })
+    .refine((r) => r.initialSeconds <= r.maxSeconds, { message: 'initialSeconds must not be above maxSeconds (the backoff starts at one and doubles up to the other)', path: ['initialSeconds'] })
     .default({ initialSeconds: 0.5, maxSeconds: 30 }),
   /** Cameras (/dev/videoN): requested size and frame rate. */
   videoSize: z.string().regex(/^\d+x\d+$/, 'expected WIDTHxHEIGHT, e.g. 640x480').optional(),
@@ -65,10 +69,15 @@ const serveSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8080),
   /** Required when bound off loopback; also read from FER_STREAM_TOKEN. */
-  token: z.string().min(8, 'a token needs at least 8 characters').optional(),
+  token: z.string().min(TOKEN_MIN, `a token needs at least ${TOKEN_MIN} characters`).optional(),
   /** Browser origins allowed besides the daemon's own (e.g. https://monitor.example.org). */
   allowOrigins: z.array(z.string().url()).default([]),
-  device: z.enum(['auto', 'cpu', 'cuda', 'tensorrt']).default('auto'),
+  /**
+   * Host names the daemon answers to besides this machine's own (localhost, 127.x.y.z, [::1]) when bound to
+   * loopback (e.g. behind a reverse proxy that keeps the Host header); bound elsewhere, the only ones if given.
+   */
+  allowedHosts: z.array(z.string().regex(/^[A-Za-z0-9._-]+$|^[0-9a-fA-F:.]+$/, 'a host name or address, without port')).default([]),
+  device: z.enum(DEVICES).default('auto'),
   workers: z.number().int().positive().default(2),
   maxClients: z.number().int().positive().default(100),
   /** Messages queued per WebSocket client; a slow client loses its oldest beyond this. */
@@ -108,7 +117,12 @@ export function parseServeConfig(raw: unknown, origin: string, baseDir = process
     if (s.manifest) s.manifest = local(s.manifest);
     for (const sink of s.sinks) sink.path = local(sink.path);
   });
-  config.token ??= process.env.FER_STREAM_TOKEN || undefined;
+  // The environment's token obeys the rule the flag and the file do.
+  const envToken = process.env.FER_STREAM_TOKEN;
+  if (config.token === undefined && envToken) {
+    if (envToken.length < TOKEN_MIN) throw new ConfigError(`FER_STREAM_TOKEN: a token needs at least ${TOKEN_MIN} characters`);
+    config.token = envToken;
+  }
   if (!isLoopback(config.host) && !config.token) {
     throw new ConfigError(`${origin}: token: binding ${config.host} (off loopback) needs a token (--token, FER_STREAM_TOKEN or "token:"), at least 8 characters`);
   }

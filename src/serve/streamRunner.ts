@@ -61,6 +61,8 @@ export class StreamRunner {
   private frameOffset = 0;
   private lastIndex = -1;
   private stopped = false;
+  /** The probe of the source now running, if any: stop() kills it. */
+  private probing?: AbortController;
   private readonly labeler: VideoFaceLabeler;
   private readonly tracks: LiveTracks;
   private readonly recent: number[] = [];
@@ -96,6 +98,7 @@ export class StreamRunner {
     clearTimeout(this.timer);
     clearInterval(this.watchdog);
     this.subscription?.unsubscribe();
+    this.probing?.abort(); // an ffprobe still waiting on a silent source is killed, not orphaned
     this.setState('stopped');
   }
 
@@ -106,8 +109,10 @@ export class StreamRunner {
     const tools = ffmpegTools();
     const options = { loop: spec.loop, timeoutMs: spec.timeoutSeconds * 1000, videoSize: spec.videoSize, frameRate: spec.frameRate };
     const started = Date.now();
-    probeSource(spec.source, liveProbeArgs(spec.source, tools.ffprobe, options), spec.timeoutSeconds * 1000).then(
+    this.probing = new AbortController();
+    probeSource(spec.source, liveProbeArgs(spec.source, tools.ffprobe, options), spec.timeoutSeconds * 1000, this.probing.signal).then(
       (info) => {
+        this.probing = undefined;
         if (this.stopped) return;
         this.width = info.width;
         this.height = info.height;
@@ -127,7 +132,10 @@ export class StreamRunner {
             complete: () => (liveSourceKind(spec.source) === 'file' && !spec.loop ? this.end() : this.retry('source ended')),
           });
       },
-      (err: Error) => this.retry(`${String(err.message).split('\n')[0]} (after ${Date.now() - started} ms)`),
+      (err: Error) => {
+        this.probing = undefined;
+        if (!this.stopped) this.retry(`${String(err.message).split('\n')[0]} (after ${Date.now() - started} ms)`);
+      },
     );
   }
 

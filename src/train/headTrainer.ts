@@ -160,8 +160,11 @@ export async function trainHead(train: Rows, val: Rows, o: HeadOptions): Promise
           return tf.add(weighted, tf.mul(mse, o.lambda)) as import('@tensorflow/tfjs').Scalar;
         }, true) as import('@tensorflow/tfjs').Scalar,
       );
-      lossSum += loss.dataSync()[0];
+      const value = loss.dataSync()[0];
       loss.dispose();
+      // A non-finite loss has already spread into every weight: stop rather than export a broken head.
+      if (!Number.isFinite(value)) throw new Error(`training diverged: the loss became ${value} in epoch ${epoch} (batch ${batches + 1}); check the labels for rows without a target, or lower the learning rate`);
+      lossSum += value;
       batches++;
     }
     const valProbs = tf.tidy(() => tf.softmax(forward(xVal, false).logits).dataSync() as Float32Array);

@@ -1,3 +1,4 @@
+import { InputError } from '../pipeline/faceCropSource.js';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -83,6 +84,9 @@ function scores(probs: Float32Array, labels: Int32Array): { f1: number; acc: num
   return { f1: r.macroF1, acc: r.accuracy, confusion: r.confusion };
 }
 
+/** Faces one member must be trained on at least: fewer cannot cover six classes and a validation signal. */
+export const MIN_MEMBER_FACES = 30;
+
 /**
  * `fer-stream train`: features from the frozen branches (cached), K heads each on its own bootstrap sample
  * (`fraction` of the training faces drawn with replacement, each in every view: plain, mirrored and, with
@@ -97,6 +101,10 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
   const extra = sources.extra;
   const train = readTrainingSet(o.data, o.targets);
   const vals = o.val.map((v) => readTrainingSet(v, 'hard'));
+  const drawn = Math.round(o.fraction * train.faces.length);
+  if (drawn < MIN_MEMBER_FACES) {
+    throw new InputError(`--fraction ${o.fraction} of ${train.faces.length} training faces draws ${drawn} per member; a head needs at least ${MIN_MEMBER_FACES} (the paper's 0.2 of FER+ is 5,600)`);
+  }
   o.log(`training set ${train.name}: ${train.faces.length} faces${Object.keys(train.skipped).length ? `, left out: ${Object.entries(train.skipped).map(([k, n]) => `${n} ${k}`).join(', ')}` : ''}`);
   const load = (faces: LabelledFace[], name: string, view: FeatureView): Promise<ViewData> =>
     loadView(pool, sources, faces, view, (what) => (n) => o.progress(`features ${name}${view === 'plain' ? '' : ` (${view})`}${what}: ${n}/${faces.length}`));
@@ -187,6 +195,7 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
   mkdirSync(o.out, { recursive: true });
   const description = `bagged ensemble: ${o.members} heads on ${basename(resolve(o.data))} (fraction ${o.fraction}, seed ${o.seed}), blended with the pretrained vote at alpha ${alpha}`;
   const exported = members.map((m, k) => ({ features: m.features, weights: weights[k] }));
+  exported.forEach((m, k) => refuseNonFiniteWeights(m.weights, `member ${k + 1}`));
   if (o.features) {
     const widths = Object.fromEntries(Object.entries(trainSet.plain.sets).map(([name, rows]) => [name, rows.length / trainSet.plain.count]));
     writeFileAtomic(join(o.out, 'heads.onnx'), buildStackedHeadsGraph(exported, alpha, widths, description));
@@ -291,4 +300,13 @@ export function stackedManifest(description: string, extra: FeatureMember[], mod
       { name: 'bagged', model: 'heads.onnx', from, outputs: { expression: 'expression' }, labels: [...CANONICAL_LABELS], weight: 1, temperature: 1 },
     ],
   };
+}
+
+/** An exported head must hold numbers: a NaN weight labels every face the first class. */
+function refuseNonFiniteWeights(weights: object, who: string): void {
+  for (const [name, values] of Object.entries(weights)) {
+    if (!(values instanceof Float32Array || values instanceof Float64Array)) continue;
+    const bad = values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new Error(`${who}: weight ${name}[${bad}] is ${values[bad]}; nothing exported`);
+  }
 }

@@ -78,8 +78,15 @@ function readFerPlus(dir: string, targets: 'soft' | 'hard'): TrainingSet {
     if (!m || votes!.length !== FERPLUS_COLUMNS.length || votes!.some((v) => !Number.isFinite(v))) {
       throw new InputError(`${join(dir, 'label.csv')}:${i + 1}: expected "<file>,\\"(box)\\",<10 votes>", got "${line.slice(0, 80)}"`);
     }
+    const at = `${join(dir, 'label.csv')}:${i + 1}`;
+    if (votes!.some((v) => v < 0)) throw new InputError(`${at}: a negative vote count in "${line.slice(0, 80)}"; votes are counts of annotators`);
     if (!present.has(m[1])) {
       skip('image missing');
+      continue;
+    }
+    // A row nobody voted on has no target (its soft target would be 0/0, and NaN poisons the whole head).
+    if (!votes!.some((v) => v > 0)) {
+      skip('no positive vote');
       continue;
     }
     const best = votes!.indexOf(Math.max(...votes!));

@@ -79,18 +79,20 @@ export async function probeVideo(path: string): Promise<VideoInfo> {
 
 /**
  * ffprobe's facts about the first video stream of `source`: a file, or a live source (an RTSP/HTTP URL, a
- * camera device) opened with `inputArgs` (transport, timeouts, demuxer) and given up after `timeoutMs`.
+ * camera device) opened with `inputArgs` (transport, timeouts, demuxer) and given up after `timeoutMs`;
+ * `signal` kills ffprobe at once (a daemon shutting down leaves no probe behind).
  */
-export async function probeSource(source: string, inputArgs: string[] = [], timeoutMs = 0): Promise<VideoInfo> {
+export async function probeSource(source: string, inputArgs: string[] = [], timeoutMs = 0, signal?: AbortSignal): Promise<VideoInfo> {
   let out: string;
   const { ffprobe } = ffmpegTools();
   try {
     const args = ['-v', 'error', '-show_entries', 'stream:stream_tags=rotate,DURATION:stream_disposition=attached_pic:stream_side_data=rotation:format=duration', '-of', 'json', ...inputArgs, source];
-    ({ stdout: out } = await run(ffprobe, args, { maxBuffer: 16 << 20, timeout: timeoutMs, killSignal: 'SIGKILL' }));
+    ({ stdout: out } = await run(ffprobe, args, { maxBuffer: 16 << 20, timeout: timeoutMs, killSignal: 'SIGKILL', signal }));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EACCES') {
       throw new VideoError('spawn-failed', `cannot run ffprobe at ${ffprobe} (${(err as Error).message}); check FFPROBE_PATH or reinstall`);
     }
+    if ((err as Error).name === 'AbortError') throw new VideoError('unreadable', `${source}: probe stopped`);
     if ((err as { killed?: boolean }).killed) throw new VideoError('unreadable', `${source}: no answer within ${timeoutMs} ms`);
     const stderr = String((err as { stderr?: string }).stderr ?? '').trim().split('\n').pop() ?? '';
     throw new VideoError('unreadable', `${source} is not a readable video (${stderr.replace(/^.*?: /, '') || (err as Error).message})`);

@@ -1,4 +1,4 @@
-import type { EnsembleManifest } from '../models/manifest.js';
+import type { EnsembleManifest } from './manifest.js';
 import { InputFiles } from '../util/outputSafety.js';
 import { modelCacheDir } from '../util/paths.js';
 
