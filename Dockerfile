@@ -6,7 +6,7 @@
 FROM node:20-bookworm-slim
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 WORKDIR /opt/fer-stream
-COPY package.json package-lock.json .npmrc tsconfig.json ./
+COPY package.json package-lock.json tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
 COPY scripts ./scripts

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { listBatchVideos, resolveShard, shardVideos } from '../src/batch/batchInputs.js';
 import { FinishedLedger, LEDGER_NAME } from '../src/batch/finishedVideos.js';
 import { readFrameCounts } from '../src/batch/frameCounts.js';
+import { LOCK_NAME, lockOutDir } from '../src/batch/outDirLock.js';
 import { forceFrameCount } from '../src/pipeline/videoJob.js';
 import type { FrameRecord } from '../src/pipeline/faceRecords.js';
 import { PACKAGE_ROOT } from '../src/util/paths.js';
@@ -72,6 +73,23 @@ describe('batch inputs, shards and frame counts', () => {
     assert.equal(again.complete({ name: 'v', path: video }, 's2'), undefined, 'other settings');
     writeFileSync(video, 'xy');
     assert.equal(again.complete({ name: 'v', path: video }, 's1'), undefined, 'the input changed');
+  });
+});
+
+describe('one batch run per output folder', () => {
+  test('a second run on the same --out-dir is refused naming the first; a lock left by a dead process is taken over', async () => {
+    const dir = tmp();
+    const release = lockOutDir(dir);
+    assert.throws(() => lockOutDir(dir), new RegExp(`in use by another batch run \\(pid ${process.pid} on `));
+    const r = await cli(['batch', '--input', join(PACKAGE_ROOT, 'samples', 'video.mp4'), '--out-dir', dir, '--quiet']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`^fer-stream: --out-dir .* is in use by another batch run \\(pid ${process.pid} `));
+    assert.ok(!existsSync(join(dir, 'video.txt')));
+    release();
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(join(dir, LOCK_NAME), JSON.stringify({ pid: Number(dead.stdout), host: hostname(), startedAt: 'then' }));
+    lockOutDir(dir)();
+    assert.ok(!existsSync(join(dir, LOCK_NAME)), 'released');
   });
 });
 

@@ -98,6 +98,7 @@ export function batchSettingsKeys(settings: BatchOutputSettings, pad: string): (
  * Scores a batch of videos into `outDir`, `jobs` at a time over one inference pool, each video's outputs
  * written atomically and then recorded in the resume ledger; videos already finished with the same inputs
  * and settings are skipped. A failing video is reported and never stops the others. Writes the summary.
+ * The caller holds the folder's lock (lockOutDir) for the whole run.
  */
 export async function runBatch(videos: BatchVideo[], models: BatchModels, o: BatchOptions): Promise<BatchSummary> {
   const startedAt = new Date();

@@ -1,4 +1,5 @@
 import { availableParallelism, freemem } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { listBatchVideos, resolveShard, shardVideos } from '../batch/batchInputs.js';
@@ -6,6 +7,7 @@ import { BatchProgress } from '../batch/batchProgress.js';
 import { runBatch, SINGLE_FILE_NAME, SUMMARY_NAME, type BatchOutputSettings } from '../batch/batchRun.js';
 import { readFrameCounts } from '../batch/frameCounts.js';
 import { mergeShards } from '../batch/mergeShards.js';
+import { lockOutDir } from '../batch/outDirLock.js';
 import { loadDetector } from '../detection/loadDetector.js';
 import { Ensemble } from '../models/ensemble.js';
 import { FaceDescriber } from '../models/faceDescriber.js';
@@ -112,6 +114,10 @@ export async function batch(argv: string[]): Promise<number> {
   if (missingCounts.length) log(`warning: --frame-counts has no count for ${missingCounts.length} video(s) (first: ${missingCounts[0].name}); their outputs keep the decoded length`);
   log(`batch: ${videos.length} video(s)${shard ? ` (shard ${shard.index}/${shard.count} of ${all.length})` : ''}, ${jobs} job(s), ${settings.workers} inference worker(s) -> ${outDir}`);
 
+  // One run per folder, taken before the models load so that a second run says so at once.
+  mkdirSync(outDir, { recursive: true });
+  const unlock = lockOutDir(outDir);
+  process.once('exit', unlock);
   const pool = new InferencePool({ workers: settings.workers, maxQueue: 8 * jobs });
   const progress = new BatchProgress(videos.length, values.quiet ? 'off' : process.stderr.isTTY ? 'bar' : 'lines', log);
   try {
@@ -145,6 +151,7 @@ export async function batch(argv: string[]): Promise<number> {
   } finally {
     progress.stop();
     await pool.close();
+    unlock();
   }
 }
 
