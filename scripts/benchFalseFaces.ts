@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { FaceDetector } from '../src/detection/faceDetector.js';
+import { TinyFaceDetector } from '../src/detection/tinyFaceDetector.js';
 import { looksLikeFace } from '../src/detection/faceLikeness.js';
 import { readDlibBoxes } from '../src/eval/dlibBoxes.js';
 import { decodeImageFile } from '../src/image/decodeImage.js';
@@ -46,7 +46,7 @@ const positives = [
 
 const pool = new InferencePool({ workers: 2 });
 const ensemble = await Ensemble.load(loadManifest(DEFAULT_MANIFEST), pool, 'cpu');
-const detector = await FaceDetector.load(pool, 'cpu', { inputSize: [608, 320] });
+const detector = await TinyFaceDetector.load(pool, 'cpu', { inputSize: [608, 320] });
 
 async function count(path: string, rejectNonFaces: boolean) {
   const r = await scoreVideo(path, detector, ensemble, { batchSize: 16, detectEvery: 10, rejectNonFaces });

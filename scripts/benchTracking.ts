@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FaceDetector } from '../src/detection/faceDetector.js';
+import { TinyFaceDetector } from '../src/detection/tinyFaceDetector.js';
 import { trackingScores, type TrackedBox } from '../src/eval/trackingMetrics.js';
 import { DEFAULT_MANIFEST } from '../src/models/defaultManifest.js';
 import { Ensemble } from '../src/models/ensemble.js';
@@ -28,7 +28,7 @@ const seeds = values.seeds!.split(',').map(Number);
 const reidModes = values.reid!.split(',') as ReidMode[];
 const pool = new InferencePool({ workers: 2 });
 const ensemble = await Ensemble.load(loadManifest(DEFAULT_MANIFEST), pool, 'cpu');
-const detector = await FaceDetector.load(pool, 'cpu', { inputSize: [608, 320] });
+const detector = await TinyFaceDetector.load(pool, 'cpu', { inputSize: [608, 320] });
 const describer = await FaceDescriber.load(pool, 'cpu');
 const reidentify = (mode: ReidMode) => (mode === 'off' ? undefined : { describer, acrossCuts: mode === 'across-cuts', maxDistance: values['reid-distance'] ? Number(values['reid-distance']) : undefined });
 

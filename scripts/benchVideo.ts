@@ -13,7 +13,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { count, lastValueFrom } from 'rxjs';
-import { FaceDetector } from '../src/detection/faceDetector.js';
+import { TinyFaceDetector } from '../src/detection/tinyFaceDetector.js';
 import { DEFAULT_MANIFEST } from '../src/models/defaultManifest.js';
 import { Ensemble } from '../src/models/ensemble.js';
 import { canonicalLabel, CANONICAL_LABELS } from '../src/models/labels.js';
@@ -74,7 +74,7 @@ function peer(name: string, clip: string): { fps: number; faces: number } {
 
 const pool = new InferencePool({ workers: 2, maxQueue: 8 });
 const ensemble = await Ensemble.load(loadManifest(DEFAULT_MANIFEST), pool, 'cpu');
-const detector = await FaceDetector.load(pool, 'cpu', { inputSize: [608, 320] });
+const detector = await TinyFaceDetector.load(pool, 'cpu', { inputSize: [608, 320] });
 const clips = [
   ...[['pyfeat_media', 'WolfgangLanger_Pexels.mp4'], ['hamilton_clip', 'short_hamilton_clip.mp4']].map((p) => join(SHARED_DATA, ...p)).filter(existsSync).map(to720),
   join(PACKAGE_ROOT, 'samples', 'video.mp4'),

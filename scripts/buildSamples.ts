@@ -6,10 +6,10 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { FaceDetector } from '../src/detection/faceDetector.js';
+import { TinyFaceDetector } from '../src/detection/tinyFaceDetector.js';
 import { decodeImageFile } from '../src/image/decodeImage.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
-import { naturalCompare } from '../src/pipeline/mediaNames.js';
+import { naturalCompare } from '../src/util/mediaNames.js';
 import { PACKAGE_ROOT, packageDir } from '../src/util/paths.js';
 
 const out = join(PACKAGE_ROOT, 'samples', 'crops');
@@ -22,7 +22,7 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const pool = new InferencePool();
 try {
-  const detector = await FaceDetector.load(pool, 'cpu', { inputSize: 608, minScore: 0.6, minFaceSize: 48 });
+  const detector = await TinyFaceDetector.load(pool, 'cpu', { inputSize: 608, minScore: 0.6, minFaceSize: 48 });
   let n = 0;
   for (const photo of photos) {
     const img = await decodeImageFile(join(demo, photo));

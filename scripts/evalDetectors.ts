@@ -4,8 +4,8 @@
  */
 import { join } from 'node:path';
 import { BlazeFaceDetector } from '../src/detection/blazeFaceDetector.js';
-import { FaceDetector } from '../src/detection/faceDetector.js';
-import type { Detection } from '../src/detection/nonMaxSuppression.js';
+import { TinyFaceDetector } from '../src/detection/tinyFaceDetector.js';
+import type { Detection } from '../src/detection/detector.js';
 import { decodeImageFile } from '../src/image/decodeImage.js';
 import { iou, type Box, type RgbImage } from '../src/image/rgbImage.js';
 import { readDlibBoxes } from '../src/eval/dlibBoxes.js';
@@ -27,7 +27,7 @@ interface Candidate {
 const pool = new InferencePool({ workers: 1 });
 const candidates: Candidate[] = [];
 for (const inputSize of [416, 608, 800, [608, 320]]) {
-  const d = await FaceDetector.load(pool, 'cpu', { inputSize, minScore: 0.5 });
+  const d = await TinyFaceDetector.load(pool, 'cpu', { inputSize, minScore: 0.5 });
   candidates.push({ name: `tiny-face-detector@${[inputSize].flat().join('+')} (face-api, MIT, npm)`, detect: async (img) => (await d.detect([img]))[0] });
 }
 for (const minScore of [0.5, 0.75]) {

@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { bufferCount, concatMap, lastValueFrom, toArray } from 'rxjs';
 import { BlazeFaceDetector } from '../src/detection/blazeFaceDetector.js';
-import { FaceDetector } from '../src/detection/faceDetector.js';
-import type { Detector } from '../src/detection/nonMaxSuppression.js';
+import { TinyFaceDetector } from '../src/detection/tinyFaceDetector.js';
+import type { Detector } from '../src/detection/detector.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
 import { SHARED_DATA } from '../src/util/paths.js';
 import { probeVideo } from '../src/video/probeVideo.js';
@@ -24,7 +24,7 @@ const videos = [
 
 const pool = new InferencePool({ workers: 1 });
 const detectors: [string, Detector][] = [
-  ['tiny 608+320 (default)', await FaceDetector.load(pool, 'cpu', { inputSize: [608, 320] })],
+  ['tiny 608+320 (default)', await TinyFaceDetector.load(pool, 'cpu', { inputSize: [608, 320] })],
   ['blazeface, score >= 0.5', await BlazeFaceDetector.load(pool, 'cpu', { minScore: 0.5 })],
 ];
 const yunet = join(SHARED_DATA, 'model_yunet', 'yunet_n_dynamic.onnx');

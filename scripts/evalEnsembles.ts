@@ -9,12 +9,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatMacroF1, macroF1Summary, type MacroF1Summary } from '../src/eval/bootstrap.js';
 import { Ensemble } from '../src/models/ensemble.js';
-import { CANONICAL_LABELS, LSD_LABELS } from '../src/models/labels.js';
+import { CANONICAL_LABELS, LSD_LABELS, lsdIndex } from '../src/models/labels.js';
 import { loadManifest } from '../src/models/manifest.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
 import { listFaceCrops, type FaceCropItem } from '../src/pipeline/faceCropSource.js';
 import { scoreFaceCrops } from '../src/pipeline/scoreFaceCrops.js';
-import { lsdLabel } from '../src/sinks/faceCropSinks.js';
 import { readTrainingSet } from '../src/train/trainingSet.js';
 import { SHARED_DATA } from '../src/util/paths.js';
 
@@ -42,8 +41,8 @@ for (const file of positionals) {
     const seconds = (performance.now() - started) / 1000;
     const truth = scored.map((s) => LSD_LABELS.indexOf(s.item.label!));
     const candidates: [string, number[]][] = [
-      ...manifest.members.map((m, k): [string, number[]] => [`${m.name} alone`, scored.map((s) => lsdLabel(s.prediction.members[k]))]),
-      ['vote', scored.map((s) => lsdLabel(s.prediction.probs))],
+      ...manifest.members.map((m, k): [string, number[]] => [`${m.name} alone`, scored.map((s) => lsdIndex(s.prediction.members[k]))]),
+      ['vote', scored.map((s) => lsdIndex(s.prediction.probs))],
     ];
     for (const [label, pred] of candidates) {
       const summary = macroF1Summary([...LSD_LABELS], truth, pred);

@@ -13,11 +13,10 @@ import { decodeImageFile } from '../src/image/decodeImage.js';
 import type { RgbImage } from '../src/image/rgbImage.js';
 import { DEFAULT_MANIFEST } from '../src/models/defaultManifest.js';
 import { Ensemble, type FacePrediction } from '../src/models/ensemble.js';
-import { CANONICAL_LABELS, canonicalLabel, LSD_LABELS } from '../src/models/labels.js';
+import { CANONICAL_LABELS, canonicalLabel, LSD_LABELS, lsdIndex } from '../src/models/labels.js';
 import { loadManifest } from '../src/models/manifest.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
 import { listFaceCrops } from '../src/pipeline/faceCropSource.js';
-import { lsdLabel } from '../src/sinks/faceCropSinks.js';
 import { readTrainingSet } from '../src/train/trainingSet.js';
 import { PACKAGE_ROOT, SHARED_DATA } from '../src/util/paths.js';
 
@@ -73,8 +72,8 @@ for (const file of manifests) {
   const preds: FacePrediction[] = [];
   for (let i = 0; i < images.length; i += 64) preds.push(...(await ensemble.predict(images.slice(i, i + 64).map((image) => ({ image })))));
   const rows: [string, number[]][] = [
-    ...manifest.members.flatMap((m, k): [string, number[]][] => (m.weight === 0 ? [] : [[`${manifest.name}: ${m.name} alone`, preds.map((p) => lsdLabel(p.members[k]))]])),
-    [`${manifest.name}: vote`, preds.map((p) => lsdLabel(p.probs))],
+    ...manifest.members.flatMap((m, k): [string, number[]][] => (m.weight === 0 ? [] : [[`${manifest.name}: ${m.name} alone`, preds.map((p) => lsdIndex(p.members[k]))]])),
+    [`${manifest.name}: vote`, preds.map((p) => lsdIndex(p.probs))],
   ];
   for (const [label, pred] of rows) {
     const cells = sets.map(([, set]) => {

@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Detector } from '../src/detection/nonMaxSuppression.js';
+import type { Detector } from '../src/detection/detector.js';
 import { decodeImageFile } from '../src/image/decodeImage.js';
 import type { Box, RgbImage } from '../src/image/rgbImage.js';
 import { SHARED_DATA } from '../src/util/paths.js';

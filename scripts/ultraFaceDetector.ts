@@ -1,6 +1,7 @@
 import { resampleToTensor } from '../src/image/resampleToTensor.js';
 import type { RgbImage } from '../src/image/rgbImage.js';
-import { nonMaxSuppression, type Detection } from '../src/detection/nonMaxSuppression.js';
+import { nonMaxSuppression } from '../src/detection/nonMaxSuppression.js';
+import { type Detection } from '../src/detection/detector.js';
 import type { InferencePool } from '../src/models/ort/inferencePool.js';
 
 /** UltraFace (with its post-processing outputs) as a comparison candidate; the model stays in ../shared. */

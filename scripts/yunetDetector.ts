@@ -1,4 +1,5 @@
-import { nonMaxSuppression, type Detection, type Detector } from '../src/detection/nonMaxSuppression.js';
+import { nonMaxSuppression } from '../src/detection/nonMaxSuppression.js';
+import { type Detection, type Detector } from '../src/detection/detector.js';
 import { resampleToTensor } from '../src/image/resampleToTensor.js';
 import type { RgbImage } from '../src/image/rgbImage.js';
 import type { InferencePool } from '../src/models/ort/inferencePool.js';

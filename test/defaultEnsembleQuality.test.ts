@@ -4,12 +4,11 @@ import { after, describe, test } from 'node:test';
 import { classificationReport } from '../src/eval/metrics.js';
 import { DEFAULT_MANIFEST } from '../src/models/defaultManifest.js';
 import { Ensemble } from '../src/models/ensemble.js';
-import { LSD_LABELS } from '../src/models/labels.js';
+import { LSD_LABELS, lsdIndex } from '../src/models/labels.js';
 import { loadManifest } from '../src/models/manifest.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
 import { listFaceCrops } from '../src/pipeline/faceCropSource.js';
 import { scoreFaceCrops } from '../src/pipeline/scoreFaceCrops.js';
-import { lsdLabel } from '../src/sinks/faceCropSinks.js';
 import { PACKAGE_ROOT } from '../src/util/paths.js';
 import { shared, SHARED_MISSING } from './helpers/sharedData.js';
 
@@ -27,7 +26,7 @@ describe('default ensemble on wild_expressions_dev', { skip: !wild && SHARED_MIS
     const items = listFaceCrops(wild!).filter((it) => it.label && LSD_LABELS.includes(it.label));
     const ensemble = await Ensemble.load(loadManifest(manifestPath), pool, 'cpu');
     const scored = await scoreFaceCrops(items, ensemble, { batchSize: 32 });
-    return classificationReport([...LSD_LABELS], scored.map((s) => LSD_LABELS.indexOf(s.item.label!)), scored.map((s) => lsdLabel(s.prediction.probs))).macroF1;
+    return classificationReport([...LSD_LABELS], scored.map((s) => LSD_LABELS.indexOf(s.item.label!)), scored.map((s) => lsdIndex(s.prediction.probs))).macroF1;
   }
 
   const DEFAULT_F1 = 0.526;

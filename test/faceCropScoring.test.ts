@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { listFaceCrops } from '../src/pipeline/faceCropSource.js';
-import { naturalCompare } from '../src/pipeline/mediaNames.js';
+import { naturalCompare } from '../src/util/mediaNames.js';
 import { PACKAGE_ROOT } from '../src/util/paths.js';
 import { cli } from './helpers/cli.js';
 

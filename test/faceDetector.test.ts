@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { FaceDetector } from '../src/detection/faceDetector.js';
+import { TinyFaceDetector } from '../src/detection/tinyFaceDetector.js';
 import { readDlibBoxes } from '../src/eval/dlibBoxes.js';
 import { decodeImageFile } from '../src/image/decodeImage.js';
 import { iou } from '../src/image/rgbImage.js';
@@ -15,7 +15,7 @@ describe('default face detector', { skip: !dir && SHARED_MISSING }, () => {
   after(() => pool.close());
 
   test('recall >= 85% at IoU >= 0.4 on annotated faces of 40 px and more; nothing in dogs.jpg', async () => {
-    const detector = await FaceDetector.load(pool, 'cpu', { inputSize: 608 });
+    const detector = await TinyFaceDetector.load(pool, 'cpu', { inputSize: 608 });
     const truth = new Map([...readDlibBoxes(join(dir!, 'training.xml')), ...readDlibBoxes(join(dir!, 'testing.xml'))]);
     let found = 0;
     let total = 0;
@@ -33,8 +33,8 @@ describe('default face detector', { skip: !dir && SHARED_MISSING }, () => {
   });
 
   test('weak candidates: scored between weakScore and minScore, apart from the faces, which are those found without weak candidates', async () => {
-    const detector = await FaceDetector.load(pool, 'cpu', { inputSize: [608, 320] });
-    const plain = await FaceDetector.load(pool, 'cpu', { inputSize: [608, 320], weakScore: 0.5 });
+    const detector = await TinyFaceDetector.load(pool, 'cpu', { inputSize: [608, 320] });
+    const plain = await TinyFaceDetector.load(pool, 'cpu', { inputSize: [608, 320], weakScore: 0.5 });
     const images = await Promise.all(['testing.xml', 'training.xml'].flatMap((xml) => [...readDlibBoxes(join(dir!, xml)).keys()]).map((file) => decodeImageFile(join(dir!, file))));
     const sets = await detector.detectWithWeak(images);
     const faces = await plain.detect(images);

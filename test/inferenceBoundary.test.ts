@@ -70,6 +70,36 @@ describe('ONNX Runtime boundary', () => {
     }
   });
 
+  test('a crashed worker is replaced: it reloads its models, runs again, and the pool says it restarted', async () => {
+    const p = new InferencePool({ workers: 2 });
+    try {
+      await p.load('m', model, 'cpu');
+      await p.load('rare', model, 'cpu', { workers: 1 });
+      // As a native fault in ONNX Runtime would: the thread is gone without a goodbye.
+      await (p as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots[0].worker.terminate();
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(p.restarts.count, 1);
+      assert.match(p.restarts.lastError ?? '', /inference worker exited/);
+      const outs = await Promise.all([p.run('m', crop(1)), p.run('m', crop(2)), p.run('rare', crop(1))]);
+      assert.deepEqual(outs.map((o) => o.expression.dims[0]), [1, 2, 1]);
+      assert.ok(p.healthy);
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('a model loaded into some workers runs only on them', async () => {
+    const p = new InferencePool({ workers: 2, perWorker: 1 });
+    try {
+      await p.load('rare', model, 'cpu', { workers: 1 });
+      const outs = await Promise.all(Array.from({ length: 4 }, () => p.run('rare', crop(1))));
+      assert.equal(outs.length, 4);
+      await assert.rejects(p.run('never-loaded', crop(1)), /model never-loaded is not loaded/);
+    } finally {
+      await p.close();
+    }
+  });
+
   test('close() is idempotent and later runs reject', async () => {
     const p = new InferencePool();
     await Promise.all([p.close(), p.close()]);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Detection, Detector } from '../src/detection/nonMaxSuppression.js';
+import type { Detection, Detector } from '../src/detection/detector.js';
 import type { RgbImage } from '../src/image/rgbImage.js';
 import type { Ensemble, FaceInput } from '../src/models/ensemble.js';
 import type { FaceDescriber } from '../src/models/faceDescriber.js';

@@ -7,7 +7,7 @@ import { Ensemble } from '../src/models/ensemble.js';
 import { CANONICAL_LABELS } from '../src/models/labels.js';
 import { loadManifest } from '../src/models/manifest.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
-import { argmaxOver } from '../src/models/softVote.js';
+import { argmaxOver } from '../src/models/labels.js';
 import { listFaceCrops } from '../src/pipeline/faceCropSource.js';
 import { scoreFaceCrops } from '../src/pipeline/scoreFaceCrops.js';
 import { shared, SHARED_MISSING } from './helpers/sharedData.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { lastValueFrom, take, toArray } from 'rxjs';
-import { FlowGate } from '../src/pipeline/flowGate.js';
+import { FlowGate } from '../src/video/flowGate.js';
 import { ffmpegTools } from '../src/video/ffmpegBinaries.js';
 import { FrameCutter } from '../src/video/frameCutter.js';
 import { probeVideo } from '../src/video/probeVideo.js';

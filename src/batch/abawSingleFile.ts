@@ -1,6 +1,6 @@
 import { basename, extname } from 'node:path';
-import { InputError } from '../pipeline/faceCropSource.js';
-import { naturalCompare } from '../pipeline/mediaNames.js';
+import { InputError } from '../util/inputError.js';
+import { naturalCompare } from '../util/mediaNames.js';
 import { ABAW_EXPR_HEADER, formatAbawExprSingle, readLabelTrack } from '../sinks/abawExpr.js';
 
 /** The labels of an abaw-expr `<video>.txt` this project wrote: the header must be its own. */

@@ -1,9 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { globSync, isDynamicPattern } from 'tinyglobby';
-import { InputError } from '../pipeline/faceCropSource.js';
+import { InputError } from '../util/inputError.js';
 import { classifyInput } from '../pipeline/inputKind.js';
-import { isVideoName, naturalCompare } from '../pipeline/mediaNames.js';
+import { isVideoName, naturalCompare } from '../util/mediaNames.js';
 import { videoName } from '../sinks/writeVideoOutputs.js';
 
 /** One video of a batch: its path and the name its outputs carry. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { Detector } from '../detection/nonMaxSuppression.js';
+import type { Detector } from '../detection/detector.js';
 import type { Ensemble } from '../models/ensemble.js';
 import type { FaceDescriber } from '../models/faceDescriber.js';
 import type { FaceMode } from '../pipeline/selectFaces.js';

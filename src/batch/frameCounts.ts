@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { InputError } from '../pipeline/faceCropSource.js';
+import { InputError } from '../util/inputError.js';
 import { videoName } from '../sinks/writeVideoOutputs.js';
 
 /**

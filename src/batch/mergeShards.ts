@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../pipeline/faceCropSource.js';
-import { naturalCompare } from '../pipeline/mediaNames.js';
+import { InputError } from '../util/inputError.js';
+import { naturalCompare } from '../util/mediaNames.js';
 import { joinAbawExprFiles } from './abawSingleFile.js';
 import { SUMMARY_NAME, type BatchSummary, type VideoResult } from './batchRun.js';
 

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '../pipeline/faceCropSource.js';
+import { InputError } from '../util/inputError.js';
 
 export const LOCK_NAME = '.fer-stream-batch.lock';
 

@@ -13,7 +13,7 @@ import { Ensemble } from '../models/ensemble.js';
 import { FaceDescriber } from '../models/faceDescriber.js';
 import { loadManifest } from '../models/manifest.js';
 import { InferencePool } from '../models/ort/inferencePool.js';
-import { InputError } from '../pipeline/faceCropSource.js';
+import { InputError } from '../util/inputError.js';
 import { isStreamOutput, writeFileAtomic, writeOutput } from '../util/atomicFile.js';
 import { assertWritable, InputFiles } from '../util/outputSafety.js';
 import { oneOf, positiveInt, VIDEO_OPTIONS, videoSettings, type VideoSettings } from './videoSettings.js';

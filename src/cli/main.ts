@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { existsSync, statSync } from 'node:fs';
-import { FaceDetector } from '../detection/faceDetector.js';
+import { TinyFaceDetector } from '../detection/tinyFaceDetector.js';
 import { evaluatePredictions, readGroundTruth, readPredictions } from '../eval/evaluatePredictions.js';
 import { formatReport } from '../eval/metrics.js';
 import { evaluateVideoPredictions, isAbawAnnotationFolder, readTrackFolder, readVideoPredictions } from '../eval/videoEvaluation.js';
@@ -9,7 +9,8 @@ import { Ensemble } from '../models/ensemble.js';
 import { ensureAllBuiltinModels } from '../models/import/modelImporter.js';
 import { loadManifest, ManifestError } from '../models/manifest.js';
 import { InferencePool, isDeviceUnavailable } from '../models/ort/inferencePool.js';
-import { InputError, listFaceCrops, listSome, repeatedNames } from '../pipeline/faceCropSource.js';
+import { listFaceCrops, listSome, repeatedNames } from '../pipeline/faceCropSource.js';
+import { InputError } from '../util/inputError.js';
 import { classifyInput } from '../pipeline/inputKind.js';
 import { scoreFaceCrops } from '../pipeline/scoreFaceCrops.js';
 import { refuseUnwritableSingleFileNames } from '../sinks/abawExpr.js';
@@ -78,7 +79,7 @@ Common options:
                           the bundled accurate ensemble (about a third of the speed; docs/ensemble.md)
   --device auto|cpu|cuda|tensorrt   execution provider (default auto: CUDA if installed, else CPU)
   --batch <n>             faces per inference batch (default 32 for crops; video: frames per batch,
-                          default 16)
+                          default 16, at most 256 MB of decoded frames; 128 faces per model call)
   --workers <n>           inference worker threads (default 2 for video, 1 for crops; at most one per
                           core: each holds its own copy of the models, about ${WORKER_MB} MB)
   --quiet                 no progress on stderr
@@ -132,7 +133,7 @@ async function score(argv: string[]): Promise<void> {
   try {
     const ensemble = await Ensemble.load(manifest, pool, device);
     const providers = [...new Set(Object.values(ensemble.providers))].join(', ');
-    const detector = values.detect ? await FaceDetector.load(pool, device, { inputSize: 608 }) : undefined;
+    const detector = values.detect ? await TinyFaceDetector.load(pool, device, { inputSize: 608 }) : undefined;
     const log = (s: string) => values.quiet || process.stderr.write(s);
     log(`fer-stream: ${items.length} image(s), ensemble "${manifest.name}" (${manifest.members.map((m) => m.name).join(' + ')}) on ${providers}\n`);
     const tty = process.stderr.isTTY;

@@ -3,7 +3,7 @@ import type { Ensemble } from '../models/ensemble.js';
 import { FaceDescriber } from '../models/faceDescriber.js';
 import type { Device } from '../models/ort/device.js';
 import type { InferencePool } from '../models/ort/inferencePool.js';
-import { InputError } from '../pipeline/faceCropSource.js';
+import { InputError } from '../util/inputError.js';
 import type { FaceMode } from '../pipeline/selectFaces.js';
 import { reidentifyOptions, type ReidMode } from '../pipeline/videoFaceLabeler.js';
 import { runVideoJob } from '../pipeline/videoJob.js';

@@ -1,5 +1,5 @@
 import { BLAZEFACE_INPUT_SIZE } from '../models/import/builtinModels.js';
-import type { Detection } from './nonMaxSuppression.js';
+import type { Detection } from './detector.js';
 
 /** BlazeFace anchor centres in input pixels: 16x16 cells x 2 (stride 16), then 8x8 cells x 6 (stride 32). */
 export const BLAZEFACE_ANCHORS: [number, number][] = (() => {

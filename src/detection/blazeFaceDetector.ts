@@ -5,7 +5,8 @@ import type { Device } from '../models/ort/device.js';
 import type { InferencePool } from '../models/ort/inferencePool.js';
 import { shrinkToTensor } from '../image/shrinkToTensor.js';
 import { decodeBlazeFace } from './blazeFaceDecoder.js';
-import { nonMaxSuppression, type Detection, type Detector } from './nonMaxSuppression.js';
+import { nonMaxSuppression } from './nonMaxSuppression.js';
+import { type Detection, type Detector } from './detector.js';
 
 /**
  * BlazeFace from @vladmandic/human (MIT), imported to ONNX: 256x256 input, the image letterboxed at the

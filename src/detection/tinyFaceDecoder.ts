@@ -1,4 +1,4 @@
-import type { Detection } from './nonMaxSuppression.js';
+import type { Detection } from './detector.js';
 
 /** face-api's Tiny Face Detector anchors, in grid cells. */
 export const TINY_FACE_ANCHORS: [number, number][] = [

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { canonicalLabel, LSD_LABELS } from '../models/labels.js';
-import { InputError, listFaceCrops, listSome } from '../pipeline/faceCropSource.js';
+import { listFaceCrops, listSome } from '../pipeline/faceCropSource.js';
+import { InputError } from '../util/inputError.js';
 import { classificationReport, type EvalReport } from './metrics.js';
 
 /**

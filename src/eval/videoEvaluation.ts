@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { InputError } from '../pipeline/faceCropSource.js';
-import { naturalCompare } from '../pipeline/mediaNames.js';
+import { InputError } from '../util/inputError.js';
+import { naturalCompare } from '../util/mediaNames.js';
 import { isLabelHeader, readLabelTrack, type LabelTrack } from '../sinks/abawExpr.js';
 import { classificationReport, type EvalReport } from './metrics.js';
 

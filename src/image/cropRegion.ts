@@ -1,4 +1,4 @@
-import type { CropSpec } from '../models/manifest.js';
+import type { CropSpec } from './inputSpec.js';
 import type { Box } from './rgbImage.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { InputSpec } from '../models/manifest.js';
+import type { InputSpec } from './inputSpec.js';
 import { halveRegion } from './halveRegion.js';
 import { channelTransform, GRAY, resampleUpright } from './resampleUpright.js';
 import type { Box, RgbImage } from './rgbImage.js';

@@ -1,4 +1,4 @@
-import type { InputSpec } from '../models/manifest.js';
+import type { InputSpec } from './inputSpec.js';
 import type { Box, RgbImage } from './rgbImage.js';
 
 /** Luma weights of R, G, B for grey inputs (ITU-R BT.601, as OpenCV and PIL convert). */

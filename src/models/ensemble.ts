@@ -67,6 +67,9 @@ async function loadMember(pool: InferencePool, manifest: EnsembleManifest, index
  * (size, layout, colour, normalisation from the manifest); their expression outputs are mapped onto the
  * canonical labels and averaged with the manifest's weights.
  */
+/** Faces per member call at most (see predict). */
+export const MAX_FACES_PER_CALL = 128;
+
 export class Ensemble {
   private constructor(
     readonly manifest: EnsembleManifest,
@@ -116,6 +119,13 @@ export class Ensemble {
    */
   async predict(faces: FaceInput[]): Promise<FacePrediction[]> {
     if (faces.length === 0) return [];
+    // A call's tensors and ONNX Runtime's activations grow with its faces: a huge batch (--batch 100000 with
+    // the detector on every frame) is labelled in slices, so memory has a ceiling whatever the batch.
+    if (faces.length > MAX_FACES_PER_CALL) {
+      const slices: Promise<FacePrediction[]>[] = [];
+      for (let i = 0; i < faces.length; i += MAX_FACES_PER_CALL) slices.push(this.predict(faces.slice(i, i + MAX_FACES_PER_CALL)));
+      return (await Promise.all(slices)).flat();
+    }
     const { results, landmarks } = await this.runImageMembers(faces);
     const stacked = this.members.filter((m): m is LoadedMember<StackedMemberSpec> => m.spec.kind === 'stacked');
     (await Promise.all(stacked.map((m) => this.runStacked(m, faces.length, results)))).forEach((r, i) => results.set(stacked[i], r));

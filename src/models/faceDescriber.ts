@@ -22,7 +22,8 @@ export class FaceDescriber {
   private constructor(private readonly pool: InferencePool) {}
 
   static async load(pool: InferencePool, device: Device): Promise<FaceDescriber> {
-    await pool.load(MODEL_KEY, ensureBuiltinModel('face-recognition'), device);
+    // One worker holds it: it runs for new tracks only (a few calls a second), and each copy costs about 75 MB.
+    await pool.load(MODEL_KEY, ensureBuiltinModel('face-recognition'), device, { workers: 1 });
     return new FaceDescriber(pool);
   }
 

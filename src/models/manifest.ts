@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { fieldPath } from '../util/fieldPath.js';
 import { BUNDLED_MANIFESTS } from './defaultManifest.js';
 import { canonicalLabel, type CanonicalLabel } from './labels.js';
+import type { CropSpec, InputSpec } from '../image/inputSpec.js';
 
 /**
  * The ensemble manifest: which member networks vote, how each wants its face crop, and how its outputs
@@ -78,8 +79,12 @@ const manifestSchema = z.strictObject({
   members: z.array(memberSpec).min(1),
 });
 
-export type InputSpec = z.infer<typeof inputSpec>;
-export type CropSpec = z.infer<typeof cropSpec>;
+export type { CropSpec, InputSpec };
+// The schemas validate exactly image/'s contracts: a compile error here if they drift apart.
+const _inputSpecIsTheContract: z.ZodType<InputSpec, unknown> = inputSpec;
+const _cropSpecIsTheContract: z.ZodType<CropSpec, unknown> = cropSpec;
+void _inputSpecIsTheContract;
+void _cropSpecIsTheContract;
 
 type ParsedMember = z.infer<typeof memberSpec>;
 

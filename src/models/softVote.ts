@@ -39,10 +39,3 @@ export function softVote(members: CanonicalProbs[], weights: number[]): Float64A
   if (sum > 0) for (let k = 0; k < out.length; k++) out[k] /= sum;
   return out;
 }
-
-/** Index (into `candidates`) of the most probable label among `candidates`. */
-export function argmaxOver(probs: ArrayLike<number>, candidates: readonly number[]): number {
-  let best = 0;
-  for (let i = 1; i < candidates.length; i++) if (probs[candidates[i]] > probs[candidates[best]]) best = i;
-  return best;
-}

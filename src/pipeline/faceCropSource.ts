@@ -1,20 +1,14 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { canonicalLabel, type CanonicalLabel } from '../models/labels.js';
-import { IMAGE_EXTENSIONS, isImageName, naturalCompare, VIDEO_EXTENSIONS } from './mediaNames.js';
+import { IMAGE_EXTENSIONS, isImageName, naturalCompare, VIDEO_EXTENSIONS } from '../util/mediaNames.js';
+import { InputError } from '../util/inputError.js';
 
 /** One face crop to score: the name written to the output, its file, and its class when the layout says. */
 export interface FaceCropItem {
   name: string;
   path: string;
   label?: CanonicalLabel;
-}
-
-export class InputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InputError';
-  }
 }
 
 /**

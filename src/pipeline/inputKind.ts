@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { IMAGE_EXTENSIONS, isVideoName, naturalCompare } from './mediaNames.js';
+import { IMAGE_EXTENSIONS, isVideoName, naturalCompare } from '../util/mediaNames.js';
 
 /**
  * What `--input` names: one video file, a folder of videos (a test set, scored one by one), or face

@@ -1,7 +1,7 @@
 import { bufferCount, concatMap, finalize, type OperatorFunction } from 'rxjs';
 import type { VideoFrame } from '../video/videoFrames.js';
 import type { FrameRecord } from './faceRecords.js';
-import type { FlowGate } from './flowGate.js';
+import type { FlowGate } from '../video/flowGate.js';
 import type { VideoFaceLabeler } from './videoFaceLabeler.js';
 
 /**

@@ -1,9 +1,10 @@
 import { bufferCount, concatMap, from, lastValueFrom, mergeMap, toArray } from 'rxjs';
-import type { FaceDetector } from '../detection/faceDetector.js';
+import type { TinyFaceDetector } from '../detection/tinyFaceDetector.js';
 import { decodeImageFile } from '../image/decodeImage.js';
 import type { Box, RgbImage } from '../image/rgbImage.js';
 import type { Ensemble, FacePrediction } from '../models/ensemble.js';
-import { InputError, listSome, type FaceCropItem } from './faceCropSource.js';
+import { listSome, type FaceCropItem } from './faceCropSource.js';
+import { InputError } from '../util/inputError.js';
 
 const BATCHES_IN_FLIGHT = 2;
 
@@ -18,7 +19,7 @@ export interface ScoreOptions {
   batchSize: number;
   /** Decodes in flight at once (sharp uses its own threads). */
   decodeConcurrency?: number;
-  detector?: FaceDetector;
+  detector?: TinyFaceDetector;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -66,7 +67,7 @@ export async function scoreFaceCrops(items: FaceCropItem[], ensemble: Ensemble, 
   return results;
 }
 
-async function largestFaces(detector: FaceDetector, images: RgbImage[]): Promise<(Box | undefined)[]> {
+async function largestFaces(detector: TinyFaceDetector, images: RgbImage[]): Promise<(Box | undefined)[]> {
   const dets = await detector.detect(images);
   return dets.map((faces) => faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0]?.box);
 }

@@ -1,14 +1,16 @@
 import { defer, lastValueFrom, tap, toArray, type Observable } from 'rxjs';
-import type { Detector } from '../detection/nonMaxSuppression.js';
+import type { Detector } from '../detection/detector.js';
 import type { Ensemble } from '../models/ensemble.js';
 import { probeVideo, type VideoInfo } from '../video/probeVideo.js';
 import { videoFrames } from '../video/videoFrames.js';
 import type { FrameRecord } from './faceRecords.js';
-import { FlowGate } from './flowGate.js';
+import { FlowGate } from '../video/flowGate.js';
 import { labelVideoFaces } from './labelVideoFaces.js';
 import { VideoFaceLabeler, type LabelerOptions } from './videoFaceLabeler.js';
 
 const BUFFER_BYTES = 128 << 20;
+/** Decoded frames one batch may hold (about 90 frames of 720p, 40 of 1080p, 10 of 4K). */
+export const BATCH_BYTES = 256 << 20;
 
 export interface ScoreVideoOptions extends LabelerOptions {
   /** Frames labelled per batch (detection-every-frame mode batches detector and members over them). */
@@ -50,8 +52,13 @@ export function labelledVideoFrames(
   onShort?: (message: string) => void,
 ): Observable<FrameRecord> {
   return defer(() => {
+    const frameBytes = info.width * info.height * 3;
+    // A batch holds its frames until all are labelled: at most BATCH_BYTES of them, whatever --batch asks
+    // (--batch 100000 with the detector on every frame reached 5 GB).
+    const batchSize = Math.max(1, Math.min(options.batchSize, Math.floor(BATCH_BYTES / frameBytes)));
+    options = { ...options, batchSize };
     // More than a batch, or bufferCount would wait for frames the closed gate holds back.
-    const byMemory = Math.floor(BUFFER_BYTES / (info.width * info.height * 3));
+    const byMemory = Math.floor(BUFFER_BYTES / frameBytes);
     const high = Math.max(options.batchSize + 1, options.maxBufferedFrames ?? Math.min(options.batchSize * 2, byMemory));
     const gate = new FlowGate(high, Math.min(options.batchSize, high - 1));
     const labeler = new VideoFaceLabeler(detector, ensemble, options);

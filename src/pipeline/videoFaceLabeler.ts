@@ -1,5 +1,5 @@
 import { looksLikeFace } from '../detection/faceLikeness.js';
-import type { Detection, DetectionSet, Detector } from '../detection/nonMaxSuppression.js';
+import type { Detection, DetectionSet, Detector } from '../detection/detector.js';
 import { clipBox, iou, type Box } from '../image/rgbImage.js';
 import type { Ensemble, FaceInput, FacePrediction } from '../models/ensemble.js';
 import type { FaceDescriber } from '../models/faceDescriber.js';
@@ -8,6 +8,13 @@ import { IdentityGallery } from '../tracking/identityGallery.js';
 import { SceneCutDetector } from '../video/sceneCutDetector.js';
 import type { VideoFrame } from '../video/videoFrames.js';
 import type { FaceRecord, FrameRecord } from './faceRecords.js';
+
+/**
+ * Frames per detector call with the detector on every frame. On the CPU one is fastest and leanest (the
+ * detector's 608x608 activations scale with the batch): samples/video.mp4 --detect-every 1 at 1/2/8 frames:
+ * 17.3/16.4/15.4 frames/s, peak 730/759/1022 MB; short_hamilton_clip.mp4 26.8/26.1/24.1, 479/523/791 MB.
+ */
+const DETECT_BATCH = 1;
 
 /** Frames between the landmarks that place a crop and the frame cropped: 2 lets two frames be in flight. */
 const LANDMARK_LAG = 2;
@@ -109,7 +116,7 @@ export class VideoFaceLabeler {
    */
   private async labelDetected(frames: VideoFrame[]): Promise<FrameRecord[]> {
     const found: DetectionSet[] = [];
-    const step = this.options.detectBatch ?? 8;
+    const step = this.options.detectBatch ?? DETECT_BATCH;
     for (let i = 0; i < frames.length; i += step) found.push(...(await this.detectSets(frames.slice(i, i + step).map((f) => f.image))));
     const preds = await this.ensemble.predict(frames.flatMap((frame, i) => found[i].faces.map((d) => ({ image: frame.image, box: d.box, angle: 0 }))));
     const records: FrameRecord[] = [];
@@ -138,8 +145,18 @@ export class VideoFaceLabeler {
    */
   private async labelTracked(frames: VideoFrame[]): Promise<FrameRecord[]> {
     const records: FrameRecord[] = [];
-    let previous: Promise<void> = Promise.resolve();
-    const inFlight: Promise<void>[] = [];
+    // Frames placed but not yet observed, in frame order. Each is observed (applied to the tracker) at a
+    // fixed point of the loop, never when its work happens to finish: what the tracker knows when frame t is
+    // placed is then exactly frames up to t - LANDMARK_LAG (all earlier frames for a detection), so the labels
+    // do not depend on how busy the machine was.
+    const unapplied: { placed: Placed; results: Promise<[FacePrediction[], Map<number, Float32Array>]> }[] = [];
+    const applyUntil = async (left: number) => {
+      while (unapplied.length > left) {
+        const { placed, results } = unapplied.shift()!;
+        const [preds, descriptors] = await results;
+        this.apply(placed, preds, descriptors);
+      }
+    };
     // Scheduled detections (every detectEvery-th frame, scene cuts) depend on nothing the tracker knows, so
     // a few start now and run on the workers while the members label the frames before them.
     const cuts = frames.map((f) => this.cuts.isCut(f.image));
@@ -154,7 +171,7 @@ export class VideoFaceLabeler {
     try {
       for (const [i, frame] of frames.entries()) {
         // Frame t may be placed once frame t-LANDMARK_LAG is labelled and observed.
-        while (inFlight.length >= LANDMARK_LAG) await inFlight.shift();
+        await applyUntil(LANDMARK_LAG - 1);
         const sceneCut = cuts[i];
         if (sceneCut) this.tracker.cut();
         // With nothing tracked, every other frame too: a face that appears is found a frame later at worst,
@@ -166,7 +183,10 @@ export class VideoFaceLabeler {
           (this.lookAgainAt !== undefined && this.lookAgainAt <= frame.frameIndex);
         let tracks: readonly Track[];
         if (due) {
-          const { faces, weak } = await (early.get(i) ?? this.detectOne(frame.image));
+          const detection = early.get(i) ?? this.detectOne(frame.image);
+          // A detection is associated with everything before it.
+          await applyUntil(0);
+          const { faces, weak } = await detection;
           tracks = this.tracker.update(frame.frameIndex, faces, await this.describeAmbiguous(frame, faces), weak);
           this.lookAgainAt = this.enteringFace(frame, weak, tracks) ? frame.frameIndex + LANDMARK_LAG : undefined;
         } else {
@@ -175,16 +195,14 @@ export class VideoFaceLabeler {
         const record: FrameRecord = { frameIndex: frame.frameIndex, ptsMs: frame.ptsMs, faces: [], detected: due, sceneCut };
         records.push(record);
         const placed = this.place(frame, tracks, record, true);
-        const labelled = this.ensemble.predict(placed.inputs);
-        // Observations go to the tracker in frame order, whatever order the work finishes in.
-        previous = Promise.all([labelled, placed.descriptors, previous]).then(([preds, descriptors]) => this.apply(placed, preds, descriptors));
-        previous.catch(() => undefined); // awaited in turn below, but may fail while an earlier one is awaited
-        inFlight.push(previous);
+        const results = Promise.all([this.ensemble.predict(placed.inputs), placed.descriptors]);
+        results.catch(() => undefined); // observed in turn by applyUntil, but may fail while an earlier one is awaited
+        unapplied.push({ placed, results });
       }
-      await Promise.all(inFlight);
+      await applyUntil(0);
     } catch (err) {
       // Let work already started settle, so none of it rejects unobserved once this batch has failed.
-      await Promise.allSettled([...inFlight, ...early.values()]);
+      await Promise.allSettled([...unapplied.map((u) => u.results), ...early.values()]);
       throw err;
     }
     return records;

@@ -1,4 +1,4 @@
-import type { Detector } from '../detection/nonMaxSuppression.js';
+import type { Detector } from '../detection/detector.js';
 import type { Ensemble } from '../models/ensemble.js';
 import type { VideoInfo } from '../video/probeVideo.js';
 import type { FaceRecord, FrameRecord } from './faceRecords.js';

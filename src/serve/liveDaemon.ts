@@ -1,5 +1,5 @@
 import { loadDetector } from '../detection/loadDetector.js';
-import type { Detector } from '../detection/nonMaxSuppression.js';
+import type { Detector } from '../detection/detector.js';
 import { DEFAULT_MANIFEST } from '../models/defaultManifest.js';
 import { Ensemble } from '../models/ensemble.js';
 import { FaceDescriber } from '../models/faceDescriber.js';
@@ -40,7 +40,9 @@ export class LiveDaemon {
   async start(): Promise<{ host: string; port: number }> {
     checkSinks(this.config);
     this.server = new LiveServer(this.config, this.metrics, {
-      ready: () => this.ready,
+      // Not ready while a crashed inference worker is being replaced (or could not be).
+      ready: () => this.ready && this.pool.healthy,
+      inference: () => ({ healthy: this.pool.healthy, workerRestarts: this.pool.restarts.count, lastCrash: this.pool.restarts.lastError }),
       streams: () => this.runners.map((r) => ({ name: r.name, state: r.state, fps: r.fps, width: r.width, height: r.height, counts: { ...r.counts } })),
       statuses: () => [...this.statuses.values()],
     });

@@ -17,6 +17,8 @@ export interface LiveState {
   streams: () => { name: string; state: string; fps: number; width: number; height: number; counts: Record<string, number> }[];
   /** The latest status message of each stream, sent to a client when it connects. */
   statuses: () => LiveMessage[];
+  /** The inference pool's health: crashed workers are replaced, and /readyz says so meanwhile. */
+  inference: () => { healthy: boolean; workerRestarts: number; lastCrash?: string };
 }
 
 interface Client {
@@ -193,7 +195,7 @@ export class LiveServer {
     if (url.pathname === '/readyz') {
       const streams = this.state.streams().map(({ name, state, fps }) => ({ name, state, fps: Number(fps.toFixed(1)) }));
       const ready = this.state.ready();
-      return send(ready ? 200 : 503, 'application/json', JSON.stringify({ ready, modelsLoaded: ready, streams }) + '\n');
+      return send(ready ? 200 : 503, 'application/json', JSON.stringify({ ready, modelsLoaded: ready, inference: this.state.inference(), streams }) + '\n');
     }
     if (!this.authorised(req, url)) return send(401, 'text/plain', 'token required: Authorization: Bearer <token> or ?token=<token>\n');
     if (url.pathname === '/metrics') return send(200, this.metrics.registry.contentType, await this.metrics.registry.metrics());

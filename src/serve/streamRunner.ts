@@ -1,5 +1,5 @@
 import { map, tap, type Subscription } from 'rxjs';
-import type { Detector } from '../detection/nonMaxSuppression.js';
+import type { Detector } from '../detection/detector.js';
 import type { Ensemble } from '../models/ensemble.js';
 import type { FaceDescriber } from '../models/faceDescriber.js';
 import { labelNewest, type LiveRecord } from '../pipeline/labelNewest.js';

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { argmaxOver } from '../models/softVote.js';
-import { InputError } from '../pipeline/faceCropSource.js';
-import { CANONICAL_LABELS } from '../models/labels.js';
+import { InputError } from '../util/inputError.js';
+import { argmaxOver, CANONICAL_LABELS } from '../models/labels.js';
 
 /** ABAW expression-track classes; the first seven are CANONICAL_LABELS in the same order, `Other` is never predicted. */
 export const ABAW_EXPR_HEADER = 'Neutral,Anger,Disgust,Fear,Happiness,Sadness,Surprise,Other';

@@ -1,6 +1,5 @@
 import { extname } from 'node:path';
-import { CANONICAL_LABELS, LSD_LABELS } from '../models/labels.js';
-import { argmaxOver } from '../models/softVote.js';
+import { CANONICAL_LABELS, LSD_LABELS, lsdIndex } from '../models/labels.js';
 import type { ScoredCrop } from '../pipeline/scoreFaceCrops.js';
 import { writeOutput } from '../util/atomicFile.js';
 import { csvField } from './csvField.js';
@@ -8,23 +7,16 @@ import { csvField } from './csvField.js';
 export const CROP_FORMATS = ['abaw-lsd', 'csv', 'jsonl'] as const;
 export type CropFormat = (typeof CROP_FORMATS)[number];
 
-const LSD_INDICES = LSD_LABELS.map((l) => CANONICAL_LABELS.indexOf(l));
-
-/** ABAW4 LSD label (0-5: anger, disgust, fear, happiness, sadness, surprise): the best of the six, neutral left out. */
-export function lsdLabel(probs: ArrayLike<number>): number {
-  return argmaxOver(probs, LSD_INDICES);
-}
-
 /** `image,expression` then `name,label` per image, in input order: the file ABAW4 LSD scores. */
 export function formatAbawLsd(results: ScoredCrop[]): string {
-  return ['image,expression', ...results.map((r) => `${r.item.name},${lsdLabel(r.prediction.probs)}`)].join('\n') + '\n';
+  return ['image,expression', ...results.map((r) => `${r.item.name},${lsdIndex(r.prediction.probs)}`)].join('\n') + '\n';
 }
 
 /** ABAW's two columns, then the label name, the face box (with --detect) and the voted probabilities. */
 export function formatCropCsv(results: ScoredCrop[]): string {
   const header = ['image', 'expression', 'label', 'face_x', 'face_y', 'face_w', 'face_h', ...CANONICAL_LABELS.map((l) => `p_${l}`)];
   const rows = results.map((r) => {
-    const label = lsdLabel(r.prediction.probs);
+    const label = lsdIndex(r.prediction.probs);
     const b = r.box;
     return [
       csvField(r.item.name),
@@ -40,7 +32,7 @@ export function formatCropCsv(results: ScoredCrop[]): string {
 /** The csv row as a JSON object per line: image, expression, label, face box (with --detect), probabilities. */
 export function formatCropJsonl(results: ScoredCrop[]): string {
   const lines = results.map((r) => {
-    const expression = lsdLabel(r.prediction.probs);
+    const expression = lsdIndex(r.prediction.probs);
     const b = r.box;
     return JSON.stringify({
       image: r.item.name,

@@ -1,6 +1,6 @@
 import { munkres } from 'munkres';
 import { looksLikeFace } from '../detection/faceLikeness.js';
-import type { Detection } from '../detection/nonMaxSuppression.js';
+import type { Detection } from '../detection/detector.js';
 import { iou, type Box } from '../image/rgbImage.js';
 import { BoxMotion } from './boxMotion.js';
 import { euclidean } from './identityGallery.js';

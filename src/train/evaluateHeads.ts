@@ -1,5 +1,5 @@
 import { bootstrapMacroF1Difference, formatMacroF1, macroF1Summary, type MacroF1Summary } from '../eval/bootstrap.js';
-import { blendVotes, FEATURE_SETS, pretrainedVote, readHeads, softVote } from '../models/import/baggedEnsembleGraph.js';
+import { blendVotes, FEATURE_SETS, pretrainedVote, readHeads, meanOfHeads } from '../models/import/baggedEnsembleGraph.js';
 import { LSD_LABELS } from '../models/labels.js';
 import type { InferencePool } from '../models/ort/inferencePool.js';
 import { lsdPairs } from './headTrainer.js';
@@ -42,7 +42,7 @@ export async function evaluateHeads(
     const set: SetData = { name, faces: read.faces, plain, views: [plain] };
     const labels = labelsOf(set);
     const members = await Promise.all(heads.members.map((m) => probsOn(m.weights, set, m.features)));
-    const bagged = softVote(members);
+    const bagged = meanOfHeads(members);
     const pretrained = pretrainedVote(plain.faceApiProbs, plain.humanProbs, plain.count);
     const ensemble = blendVotes(bagged, pretrained, heads.alpha);
     const score = (model: string, probs: Float32Array) => {

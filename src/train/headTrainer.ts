@@ -1,4 +1,4 @@
-import { CANONICAL_LABELS, LSD_LABELS } from '../models/labels.js';
+import { CANONICAL_LABELS, LSD_INDICES, LSD_LABELS, lsdIndex } from '../models/labels.js';
 import { classificationReport, type EvalReport } from '../eval/metrics.js';
 import type { HeadWeights } from '../models/import/baggedEnsembleGraph.js';
 import { seededRandom } from '../util/seededRandom.js';
@@ -37,14 +37,6 @@ export interface EpochLog {
 }
 
 const CLASSES = CANONICAL_LABELS.length;
-const LSD_INDICES = LSD_LABELS.map((c) => CANONICAL_LABELS.indexOf(c));
-
-/** The 6-class (LSD) prediction from probabilities over CANONICAL_LABELS. */
-export function lsdIndex(probs: ArrayLike<number>, offset = 0): number {
-  let best = 0;
-  for (let k = 1; k < LSD_INDICES.length; k++) if (probs[offset + LSD_INDICES[k]] > probs[offset + LSD_INDICES[best]]) best = k;
-  return best;
-}
 
 /** The six scored classes' truth and prediction (LSD_LABELS indexes), faces labelled neutral left out. */
 export function lsdPairs(probs: Float32Array, labels: Int32Array): { truth: number[]; pred: number[] } {

@@ -1,4 +1,4 @@
-import { InputError } from '../pipeline/faceCropSource.js';
+import { InputError } from '../util/inputError.js';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -6,7 +6,7 @@ import { CANONICAL_LABELS } from '../models/labels.js';
 import type { InferencePool } from '../models/ort/inferencePool.js';
 import { writeFileAtomic } from '../util/atomicFile.js';
 import { seededRandom } from '../util/seededRandom.js';
-import { blendVotes, buildEnsembleGraph, buildStackedHeadsGraph, encodeHeads, FEATURE_SETS, pretrainedVote, softVote, type HeadWeights } from '../models/import/baggedEnsembleGraph.js';
+import { blendVotes, buildEnsembleGraph, buildStackedHeadsGraph, encodeHeads, FEATURE_SETS, pretrainedVote, meanOfHeads, type HeadWeights } from '../models/import/baggedEnsembleGraph.js';
 import { FACE_API_EXPRESSION_LABELS } from '../models/import/builtinModels.js';
 import type { FeatureMember } from './memberFeatures.js';
 import type { FeatureSet, FeatureView } from './featureCache.js';
@@ -166,7 +166,7 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
   const pretrained = new Map<string, Float32Array>();
   for (const v of valSets) {
     const all = await Promise.all(members.map((m, k) => probsOn(weights[k], v, m.features)));
-    bagged.set(v.name, softVote(all));
+    bagged.set(v.name, meanOfHeads(all));
     pretrained.set(v.name, pretrainedVote(v.plain.faceApiProbs, v.plain.humanProbs, v.plain.count));
   }
   const blendSet = valSets[o.blendOn];

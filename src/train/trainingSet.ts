@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { canonicalLabel, CANONICAL_LABELS } from '../models/labels.js';
-import { InputError } from '../pipeline/faceCropSource.js';
-import { isImageName, naturalCompare } from '../pipeline/mediaNames.js';
+import { InputError } from '../util/inputError.js';
+import { isImageName, naturalCompare } from '../util/mediaNames.js';
 
 /**
  * One training or validation face: an image and a distribution over CANONICAL_LABELS (neutral and the six

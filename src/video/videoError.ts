@@ -1,4 +1,4 @@
-import { InputError } from '../pipeline/faceCropSource.js';
+import { InputError } from '../util/inputError.js';
 
 export type VideoErrorKind =
   | 'missing'

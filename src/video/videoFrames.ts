@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { Observable } from 'rxjs';
 import type { RgbImage } from '../image/rgbImage.js';
-import type { FlowGate } from '../pipeline/flowGate.js';
+import type { FlowGate } from './flowGate.js';
 import { ffmpegTools } from './ffmpegBinaries.js';
 import { FrameCutter } from './frameCutter.js';
 import { shortfall } from './declaredLength.js';

@@ -116,7 +116,7 @@ function addHeadsAndVote(g: OnnxGraphBuilder, members: ExportedMember[], alpha: 
 }
 
 /** The heads' soft vote, as the graph computes it: the mean of the members' probabilities, row by row. */
-export function softVote(members: Float32Array[]): Float32Array {
+export function meanOfHeads(members: Float32Array[]): Float32Array {
   return members.reduce((acc, p) => acc.map((x, i) => x + p[i] / members.length), new Float32Array(members[0].length));
 }
 

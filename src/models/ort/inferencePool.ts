@@ -44,8 +44,30 @@ interface Slot {
   worker: Worker;
   inFlight: number;
   pending: Map<number, Pending>;
+  /** The models this worker holds (a replacement worker gets them back before it takes work). */
+  keys: Set<string>;
+  /** False while a replacement worker reloads its models. */
+  ready: boolean;
   dead?: Error;
 }
+
+interface LoadRequest {
+  model: string;
+  device: Device;
+  /** How many workers hold it (the first ones); all by default. */
+  workers: number;
+}
+
+export interface LoadOptions {
+  /**
+   * Workers that hold this model: the first `workers` of the pool (default all). A model called rarely (the
+   * face describer) need not cost every worker its memory.
+   */
+  workers?: number;
+}
+
+/** Crashed workers replaced at most this often in a row; past it the pool says the crash instead of looping. */
+const MAX_RESTARTS = 5;
 
 interface Waiting {
   key: string;
@@ -66,8 +88,11 @@ export class InferencePool {
   private readonly perWorker: number;
   private readonly maxQueue: number;
   private readonly threads: number;
+  private readonly models = new Map<string, LoadRequest>();
   private nextId = 1;
   private closed?: Promise<void>;
+  private restartCount = 0;
+  private lastCrash?: Error;
 
   constructor(options: InferencePoolOptions = {}) {
     const count = Math.max(1, options.workers ?? 1);
@@ -79,7 +104,7 @@ export class InferencePool {
 
   private spawn(): Slot {
     const worker = new Worker(new URL('./inferenceWorker.js', import.meta.url));
-    const slot: Slot = { worker, inFlight: 0, pending: new Map() };
+    const slot: Slot = { worker, inFlight: 0, pending: new Map(), keys: new Set(), ready: true };
     worker.on('message', (msg: WorkerResponse) => {
       const p = slot.pending.get(msg.id);
       if (!p) return;
@@ -91,9 +116,11 @@ export class InferencePool {
       } else p.resolve(msg);
     });
     const die = (err: Error) => {
+      if (slot.dead) return;
       slot.dead = err;
       for (const p of slot.pending.values()) p.reject(err);
       slot.pending.clear();
+      if (!this.closed) this.replace(slot, err);
     };
     worker.on('error', (err) => die(new Error(`inference worker crashed: ${err.message}`)));
     worker.on('exit', (code) => {
@@ -110,14 +137,61 @@ export class InferencePool {
     });
   }
 
-  /** Loads a model into every worker. Rejects with a DeviceUnavailableError-named error for a GPU that cannot load. */
-  async load(key: string, model: string, device: Device): Promise<LoadedModel> {
-    const replies = await Promise.all(
-      this.slots.map((slot) => this.request(slot, { type: 'load', id: this.nextId++, key, model, device, threads: this.threads })),
-    );
+  /**
+   * Loads a model into every worker, or the first `options.workers`. Rejects with a DeviceUnavailableError-named
+   * error for a GPU that cannot load.
+   */
+  async load(key: string, model: string, device: Device, options: LoadOptions = {}): Promise<LoadedModel> {
+    const workers = Math.min(this.slots.length, Math.max(1, options.workers ?? this.slots.length));
+    this.models.set(key, { model, device, workers });
+    const replies = await Promise.all(this.slots.slice(0, workers).map((slot) => this.loadInto(slot, key)));
     const first = replies[0];
     if (first.type !== 'loaded') throw new Error(`unexpected reply ${first.type}`);
     return { key, provider: first.provider, fallbackReason: first.fallbackReason, inputs: first.inputs, outputs: first.outputs };
+  }
+
+  private async loadInto(slot: Slot, key: string): Promise<WorkerResponse> {
+    const { model, device } = this.models.get(key)!;
+    const reply = await this.request(slot, { type: 'load', id: this.nextId++, key, model, device, threads: this.threads });
+    slot.keys.add(key);
+    return reply;
+  }
+
+  /** Workers replaced after a crash so far; the last crash, if any. */
+  get restarts(): { count: number; lastError?: string } {
+    return { count: this.restartCount, lastError: this.lastCrash?.message };
+  }
+
+  /** Whether every worker is alive and holds its models (what a readiness check should say). */
+  get healthy(): boolean {
+    return this.slots.every((s) => !s.dead && s.ready);
+  }
+
+  /**
+   * A crashed worker (out of memory in ONNX Runtime, a native fault) is replaced by a new one that loads the
+   * same models before it takes work; its requests in flight have failed. After MAX_RESTARTS in a row without
+   * a successful run the slot stays dead and its error is what callers get.
+   */
+  private replace(dead: Slot, err: Error): void {
+    this.lastCrash = err;
+    const at = this.slots.indexOf(dead);
+    if (at < 0 || this.restartCount >= MAX_RESTARTS) return this.dispatch();
+    this.restartCount++;
+    const slot = this.spawn();
+    slot.ready = false;
+    this.slots[at] = slot;
+    const keys = [...this.models.entries()].filter(([, m]) => at < m.workers).map(([k]) => k);
+    void Promise.all(keys.map((k) => this.loadInto(slot, k))).then(
+      () => {
+        slot.ready = true;
+        this.dispatch();
+      },
+      (loadErr: Error) => {
+        slot.dead = loadErr;
+        this.dispatch();
+      },
+    );
+    this.dispatch();
   }
 
   /** Requests waiting plus running. */
@@ -160,16 +234,21 @@ export class InferencePool {
   }
 
   private dispatch(): void {
-    while (this.queue.length) {
-      const slot = this.slots
-        .filter((s) => !s.dead && s.inFlight < this.perWorker)
-        .sort((a, b) => a.inFlight - b.inFlight)[0];
-      if (!slot) {
-        const alive = this.slots.some((s) => !s.dead);
-        if (!alive) for (const w of this.queue.splice(0)) w.reject(this.slots[0].dead!);
-        break;
+    for (let i = 0; i < this.queue.length; ) {
+      const job = this.queue[i];
+      // Only workers that hold the model; a model no live worker can ever run fails now, not never.
+      const holders = this.slots.filter((s) => !s.dead && (s.keys.has(job.key) || (!s.ready && this.mayHold(s, job.key))));
+      if (!holders.length) {
+        this.queue.splice(i, 1);
+        job.reject(this.slots.find((s) => s.dead)?.dead ?? new Error(`model ${job.key} is not loaded`));
+        continue;
       }
-      const job = this.queue.shift()!;
+      const slot = holders.filter((s) => s.ready && s.inFlight < this.perWorker).sort((a, b) => a.inFlight - b.inFlight)[0];
+      if (!slot) {
+        i++; // this model's workers are busy; a later request may be for another model's free worker
+        continue;
+      }
+      this.queue.splice(i, 1);
       slot.inFlight++;
       const transfer = [...new Set(Object.values(job.feeds).map((t) => t.data.buffer as ArrayBuffer))];
       // The slot is freed before the caller hears back, so `pending` is exact when its await resumes.
@@ -179,12 +258,21 @@ export class InferencePool {
         this.dispatch();
       };
       this.request(slot, { type: 'run', id: this.nextId++, key: job.key, feeds: job.feeds }, transfer).then(
-        (msg) => settle(() => (msg.type === 'result' ? job.resolve(msg.outputs) : job.reject(new Error(`unexpected reply ${msg.type}`)))),
+        (msg) => {
+          this.restartCount = 0; // a worker that runs again ends a run of crashes
+          settle(() => (msg.type === 'result' ? job.resolve(msg.outputs) : job.reject(new Error(`unexpected reply ${msg.type}`))));
+        },
         (err: Error) => settle(() => job.reject(err)),
       );
     }
     // Wake one waiter per free place: waking every waiter for one place only sends the rest back to wait.
     for (let room = this.maxQueue - this.queue.length; room > 0 && this.capacityWaiters.length; room--) this.capacityWaiters.shift()!();
+  }
+
+  /** Whether a worker still reloading after a crash will hold `key`. */
+  private mayHold(slot: Slot, key: string): boolean {
+    const m = this.models.get(key);
+    return Boolean(m) && this.slots.indexOf(slot) < m!.workers;
   }
 
   /** Releases sessions and stops the workers. Idempotent. */
