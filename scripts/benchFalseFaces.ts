@@ -28,7 +28,19 @@ const negatives: string[] = [];
 for (const size of ['320x240', '640x480', '1280x720', '3840x2160']) {
   for (const source of ['testsrc', 'testsrc2', 'smptebars', 'mandelbrot']) {
     const out = join(tmp, `${source}_${size}.mp4`);
-    execFileSync(ffmpegTools().ffmpeg, ['-v', 'error', '-f', 'lavfi', '-i', `${source}=size=${size}:rate=10`, '-t', '3', '-pix_fmt', 'yuv420p', out]);
+    execFileSync(ffmpegTools().ffmpeg, [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `${source}=size=${size}:rate=10`,
+      '-t',
+      '3',
+      '-pix_fmt',
+      'yuv420p',
+      out,
+    ]);
     negatives.push(out);
   }
 }
@@ -50,15 +62,24 @@ const detector = await TinyFaceDetector.load(pool, 'cpu', { inputSize: [608, 320
 
 async function count(path: string, rejectNonFaces: boolean) {
   const r = await scoreVideo(path, detector, ensemble, { batchSize: 16, detectEvery: 10, rejectNonFaces });
-  return { frames: r.frames.length, withFace: r.frames.filter((f) => f.faces.length).length, faces: r.frames.reduce((n, f) => n + f.faces.length, 0) };
+  return {
+    frames: r.frames.length,
+    withFace: r.frames.filter((f) => f.faces.length).length,
+    faces: r.frames.reduce((n, f) => n + f.faces.length, 0),
+  };
 }
 
 console.log('| clip | frames | frames with a face: before | after | faces: before | after |');
 console.log('|---|---|---|---|---|---|');
-for (const [kind, list] of [['negative', negatives], ['face video', positives]] as const) {
+for (const [kind, list] of [
+  ['negative', negatives],
+  ['face video', positives],
+] as const) {
   for (const path of list) {
     const [before, after] = [await count(path, false), await count(path, true)];
-    console.log(`| ${kind}: ${basename(path)} | ${before.frames} | ${before.withFace} | ${after.withFace} | ${before.faces} | ${after.faces} |`);
+    console.log(
+      `| ${kind}: ${basename(path)} | ${before.frames} | ${before.withFace} | ${after.withFace} | ${before.faces} | ${after.faces} |`,
+    );
   }
 }
 
@@ -66,7 +87,11 @@ for (const [kind, list] of [['negative', negatives], ['face video', positives]] 
 const dir = join(SHARED_DATA, 'annotated_faces');
 if (existsSync(dir)) {
   const truth = new Map([...readDlibBoxes(join(dir, 'training.xml')), ...readDlibBoxes(join(dir, 'testing.xml'))]);
-  let total = 0, before = 0, after = 0, dets = 0, kept = 0;
+  let total = 0,
+    before = 0,
+    after = 0,
+    dets = 0,
+    kept = 0;
   for (const [file, boxes] of truth) {
     const image = await decodeImageFile(join(dir, file));
     const found = (await detector.detect([image]))[0];
@@ -82,7 +107,9 @@ if (existsSync(dir)) {
       if (hit.some((i) => keep[i])) after++;
     }
   }
-  console.log(`\nannotated_faces recall (boxes >= 40 px, IoU >= 0.4): before ${before}/${total}, after ${after}/${total}; detections kept ${kept}/${dets}`);
+  console.log(
+    `\nannotated_faces recall (boxes >= 40 px, IoU >= 0.4): before ${before}/${total}, after ${after}/${total}; detections kept ${kept}/${dets}`,
+  );
 }
 await pool.close();
 rmSync(tmp, { recursive: true, force: true });

@@ -16,12 +16,17 @@ import { listFaceCrops, type FaceCropItem } from '../src/pipeline/faceCropSource
 import { scoreFaceCrops } from '../src/pipeline/scoreFaceCrops.js';
 import { PACKAGE_ROOT, SHARED_DATA } from '../src/util/paths.js';
 
-const { values, positionals } = parseArgs({ options: { manifest: { type: 'string' }, workers: { type: 'string' } }, allowPositionals: true });
+const { values, positionals } = parseArgs({
+  options: { manifest: { type: 'string' }, workers: { type: 'string' } },
+  allowPositionals: true,
+});
 const device = parseDevice(positionals[0] ?? 'cpu');
 const N = Number(positionals[1] ?? 512);
 const workers = Number(values.workers ?? 1);
 if (!Number.isInteger(workers) || workers < 1 || !Number.isInteger(N) || N < 1) {
-  console.error(`bench:images: --workers and <count> are whole numbers of at least 1 (got ${values.workers ?? 1}, ${positionals[1] ?? 512})`);
+  console.error(
+    `bench:images: --workers and <count> are whole numbers of at least 1 (got ${values.workers ?? 1}, ${positionals[1] ?? 512})`,
+  );
   process.exit(2);
 }
 let items: FaceCropItem[];
@@ -29,7 +34,9 @@ try {
   items = listFaceCrops(join(SHARED_DATA, 'fer2013_test', 'test')).filter((_, i) => i % 7 === 0);
 } catch {
   const dir = join(PACKAGE_ROOT, 'samples', 'crops');
-  items = readdirSync(dir).filter((f) => f.endsWith('.jpg')).map((f) => ({ name: f, path: join(dir, f) }));
+  items = readdirSync(dir)
+    .filter((f) => f.endsWith('.jpg'))
+    .map((f) => ({ name: f, path: join(dir, f) }));
 }
 while (items.length < N) items = items.concat(items);
 items = items.slice(0, N);
@@ -38,7 +45,9 @@ const pool = new InferencePool({ workers });
 const manifest = loadManifest(values.manifest ?? DEFAULT_MANIFEST);
 const ensemble = await Ensemble.load(manifest, pool, device);
 await scoreFaceCrops(items.slice(0, 32), ensemble, { batchSize: 32 }); // warm-up
-console.log(`${manifest.name} ensemble (${Object.keys(ensemble.providers).join(' + ')}) on ${Object.values(ensemble.providers)[0]}, ${workers} worker(s), ${items.length} crops, decode included`);
+console.log(
+  `${manifest.name} ensemble (${Object.keys(ensemble.providers).join(' + ')}) on ${Object.values(ensemble.providers)[0]}, ${workers} worker(s), ${items.length} crops, decode included`,
+);
 console.log('| batch | images/s | ms/image |');
 console.log('|---|---|---|');
 for (const batchSize of [1, 8, 32]) {

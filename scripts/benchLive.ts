@@ -14,7 +14,13 @@ import { PACKAGE_ROOT, SHARED_DATA } from '../src/util/paths.js';
 import { ffmpegTools } from '../src/video/ffmpegBinaries.js';
 import { collect, rssMb, sleep, startServe, until } from '../test/helpers/serveProcess.js';
 
-const { values } = parseArgs({ options: { streams: { type: 'string', default: '4' }, seconds: { type: 'string', default: '30' }, 'rss-minutes': { type: 'string', default: '10' } } });
+const { values } = parseArgs({
+  options: {
+    streams: { type: 'string', default: '4' },
+    seconds: { type: 'string', default: '30' },
+    'rss-minutes': { type: 'string', default: '10' },
+  },
+});
 const maxStreams = Number(values.streams);
 const seconds = Number(values.seconds);
 const rssMinutes = Number(values['rss-minutes']);
@@ -23,7 +29,20 @@ const tmp = mkdtempSync(join(tmpdir(), 'fer-bench-live-'));
 const shared = join(SHARED_DATA, 'pyfeat_media', 'single_face.mp4');
 const source = existsSync(shared) ? shared : join(PACKAGE_ROOT, 'samples', 'video.mp4');
 const clip = join(tmp, 'clip640x480.mp4');
-execFileSync(ffmpegTools().ffmpeg, ['-v', 'error', '-i', source, '-vf', 'scale=640:480,fps=30', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-an', clip]);
+execFileSync(ffmpegTools().ffmpeg, [
+  '-v',
+  'error',
+  '-i',
+  source,
+  '-vf',
+  'scale=640:480,fps=30',
+  '-c:v',
+  'libx264',
+  '-pix_fmt',
+  'yuv420p',
+  '-an',
+  clip,
+]);
 
 const quantile = (v: number[], q: number) => {
   const s = [...v].sort((a, b) => a - b);
@@ -32,15 +51,20 @@ const quantile = (v: number[], q: number) => {
 
 async function run(streams: number, secs: number) {
   const config = join(tmp, `n${streams}.yaml`);
-  writeFileSync(config, ['port: 0', 'streams:', ...Array.from({ length: streams }, (_, i) => `  - { name: s${i}, source: "${clip}", loop: true }`)].join('\n'));
+  writeFileSync(
+    config,
+    ['port: 0', 'streams:', ...Array.from({ length: streams }, (_, i) => `  - { name: s${i}, source: "${clip}", loop: true }`)].join('\n'),
+  );
   const d = await startServe(['--config', config, '--quiet']);
   try {
     const c = collect(`ws://127.0.0.1:${d.port}/ws`);
     await c.opened;
     await until(() => c.frames().length >= 30 * streams, 60_000, 'warm-up');
-    const metrics = async () => (await (await fetch(`${d.url}/metrics`)).text());
-    const dropsOf = (text: string) => [...text.matchAll(/^fer_stream_frames_dropped_total\{stream="s\d+"\} (\S+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
-    const decodedOf = (text: string) => [...text.matchAll(/^fer_stream_frames_decoded_total\{stream="s\d+"\} (\S+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
+    const metrics = async () => await (await fetch(`${d.url}/metrics`)).text();
+    const dropsOf = (text: string) =>
+      [...text.matchAll(/^fer_stream_frames_dropped_total\{stream="s\d+"\} (\S+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
+    const decodedOf = (text: string) =>
+      [...text.matchAll(/^fer_stream_frames_decoded_total\{stream="s\d+"\} (\S+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
     const before = await metrics();
     const from = c.messages.length;
     await sleep(secs * 1000);
@@ -51,7 +75,16 @@ async function run(streams: number, secs: number) {
     const decoded = decodedOf(after) - decodedOf(before);
     d.proc.kill('SIGTERM');
     await d.exited;
-    return { streams, frames: frames.length, fps: frames.length / secs / streams, decoded, drops, p50: quantile(latency, 0.5), p95: quantile(latency, 0.95), p99: quantile(latency, 0.99) };
+    return {
+      streams,
+      frames: frames.length,
+      fps: frames.length / secs / streams,
+      decoded,
+      drops,
+      p50: quantile(latency, 0.5),
+      p95: quantile(latency, 0.95),
+      p99: quantile(latency, 0.99),
+    };
   } finally {
     d.proc.kill('SIGKILL');
   }
@@ -80,7 +113,9 @@ if (rssMinutes > 0) {
   }
   console.log(samples.map((s) => s.toFixed(0)).join(' '));
   const late = samples.slice(Math.floor(samples.length / 2));
-  console.log(`min ${Math.min(...samples).toFixed(0)}, max ${Math.max(...samples).toFixed(0)}, second half ${Math.min(...late).toFixed(0)}-${Math.max(...late).toFixed(0)} MB`);
+  console.log(
+    `min ${Math.min(...samples).toFixed(0)}, max ${Math.max(...samples).toFixed(0)}, second half ${Math.min(...late).toFixed(0)}-${Math.max(...late).toFixed(0)} MB`,
+  );
   d.proc.kill('SIGTERM');
   await d.exited;
 }

@@ -22,7 +22,12 @@ import { PACKAGE_ROOT, SHARED_DATA } from '../src/util/paths.js';
 import { makeTrackingClips, type ClipTruth } from './trackingClips.js';
 
 const { values } = parseArgs({
-  options: { seeds: { type: 'string', default: '1,2,3,4,5,6,7,8,9,10,11,12' }, 'detect-every': { type: 'string', default: '10,1' }, reid: { type: 'string', default: 'off,within-shots,across-cuts' }, 'reid-distance': { type: 'string' } },
+  options: {
+    seeds: { type: 'string', default: '1,2,3,4,5,6,7,8,9,10,11,12' },
+    'detect-every': { type: 'string', default: '10,1' },
+    reid: { type: 'string', default: 'off,within-shots,across-cuts' },
+    'reid-distance': { type: 'string' },
+  },
 });
 const seeds = values.seeds!.split(',').map(Number);
 const reidModes = values.reid!.split(',') as ReidMode[];
@@ -30,42 +35,69 @@ const pool = new InferencePool({ workers: 2 });
 const ensemble = await Ensemble.load(loadManifest(DEFAULT_MANIFEST), pool, 'cpu');
 const detector = await TinyFaceDetector.load(pool, 'cpu', { inputSize: [608, 320] });
 const describer = await FaceDescriber.load(pool, 'cpu');
-const reidentify = (mode: ReidMode) => (mode === 'off' ? undefined : { describer, acrossCuts: mode === 'across-cuts', maxDistance: values['reid-distance'] ? Number(values['reid-distance']) : undefined });
+const reidentify = (mode: ReidMode) =>
+  mode === 'off'
+    ? undefined
+    : { describer, acrossCuts: mode === 'across-cuts', maxDistance: values['reid-distance'] ? Number(values['reid-distance']) : undefined };
 
 const dir = join(PACKAGE_ROOT, '.cache', 'tracking-clips');
 const clips = seeds.every((s) => existsSync(join(dir, `clip${s}.json`)))
   ? seeds.map((s) => ({ video: join(dir, `clip${s}.mp4`), truth: join(dir, `clip${s}.json`) }))
   : await makeTrackingClips(dir, seeds, detector);
 
-for (const detectEvery of values['detect-every']!.split(',').map(Number)) for (const reid of reidModes) {
-  console.log(`\n### detector every ${detectEvery} frame(s), re-identification ${reid}\n`);
-  console.log('| clip | people | cut | IDF1 | ID switches | MOTA | track IDs | frames/s |');
-  console.log('|---|---|---|---|---|---|---|---|');
-  const totals = { idtp: 0, gt: 0, pr: 0, idsw: 0, fn: 0, fp: 0 };
-  const groups = { 'tuned (seeds 1-4)': { idtp: 0, n: 0 }, 'held out (seeds 5 and up)': { idtp: 0, n: 0 } };
-  for (const clip of clips) {
-    const truth = JSON.parse(readFileSync(clip.truth, 'utf8')) as ClipTruth;
-    const r = await scoreVideo(clip.video, detector, ensemble, { batchSize: 16, detectEvery, reidentify: reidentify(reid) });
-    const predicted: TrackedBox[][] = r.frames.map((f) => f.faces.map((x) => ({ id: x.trackId, box: x.box })));
-    const s = trackingScores(truth.frames.map((f) => f.map((o) => ({ id: o.id, box: o.box }))), predicted);
-    totals.idtp += s.idtp; totals.gt += s.gt; totals.pr += s.predicted; totals.idsw += s.idSwitches; totals.fn += s.fn; totals.fp += s.fp;
-    const group = groups[truth.seed <= 4 ? 'tuned (seeds 1-4)' : 'held out (seeds 5 and up)'];
-    group.idtp += s.idtp;
-    group.n += s.gt + s.predicted;
-    console.log(`| ${basename(clip.video)} | ${s.gtIds} | ${truth.cuts.length ? `frame ${truth.cuts[0]}` : '-'} | ${s.idf1.toFixed(3)} | ${s.idSwitches} | ${s.mota.toFixed(3)} | ${s.predictedIds} | ${(r.frames.length / r.seconds).toFixed(1)} |`);
-  }
-  console.log(`| **all** | | | **${((2 * totals.idtp) / (totals.gt + totals.pr)).toFixed(3)}** | ${totals.idsw} | ${(1 - (totals.fn + totals.fp + totals.idsw) / totals.gt).toFixed(3)} | | |`);
-  console.log(`\nIDF1 by seed group: ${Object.entries(groups).filter(([, g]) => g.n).map(([name, g]) => `${name} ${((2 * g.idtp) / g.n).toFixed(3)}`).join(', ')}`);
+for (const detectEvery of values['detect-every']!.split(',').map(Number))
+  for (const reid of reidModes) {
+    console.log(`\n### detector every ${detectEvery} frame(s), re-identification ${reid}\n`);
+    console.log('| clip | people | cut | IDF1 | ID switches | MOTA | track IDs | frames/s |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    const totals = { idtp: 0, gt: 0, pr: 0, idsw: 0, fn: 0, fp: 0 };
+    const groups = { 'tuned (seeds 1-4)': { idtp: 0, n: 0 }, 'held out (seeds 5 and up)': { idtp: 0, n: 0 } };
+    for (const clip of clips) {
+      const truth = JSON.parse(readFileSync(clip.truth, 'utf8')) as ClipTruth;
+      const r = await scoreVideo(clip.video, detector, ensemble, { batchSize: 16, detectEvery, reidentify: reidentify(reid) });
+      const predicted: TrackedBox[][] = r.frames.map((f) => f.faces.map((x) => ({ id: x.trackId, box: x.box })));
+      const s = trackingScores(
+        truth.frames.map((f) => f.map((o) => ({ id: o.id, box: o.box }))),
+        predicted,
+      );
+      totals.idtp += s.idtp;
+      totals.gt += s.gt;
+      totals.pr += s.predicted;
+      totals.idsw += s.idSwitches;
+      totals.fn += s.fn;
+      totals.fp += s.fp;
+      const group = groups[truth.seed <= 4 ? 'tuned (seeds 1-4)' : 'held out (seeds 5 and up)'];
+      group.idtp += s.idtp;
+      group.n += s.gt + s.predicted;
+      console.log(
+        `| ${basename(clip.video)} | ${s.gtIds} | ${truth.cuts.length ? `frame ${truth.cuts[0]}` : '-'} | ${s.idf1.toFixed(3)} | ${s.idSwitches} | ${s.mota.toFixed(3)} | ${s.predictedIds} | ${(r.frames.length / r.seconds).toFixed(1)} |`,
+      );
+    }
+    console.log(
+      `| **all** | | | **${((2 * totals.idtp) / (totals.gt + totals.pr)).toFixed(3)}** | ${totals.idsw} | ${(1 - (totals.fn + totals.fp + totals.idsw) / totals.gt).toFixed(3)} | | |`,
+    );
+    console.log(
+      `\nIDF1 by seed group: ${Object.entries(groups)
+        .filter(([, g]) => g.n)
+        .map(([name, g]) => `${name} ${((2 * g.idtp) / g.n).toFixed(3)}`)
+        .join(', ')}`,
+    );
 
-  console.log('\n| real video | frames | frames with a face | track IDs | tracks >= 100 frames | scene cuts | frames/s |');
-  console.log('|---|---|---|---|---|---|---|');
-  for (const parts of [['hamilton_clip', 'short_hamilton_clip.mp4'], ['pyfeat_media', 'WolfgangLanger_Pexels.mp4'], ['pyfeat_media', 'single_face.mp4']]) {
-    const path = join(SHARED_DATA, ...parts);
-    if (!existsSync(path)) continue;
-    const r = await scoreVideo(path, detector, ensemble, { batchSize: 16, detectEvery, reidentify: reidentify(reid) });
-    const lengths = new Map<number, number>();
-    for (const f of r.frames) for (const x of f.faces) lengths.set(x.trackId, (lengths.get(x.trackId) ?? 0) + 1);
-    console.log(`| ${parts[1]} | ${r.frames.length} | ${r.frames.filter((f) => f.faces.length).length} | ${lengths.size} | ${[...lengths.values()].filter((n) => n >= 100).length} | ${r.frames.filter((f) => f.sceneCut).length} | ${(r.frames.length / r.seconds).toFixed(1)} |`);
+    console.log('\n| real video | frames | frames with a face | track IDs | tracks >= 100 frames | scene cuts | frames/s |');
+    console.log('|---|---|---|---|---|---|---|');
+    for (const parts of [
+      ['hamilton_clip', 'short_hamilton_clip.mp4'],
+      ['pyfeat_media', 'WolfgangLanger_Pexels.mp4'],
+      ['pyfeat_media', 'single_face.mp4'],
+    ]) {
+      const path = join(SHARED_DATA, ...parts);
+      if (!existsSync(path)) continue;
+      const r = await scoreVideo(path, detector, ensemble, { batchSize: 16, detectEvery, reidentify: reidentify(reid) });
+      const lengths = new Map<number, number>();
+      for (const f of r.frames) for (const x of f.faces) lengths.set(x.trackId, (lengths.get(x.trackId) ?? 0) + 1);
+      console.log(
+        `| ${parts[1]} | ${r.frames.length} | ${r.frames.filter((f) => f.faces.length).length} | ${lengths.size} | ${[...lengths.values()].filter((n) => n >= 100).length} | ${r.frames.filter((f) => f.sceneCut).length} | ${(r.frames.length / r.seconds).toFixed(1)} |`,
+      );
+    }
   }
-}
 await pool.close();

@@ -30,7 +30,9 @@ import { probeVideo } from '../src/video/probeVideo.js';
 import { videoFrames } from '../src/video/videoFrames.js';
 import { makeSlideshow } from './slideshow.js';
 
-const { values } = parseArgs({ options: { 'peer-frames': { type: 'string', default: '120' }, every: { type: 'string', default: '10,5' } } });
+const { values } = parseArgs({
+  options: { 'peer-frames': { type: 'string', default: '120' }, every: { type: 'string', default: '10,5' } },
+});
 const peerFrames = Number(values['peer-frames']);
 const everyList = values.every!.split(',').map(Number);
 const work = join(PACKAGE_ROOT, '.cache', 'bench');
@@ -39,15 +41,36 @@ mkdirSync(work, { recursive: true });
 /** A 720p copy of a shared clip (the bench's clips are made here, never stored in the repo). */
 function to720(src: string): string {
   const out = join(work, `${basename(src).replace(/\.\w+$/, '')}-720p.mp4`);
-  if (!existsSync(out)) execFileSync(ffmpegTools().ffmpeg, ['-v', 'error', '-y', '-i', src, '-vf', 'scale=1280:720', '-an', '-c:v', 'libx264', '-preset', 'medium', '-crf', '20', out]);
+  if (!existsSync(out))
+    execFileSync(ffmpegTools().ffmpeg, [
+      '-v',
+      'error',
+      '-y',
+      '-i',
+      src,
+      '-vf',
+      'scale=1280:720',
+      '-an',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'medium',
+      '-crf',
+      '20',
+      out,
+    ]);
   return out;
 }
 
 /** Slideshow of photos whose file name is their expression; returns the clip and each frame's true label. */
 function labelledSlideshow(): { clip: string; truth: number[] } | undefined {
   const photos = [
-    ...['angry', 'disgusted', 'fearful', 'happy', 'neutral', 'sad', 'surprised'].map((n) => join(SHARED_DATA, 'expression_examples', 'expressions', `${n}.jpg`)),
-    ...['angry_black', 'happy_black', 'sad_asian', 'surprise_white', 'single_face'].map((n) => join(SHARED_DATA, 'pyfeat_media', `${n}.jpg`)),
+    ...['angry', 'disgusted', 'fearful', 'happy', 'neutral', 'sad', 'surprised'].map((n) =>
+      join(SHARED_DATA, 'expression_examples', 'expressions', `${n}.jpg`),
+    ),
+    ...['angry_black', 'happy_black', 'sad_asian', 'surprise_white', 'single_face'].map((n) =>
+      join(SHARED_DATA, 'pyfeat_media', `${n}.jpg`),
+    ),
   ].filter(existsSync);
   if (photos.length < 2) return undefined;
   const clip = join(work, 'labelled-expressions-720p.mp4');
@@ -58,7 +81,8 @@ function labelledSlideshow(): { clip: string; truth: number[] } | undefined {
   return { clip, truth: photos.flatMap((p) => Array<number>(perPhoto).fill(label(p))) };
 }
 
-const mainLabels = (frames: FrameRecord[], width: number) => selectFaces(frames, 'main', width)[0].faces.map((f) => abawExpressionIndex(f?.probs));
+const mainLabels = (frames: FrameRecord[], width: number) =>
+  selectFaces(frames, 'main', width)[0].faces.map((f) => abawExpressionIndex(f?.probs));
 
 async function decodeFps(clip: string): Promise<number> {
   const info = await probeVideo(clip);
@@ -68,7 +92,10 @@ async function decodeFps(clip: string): Promise<number> {
 }
 
 function peer(name: string, clip: string): { fps: number; faces: number } {
-  const out = execFileSync(process.execPath, [join(PACKAGE_ROOT, 'dist', 'scripts', 'jsPeerBench.js'), name, clip, String(peerFrames)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync(process.execPath, [join(PACKAGE_ROOT, 'dist', 'scripts', 'jsPeerBench.js'), name, clip, String(peerFrames)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
@@ -76,7 +103,13 @@ const pool = new InferencePool({ workers: 2, maxQueue: 8 });
 const ensemble = await Ensemble.load(loadManifest(DEFAULT_MANIFEST), pool, 'cpu');
 const detector = await TinyFaceDetector.load(pool, 'cpu', { inputSize: [608, 320] });
 const clips = [
-  ...[['pyfeat_media', 'WolfgangLanger_Pexels.mp4'], ['hamilton_clip', 'short_hamilton_clip.mp4']].map((p) => join(SHARED_DATA, ...p)).filter(existsSync).map(to720),
+  ...[
+    ['pyfeat_media', 'WolfgangLanger_Pexels.mp4'],
+    ['hamilton_clip', 'short_hamilton_clip.mp4'],
+  ]
+    .map((p) => join(SHARED_DATA, ...p))
+    .filter(existsSync)
+    .map(to720),
   join(PACKAGE_ROOT, 'samples', 'video.mp4'),
 ].filter(existsSync);
 const labelled = labelledSlideshow();
@@ -84,7 +117,12 @@ const labelled = labelledSlideshow();
 console.log(`# bench:video — ${cpus()[0]?.model ?? 'CPU'}, ${availableParallelism()} cores, ONNX Runtime CPU, 2 workers`);
 console.log('');
 const modes = [1, ...everyList];
-console.log(`| clip | frames | faces/frame | decode fps | ${modes.map((e) => `ours, detector every ${e} (fps, x decode)`).join(' | ')} | ${modes.slice(1).map((e) => `same label as every-frame, every ${e}`).join(' | ')} | human wasm fps | face-api wasm fps | ours (every ${everyList[0]}) / human, / face-api |`);
+console.log(
+  `| clip | frames | faces/frame | decode fps | ${modes.map((e) => `ours, detector every ${e} (fps, x decode)`).join(' | ')} | ${modes
+    .slice(1)
+    .map((e) => `same label as every-frame, every ${e}`)
+    .join(' | ')} | human wasm fps | face-api wasm fps | ours (every ${everyList[0]}) / human, / face-api |`,
+);
 console.log(`|${'---|'.repeat(4 + modes.length * 2 - 1 + 3)}`);
 for (const clip of [...clips, ...(labelled ? [labelled.clip] : [])]) {
   const info = await probeVideo(clip);
@@ -105,7 +143,9 @@ for (const clip of [...clips, ...(labelled ? [labelled.clip] : [])]) {
   );
   if (labelled && clip === labelled.clip) {
     console.log('');
-    console.log(`Labelled slideshow (${readdirSync(join(SHARED_DATA, 'expression_examples', 'expressions')).length}+5 photos, 40 frames each): accuracy of the main face's label against the photo's label, on frames with a face`);
+    console.log(
+      `Labelled slideshow (${readdirSync(join(SHARED_DATA, 'expression_examples', 'expressions')).length}+5 photos, 40 frames each): accuracy of the main face's label against the photo's label, on frames with a face`,
+    );
     console.log('');
     console.log('| mode | frames with a face | accuracy | with --smooth 15 |');
     console.log('|---|---|---|---|');
@@ -115,7 +155,9 @@ for (const clip of [...clips, ...(labelled ? [labelled.clip] : [])]) {
     };
     labels.forEach((l, m) => {
       const smoothed = mainLabels(smoothTracks(runs[m].frames, 15), info.width);
-      console.log(`| detector every ${modes[m]} | ${l.filter((v) => v >= 0).length}/${l.length} | ${accuracy(l)} | ${accuracy(smoothed)} |`);
+      console.log(
+        `| detector every ${modes[m]} | ${l.filter((v) => v >= 0).length}/${l.length} | ${accuracy(l)} | ${accuracy(smoothed)} |`,
+      );
     });
   }
 }

@@ -13,5 +13,9 @@ if (existsSync(out) && !process.argv.includes('--force')) process.exit(0);
 
 const demo = join(packageDir('@vladmandic/face-api'), 'demo');
 mkdirSync(join(PACKAGE_ROOT, 'samples'), { recursive: true });
-makeSlideshow([1, 2, 3, 4, 5, 6].map((i) => join(demo, `sample${i}.jpg`)), out, { width: 1280, height: 720, fps: 25, framesPerPhoto: 50 });
+makeSlideshow(
+  [1, 2, 3, 4, 5, 6].map((i) => join(demo, `sample${i}.jpg`)),
+  out,
+  { width: 1280, height: 720, fps: 25, framesPerPhoto: 50 },
+);
 console.log('fer-stream: built samples/video.mp4 (12 s, 1280x720, from the face-api demo photos)');

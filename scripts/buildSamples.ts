@@ -17,7 +17,9 @@ const release = join(out, 'release.txt');
 if (existsSync(release) && !process.argv.includes('--force')) process.exit(0);
 
 const demo = join(packageDir('@vladmandic/face-api'), 'demo');
-const photos = readdirSync(demo).filter((f) => /^sample\d+\.jpg$/.test(f)).sort(naturalCompare);
+const photos = readdirSync(demo)
+  .filter((f) => /^sample\d+\.jpg$/.test(f))
+  .sort(naturalCompare);
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const pool = new InferencePool();
@@ -33,7 +35,12 @@ try {
       const top = Math.max(0, Math.round(box.y + box.height / 2 - side / 2));
       const width = Math.min(img.width - left, Math.round(side));
       const height = Math.min(img.height - top, Math.round(side));
-      await sharp(join(demo, photo)).rotate().extract({ left, top, width, height }).resize(112, 112, { fit: 'fill' }).jpeg({ quality: 92 }).toFile(join(out, `${n}.jpg`));
+      await sharp(join(demo, photo))
+        .rotate()
+        .extract({ left, top, width, height })
+        .resize(112, 112, { fit: 'fill' })
+        .jpeg({ quality: 92 })
+        .toFile(join(out, `${n}.jpg`));
       n++;
     }
   }

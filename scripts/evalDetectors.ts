@@ -28,7 +28,10 @@ const pool = new InferencePool({ workers: 1 });
 const candidates: Candidate[] = [];
 for (const inputSize of [416, 608, 800, [608, 320]]) {
   const d = await TinyFaceDetector.load(pool, 'cpu', { inputSize, minScore: 0.5 });
-  candidates.push({ name: `tiny-face-detector@${[inputSize].flat().join('+')} (face-api, MIT, npm)`, detect: async (img) => (await d.detect([img]))[0] });
+  candidates.push({
+    name: `tiny-face-detector@${[inputSize].flat().join('+')} (face-api, MIT, npm)`,
+    detect: async (img) => (await d.detect([img]))[0],
+  });
 }
 for (const minScore of [0.5, 0.75]) {
   const d = await BlazeFaceDetector.load(pool, 'cpu', { minScore });
@@ -47,7 +50,11 @@ const MIN_FACE = 40;
 console.log('| detector | recall (>=40 px, IoU>=0.4) | precision | faces in dogs.jpg | ms/image |');
 console.log('|---|---|---|---|---|');
 for (const c of candidates) {
-  let found = 0, total = 0, tp = 0, dets = 0, ms = 0;
+  let found = 0,
+    total = 0,
+    tp = 0,
+    dets = 0,
+    ms = 0;
   for (const [file, boxes] of truth) {
     const img = images.get(file)!;
     const t = performance.now();
@@ -57,7 +64,10 @@ for (const c of candidates) {
     const matched = new Set<number>();
     for (const d of got) {
       const j = bestMatch(d.box, boxes, matched);
-      if (j >= 0) { matched.add(j); tp++; }
+      if (j >= 0) {
+        matched.add(j);
+        tp++;
+      }
     }
     for (const [j, b] of boxes.entries()) {
       if (Math.max(b.width, b.height) < MIN_FACE) continue;
@@ -66,15 +76,21 @@ for (const c of candidates) {
     }
   }
   const dogs = (await c.detect(images.get('dogs.jpg')!)).length;
-  console.log(`| ${c.name} | ${found}/${total} = ${((100 * found) / total).toFixed(1)}% | ${tp}/${dets} = ${((100 * tp) / Math.max(1, dets)).toFixed(1)}% | ${dogs} | ${(ms / truth.size).toFixed(1)} |`);
+  console.log(
+    `| ${c.name} | ${found}/${total} = ${((100 * found) / total).toFixed(1)}% | ${tp}/${dets} = ${((100 * tp) / Math.max(1, dets)).toFixed(1)}% | ${dogs} | ${(ms / truth.size).toFixed(1)} |`,
+  );
 }
 await pool.close();
 
 function bestMatch(box: Box, boxes: Box[], taken: Set<number>): number {
-  let best = -1, bestIou = 0.4;
+  let best = -1,
+    bestIou = 0.4;
   boxes.forEach((b, j) => {
     const v = iou(box, b);
-    if (!taken.has(j) && v >= bestIou) { best = j; bestIou = v; }
+    if (!taken.has(j) && v >= bestIou) {
+      best = j;
+      bestIou = v;
+    }
   });
   return best;
 }

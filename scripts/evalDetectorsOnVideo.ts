@@ -20,7 +20,9 @@ const videos = [
   ['hamilton_clip', 'short_hamilton_clip.mp4'],
   ['pyfeat_media', 'noface_face.mov'],
   ['pyfeat_media', 'no_face.mp4'],
-].map((p) => join(SHARED_DATA, ...p)).filter(existsSync);
+]
+  .map((p) => join(SHARED_DATA, ...p))
+  .filter(existsSync);
 
 const pool = new InferencePool({ workers: 1 });
 const detectors: [string, Detector][] = [
@@ -29,14 +31,18 @@ const detectors: [string, Detector][] = [
 ];
 const yunet = join(SHARED_DATA, 'model_yunet', 'yunet_n_dynamic.onnx');
 if (existsSync(yunet)) detectors.push(['yunet_n@640, score >= 0.6 (shared)', await YuNetDetector.load(pool, yunet, 640)]);
-console.log(`| video | frames | ${detectors.map(([n]) => `${n}: frames with a face / faces / most in a frame / ms per frame`).join(' | ')} |`);
+console.log(
+  `| video | frames | ${detectors.map(([n]) => `${n}: frames with a face / faces / most in a frame / ms per frame`).join(' | ')} |`,
+);
 console.log(`|---|---|${detectors.map(() => '---|').join('')}`);
 for (const path of videos) {
   const info = await probeVideo(path);
   const cells: string[] = [];
   let frames = 0;
   for (const [, detector] of detectors) {
-    let withFace = 0, faces = 0, most = 0;
+    let withFace = 0,
+      faces = 0,
+      most = 0;
     frames = 0;
     const t = performance.now();
     await lastValueFrom(

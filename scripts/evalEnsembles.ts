@@ -17,11 +17,16 @@ import { scoreFaceCrops } from '../src/pipeline/scoreFaceCrops.js';
 import { readTrainingSet } from '../src/train/trainingSet.js';
 import { SHARED_DATA } from '../src/util/paths.js';
 
-const { values, positionals } = parseArgs({ options: { sets: { type: 'string', default: 'wild,ferplus,fer2013' }, json: { type: 'string' } }, allowPositionals: true });
+const { values, positionals } = parseArgs({
+  options: { sets: { type: 'string', default: 'wild,ferplus,fer2013' }, json: { type: 'string' } },
+  allowPositionals: true,
+});
 const SETS: Record<string, () => FaceCropItem[]> = {
   wild: () => listFaceCrops(join(SHARED_DATA, 'wild_expressions_dev')).filter((it) => it.label && LSD_LABELS.includes(it.label)),
   ferplus: () =>
-    readTrainingSet(join(SHARED_DATA, 'ferplus', 'FER2013Test'), 'hard').faces.filter((f) => f.label > 0).map((f) => ({ name: f.path, path: f.path, label: CANONICAL_LABELS[f.label] })),
+    readTrainingSet(join(SHARED_DATA, 'ferplus', 'FER2013Test'), 'hard')
+      .faces.filter((f) => f.label > 0)
+      .map((f) => ({ name: f.path, path: f.path, label: CANONICAL_LABELS[f.label] })),
   fer2013: () => listFaceCrops(join(SHARED_DATA, 'fer2013_test', 'test')).filter((it) => it.label && LSD_LABELS.includes(it.label)),
 };
 const sets = values.sets!.split(',').map((name) => ({ name, items: SETS[name]() }));

@@ -29,7 +29,8 @@ function blocks(img: RgbImage): Float32Array {
   const cellW = img.width / GRID;
   const cellH = img.height / GRID;
   for (let y = 0; y < img.height; y++)
-    for (let x = 0; x < img.width; x++) v[Math.floor(y / cellH) * GRID + Math.floor(x / cellW)] += img.data[(y * img.width + x) * 3] / (cellW * cellH);
+    for (let x = 0; x < img.width; x++)
+      v[Math.floor(y / cellH) * GRID + Math.floor(x / cellW)] += img.data[(y * img.width + x) * 3] / (cellW * cellH);
   return v;
 }
 
@@ -45,7 +46,9 @@ function nearest(v: Float32Array, candidates: Float32Array[]): { index: number; 
   return { index, meanSquared: best / v.length };
 }
 
-const manifests = process.argv.slice(2).length ? process.argv.slice(2) : [join(PACKAGE_ROOT, 'config', 'examples', 'pretrained-vote.json'), DEFAULT_MANIFEST];
+const manifests = process.argv.slice(2).length
+  ? process.argv.slice(2)
+  : [join(PACKAGE_ROOT, 'config', 'examples', 'pretrained-vote.json'), DEFAULT_MANIFEST];
 const fer = listFaceCrops(join(SHARED_DATA, 'fer2013_test', 'test'));
 // Every face with its FER+ majority (neutral included, so that a face the crowd calls neutral is paired, not lost).
 const plus = ['FER2013Valid', 'FER2013Test'].flatMap((set) => readTrainingSet(join(SHARED_DATA, 'ferplus', set), 'hard').faces);
@@ -60,7 +63,10 @@ const six = (l: string | undefined): l is string => l !== undefined && (LSD_LABE
 const sets: [string, [number, string][]][] = [
   ['FER2013 original labels', fer.flatMap((_, i) => (six(original[i]) ? [[i, original[i]!] as [number, string]] : []))],
   ['FER+ majority, same faces', fer.flatMap((_, i) => (six(paired[i]) ? [[i, paired[i]!] as [number, string]] : []))],
-  ['both labels agree', fer.flatMap((_, i) => (six(original[i]) && original[i] === paired[i] ? [[i, original[i]!] as [number, string]] : []))],
+  [
+    'both labels agree',
+    fer.flatMap((_, i) => (six(original[i]) && original[i] === paired[i] ? [[i, original[i]!] as [number, string]] : [])),
+  ],
 ];
 console.log(`${fer.length} fer2013_test faces, ${paired.filter(Boolean).length} paired with a FER+ face`);
 console.log(`| model | ${sets.map(([name, rows]) => `${name} (${rows.length})`).join(' | ')} |`);
@@ -72,7 +78,9 @@ for (const file of manifests) {
   const preds: FacePrediction[] = [];
   for (let i = 0; i < images.length; i += 64) preds.push(...(await ensemble.predict(images.slice(i, i + 64).map((image) => ({ image })))));
   const rows: [string, number[]][] = [
-    ...manifest.members.flatMap((m, k): [string, number[]][] => (m.weight === 0 ? [] : [[`${manifest.name}: ${m.name} alone`, preds.map((p) => lsdIndex(p.members[k]))]])),
+    ...manifest.members.flatMap((m, k): [string, number[]][] =>
+      m.weight === 0 ? [] : [[`${manifest.name}: ${m.name} alone`, preds.map((p) => lsdIndex(p.members[k]))]],
+    ),
     [`${manifest.name}: vote`, preds.map((p) => lsdIndex(p.probs))],
   ];
   for (const [label, pred] of rows) {

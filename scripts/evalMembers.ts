@@ -35,7 +35,10 @@ const DEFAULT_SETS = [
 const sets = values.set?.length ? values.set.map((dir) => ({ name: relative(process.cwd(), dir) || dir, dir })) : DEFAULT_SETS;
 const pool = new InferencePool({ workers: 2 });
 try {
-  const scores = await evaluateHeads(pool, heads, sets, { features: values.features, progress: process.stderr.isTTY ? (l) => process.stderr.write(`\r${l}   `) : undefined });
+  const scores = await evaluateHeads(pool, heads, sets, {
+    features: values.features,
+    progress: process.stderr.isTTY ? (l) => process.stderr.write(`\r${l}   `) : undefined,
+  });
   if (process.stderr.isTTY) process.stderr.write('\n');
   console.log(`${heads}${values.features ? ` with --features ${values.features}` : ''}`);
   console.log(formatHeadsScores(scores));

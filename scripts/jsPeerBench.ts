@@ -36,7 +36,16 @@ async function setupHuman(): Promise<(f: VideoFrame) => Promise<number>> {
     debug: false,
     async: true,
     filter: { enabled: false },
-    face: { enabled: true, detector: { rotation: false, maxDetected: 10 }, mesh: { enabled: false }, iris: { enabled: false }, description: { enabled: false }, emotion: { enabled: true }, antispoof: { enabled: false }, liveness: { enabled: false } },
+    face: {
+      enabled: true,
+      detector: { rotation: false, maxDetected: 10 },
+      mesh: { enabled: false },
+      iris: { enabled: false },
+      description: { enabled: false },
+      emotion: { enabled: true },
+      antispoof: { enabled: false },
+      liveness: { enabled: false },
+    },
     body: { enabled: false },
     hand: { enabled: false },
     object: { enabled: false },
@@ -80,4 +89,12 @@ const info = await probeVideo(clip);
 const started = performance.now();
 const faces = await lastValueFrom(videoFrames(info, { maxFrames }).pipe(mergeMap(run, 1), toArray()));
 const seconds = (performance.now() - started) / 1000;
-process.stdout.write(JSON.stringify({ peer, frames: faces.length, seconds, fps: faces.length / seconds, faces: faces.reduce((a, b) => a + b, 0) / faces.length }) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    peer,
+    frames: faces.length,
+    seconds,
+    fps: faces.length / seconds,
+    faces: faces.reduce((a, b) => a + b, 0) / faces.length,
+  }) + '\n',
+);

@@ -18,9 +18,26 @@ export function makeSlideshow(photos: string[], out: string, o: SlideshowOptions
   const graph = `${photos.map((_, i) => shot(i)).join(';')};${photos.map((_, i) => `[v${i}]`).join('')}concat=n=${photos.length}:v=1:a=0,format=yuv420p[v]`;
   const tmp = `${out}.tmp.mp4`;
   const encode = (codec: string[]) =>
-    execFileSync(ffmpegTools().ffmpeg, ['-v', 'error', '-y', ...photos.flatMap((p) => ['-i', p]), '-filter_complex', graph, '-map', '[v]', ...codec, '-movflags', '+faststart', tmp], {
-      stdio: ['ignore', 'inherit', 'pipe'],
-    });
+    execFileSync(
+      ffmpegTools().ffmpeg,
+      [
+        '-v',
+        'error',
+        '-y',
+        ...photos.flatMap((p) => ['-i', p]),
+        '-filter_complex',
+        graph,
+        '-map',
+        '[v]',
+        ...codec,
+        '-movflags',
+        '+faststart',
+        tmp,
+      ],
+      {
+        stdio: ['ignore', 'inherit', 'pipe'],
+      },
+    );
   try {
     encode(['-c:v', 'libx264', '-preset', 'medium', '-crf', '23']);
   } catch {

@@ -30,7 +30,10 @@ export interface ClipTruth {
   frames: { id: number; box: Box }[][];
 }
 
-interface Sprite { image: RgbImage; face: Box }
+interface Sprite {
+  image: RgbImage;
+  face: Box;
+}
 
 const STILLS = [
   ['pyfeat_media', 'angry_black.jpg'],
@@ -67,7 +70,10 @@ async function loadSprites(detector: Detector): Promise<Sprite[]> {
     const side = Math.max(face.width, face.height) * 1.8;
     const region = { x: face.x + face.width / 2 - side / 2, y: face.y + face.height / 2 - side / 2, width: side, height: side };
     const k = SPRITE / side;
-    sprites.push({ image: resize(image, region, SPRITE, SPRITE), face: { x: (face.x - region.x) * k, y: (face.y - region.y) * k, width: face.width * k, height: face.height * k } });
+    sprites.push({
+      image: resize(image, region, SPRITE, SPRITE),
+      face: { x: (face.x - region.x) * k, y: (face.y - region.y) * k, width: face.width * k, height: face.height * k },
+    });
   }
   return sprites;
 }
@@ -79,9 +85,12 @@ async function loadSprites(detector: Detector): Promise<Sprite[]> {
  */
 function texturedBackground(seed: number): RgbImage {
   const rand = rng(seed * 7919);
-  const w = CLIP_W + 16, h = CLIP_H + 16;
+  const w = CLIP_W + 16,
+    h = CLIP_H + 16;
   const data = new Uint8Array(w * h * 3);
-  const waves = Array.from({ length: 3 }, () => Array.from({ length: 3 }, () => ({ fx: rand() * 0.03, fy: rand() * 0.03, p: rand() * 6, a: 30 + rand() * 40 })));
+  const waves = Array.from({ length: 3 }, () =>
+    Array.from({ length: 3 }, () => ({ fx: rand() * 0.03, fy: rand() * 0.03, p: rand() * 6, a: 30 + rand() * 40 })),
+  );
   const base = [80 + rand() * 100, 80 + rand() * 100, 80 + rand() * 100];
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
@@ -95,12 +104,23 @@ function texturedBackground(seed: number): RgbImage {
   return { width: w, height: h, data };
 }
 
-interface Person { id: number; sprite: Sprite; x: number; y: number; vx: number; vy: number; size: number; phase: number; after: boolean }
+interface Person {
+  id: number;
+  sprite: Sprite;
+  x: number;
+  y: number;
+  vx: number;
+  vy: number;
+  size: number;
+  phase: number;
+  after: boolean;
+}
 
 /** Draws a sprite scaled to `size` px wide at centre (cx, cy), in an elliptical soft mask, blurred along x by `blur` px. */
 function draw(frame: Uint8Array, s: Sprite, cx: number, cy: number, size: number, blur: number) {
   const k = size / SPRITE;
-  const x0 = Math.round(cx - size / 2), y0 = Math.round(cy - size / 2);
+  const x0 = Math.round(cx - size / 2),
+    y0 = Math.round(cy - size / 2);
   const n = Math.round(size);
   for (let y = 0; y < n; y++) {
     const fy = y0 + y;
@@ -130,13 +150,25 @@ function draw(frame: Uint8Array, s: Sprite, cx: number, cy: number, size: number
 
 const faceBox = (p: Person, size: number, dx: number, dy: number): Box => {
   const k = size / SPRITE;
-  return { x: p.x + dx - size / 2 + p.sprite.face.x * k, y: p.y + dy - size / 2 + p.sprite.face.y * k, width: p.sprite.face.width * k, height: p.sprite.face.height * k };
+  return {
+    x: p.x + dx - size / 2 + p.sprite.face.x * k,
+    y: p.y + dy - size / 2 + p.sprite.face.y * k,
+    width: p.sprite.face.width * k,
+    height: p.sprite.face.height * k,
+  };
 };
 
-const overlapArea = (a: Box, b: Box) => Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x)) * Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+const overlapArea = (a: Box, b: Box) =>
+  Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x)) *
+  Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
 
 /** Writes `<dir>/clip<seed>.mp4` and `<dir>/clip<seed>.json` (ClipTruth). */
-export async function makeTrackingClip(seed: number, dir: string, detector: Detector, spritesCache?: Sprite[]): Promise<{ video: string; truth: string }> {
+export async function makeTrackingClip(
+  seed: number,
+  dir: string,
+  detector: Detector,
+  spritesCache?: Sprite[],
+): Promise<{ video: string; truth: string }> {
   const sprites = spritesCache ?? (await loadSprites(detector));
   const rand = rng(seed);
   const bg = texturedBackground(seed);
@@ -156,9 +188,39 @@ export async function makeTrackingClip(seed: number, dir: string, detector: Dete
   }));
   const truth: ClipTruth = { seed, cuts: cut > 0 ? [cut] : [], frames: [] };
   const video = join(dir, `clip${seed}.mp4`);
-  const ff = spawn(ffmpegTools().ffmpeg, ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${CLIP_W}x${CLIP_H}`, '-r', '30', '-i', '-', '-c:v', 'libx264', '-preset', 'fast', '-crf', '18', '-pix_fmt', 'yuv420p', video], { stdio: ['pipe', 'ignore', 'inherit'] });
-  const done = new Promise<void>((resolve, reject) => ff.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}`)))));
-  let shakeX = 0, shakeY = 0;
+  const ff = spawn(
+    ffmpegTools().ffmpeg,
+    [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-s',
+      `${CLIP_W}x${CLIP_H}`,
+      '-r',
+      '30',
+      '-i',
+      '-',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'fast',
+      '-crf',
+      '18',
+      '-pix_fmt',
+      'yuv420p',
+      video,
+    ],
+    { stdio: ['pipe', 'ignore', 'inherit'] },
+  );
+  const done = new Promise<void>((resolve, reject) =>
+    ff.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}`)))),
+  );
+  let shakeX = 0,
+    shakeY = 0;
   for (let f = 0; f < CLIP_FRAMES; f++) {
     if (f === cut) {
       // A new shot: the camera looks elsewhere, people stand in new places.
@@ -186,14 +248,22 @@ export async function makeTrackingClip(seed: number, dir: string, detector: Dete
     const sizes = new Map(present.map((p) => [p, p.size * (1 + 0.25 * Math.sin(f / 35 + p.phase))]));
     // Back to front: the larger (nearer) face hides the smaller.
     const order = [...present].sort((a, b) => sizes.get(a)! - sizes.get(b)!);
-    for (const p of order) draw(frame, p.sprite, p.x + shakeX, p.y + shakeY, sizes.get(p)!, Math.abs(p.vx) >= 4 ? Math.round(Math.abs(p.vx) / 2) : 1);
+    for (const p of order)
+      draw(frame, p.sprite, p.x + shakeX, p.y + shakeY, sizes.get(p)!, Math.abs(p.vx) >= 4 ? Math.round(Math.abs(p.vx) / 2) : 1);
     const visible: { id: number; box: Box }[] = [];
     for (const [i, p] of order.entries()) {
       const box = faceBox(p, sizes.get(p)!, shakeX, shakeY);
       const area = box.width * box.height;
-      const clipped = { x: Math.max(0, box.x), y: Math.max(0, box.y), width: Math.min(CLIP_W, box.x + box.width) - Math.max(0, box.x), height: Math.min(CLIP_H, box.y + box.height) - Math.max(0, box.y) };
+      const clipped = {
+        x: Math.max(0, box.x),
+        y: Math.max(0, box.y),
+        width: Math.min(CLIP_W, box.x + box.width) - Math.max(0, box.x),
+        height: Math.min(CLIP_H, box.y + box.height) - Math.max(0, box.y),
+      };
       if (clipped.width <= 0 || clipped.height <= 0 || (clipped.width * clipped.height) / area < 0.6) continue;
-      const hidden = order.slice(i + 1).reduce((h, q) => Math.max(h, overlapArea(box, faceBox(q, sizes.get(q)!, shakeX, shakeY)) / area), 0);
+      const hidden = order
+        .slice(i + 1)
+        .reduce((h, q) => Math.max(h, overlapArea(box, faceBox(q, sizes.get(q)!, shakeX, shakeY)) / area), 0);
       if (hidden > 0.4) continue;
       visible.push({ id: p.id, box: clipped });
     }

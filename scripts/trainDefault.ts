@@ -43,7 +43,9 @@ const pool = new InferencePool({ workers: 2 });
 const report = await trainEnsemble(pool, { ...recipe, out, log: (l) => console.log(l), progress: () => undefined });
 await pool.close();
 const wild = report.results.wild_expressions_dev;
-console.log(`wild_expressions_dev: pretrained vote ${wild.pretrained.f1.toFixed(3)}, new ensemble ${wild.ensemble.f1.toFixed(3)} (out of fold ${report.blendOutOfFold?.toFixed(3)})`);
+console.log(
+  `wild_expressions_dev: pretrained vote ${wild.pretrained.f1.toFixed(3)}, new ensemble ${wild.ensemble.f1.toFixed(3)} (out of fold ${report.blendOutOfFold?.toFixed(3)})`,
+);
 if (!(wild.ensemble.f1 > wild.pretrained.f1)) {
   console.error('the trained ensemble does not beat the pretrained vote on wild_expressions_dev; config/default-heads left as it was');
   process.exit(1);
@@ -52,4 +54,6 @@ const dest = process.env.FER_STREAM_DEFAULT_HEADS ?? join(PACKAGE_ROOT, 'config'
 mkdirSync(dest, { recursive: true });
 for (const f of ['heads.json', 'heads.bin']) copyFileSync(join(out, f), join(dest, f));
 copyFileSync(join(out, 'report.json'), join(dest, 'report.json'));
-console.log(`wrote ${dest}/heads.json, heads.bin (${readFileSync(join(dest, 'heads.bin')).length} bytes) and report.json; the built-in model ${accurate ? 'bagged-accurate-heads' : 'bagged-default'} is rebuilt from them on next use`);
+console.log(
+  `wrote ${dest}/heads.json, heads.bin (${readFileSync(join(dest, 'heads.bin')).length} bytes) and report.json; the built-in model ${accurate ? 'bagged-accurate-heads' : 'bagged-default'} is rebuilt from them on next use`,
+);

@@ -6,7 +6,12 @@ import type { InferencePool } from '../src/models/ort/inferencePool.js';
 
 /** UltraFace (with its post-processing outputs) as a comparison candidate; the model stays in ../shared. */
 export class UltraFaceDetector {
-  private constructor(private readonly pool: InferencePool, private readonly key: string, private readonly w: number, private readonly h: number) {}
+  private constructor(
+    private readonly pool: InferencePool,
+    private readonly key: string,
+    private readonly w: number,
+    private readonly h: number,
+  ) {}
 
   static async load(pool: InferencePool, path: string): Promise<UltraFaceDetector> {
     const info = await pool.load(path, path, 'cpu');
@@ -16,7 +21,13 @@ export class UltraFaceDetector {
 
   async detect(img: RgbImage): Promise<Detection[]> {
     const data = new Float32Array(3 * this.w * this.h);
-    resampleToTensor(img, { x: 0, y: 0, width: img.width, height: img.height }, { width: this.w, height: this.h, layout: 'NCHW', color: 'RGB', scale: 1, mean: [127], std: [128] }, data, 0);
+    resampleToTensor(
+      img,
+      { x: 0, y: 0, width: img.width, height: img.height },
+      { width: this.w, height: this.h, layout: 'NCHW', color: 'RGB', scale: 1, mean: [127], std: [128] },
+      data,
+      0,
+    );
     const out = await this.pool.run(this.key, { input: { data, dims: [1, 3, this.h, this.w] } });
     const n = out.scores.dims[1];
     const dets: Detection[] = [];

@@ -33,7 +33,13 @@ export class YuNetDetector implements Detector {
     const s = this.size;
     const side = Math.max(img.width, img.height);
     const data = new Float32Array(3 * s * s);
-    resampleToTensor(img, { x: 0, y: 0, width: side, height: side }, { width: s, height: s, layout: 'NCHW', color: 'BGR', scale: 1, mean: [0], std: [1] }, data, 0);
+    resampleToTensor(
+      img,
+      { x: 0, y: 0, width: side, height: side },
+      { width: s, height: s, layout: 'NCHW', color: 'BGR', scale: 1, mean: [0], std: [1] },
+      data,
+      0,
+    );
     const res = await this.pool.run(this.key, { input: { data, dims: [1, 3, s, s] } });
     const k = side / s;
     const dets: Detection[] = [];

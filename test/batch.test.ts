@@ -21,9 +21,18 @@ describe('batch inputs, shards and frame counts', () => {
     const dir = tmp();
     for (const f of ['b.mp4', 'a10.mp4', 'a2.mkv', 'notes.md']) writeFileSync(join(dir, f), 'x');
     writeFileSync(join(dir, 'list.txt'), '# test set\nb.mp4\n\na2.mkv\n');
-    assert.deepEqual(listBatchVideos([dir]).map((v) => v.name), ['a2', 'a10', 'b']);
-    assert.deepEqual(listBatchVideos([join(dir, 'list.txt')]).map((v) => v.name), ['a2', 'b']);
-    assert.deepEqual(listBatchVideos([join(dir, 'a*.m*')]).map((v) => v.name), ['a2', 'a10']);
+    assert.deepEqual(
+      listBatchVideos([dir]).map((v) => v.name),
+      ['a2', 'a10', 'b'],
+    );
+    assert.deepEqual(
+      listBatchVideos([join(dir, 'list.txt')]).map((v) => v.name),
+      ['a2', 'b'],
+    );
+    assert.deepEqual(
+      listBatchVideos([join(dir, 'a*.m*')]).map((v) => v.name),
+      ['a2', 'a10'],
+    );
     const other = tmp();
     writeFileSync(join(other, 'b.mov'), 'x');
     assert.throws(() => listBatchVideos([dir, other]), /two videos are named b/);
@@ -34,9 +43,15 @@ describe('batch inputs, shards and frame counts', () => {
     const videos = Array.from({ length: 7 }, (_, i) => ({ path: `/v/${i}.mp4`, name: String(i) }));
     const parts = [0, 1, 2].map((index) => shardVideos(videos, { index, count: 3 }).map((v) => v.name));
     assert.deepEqual(parts.flat().sort(), videos.map((v) => v.name).sort());
-    assert.ok(parts.every((p) => p.length >= 2 && p.length <= 3), 'balanced');
+    assert.ok(
+      parts.every((p) => p.length >= 2 && p.length <= 3),
+      'balanced',
+    );
     assert.deepEqual(resolveShard('1/3', {}), { index: 1, count: 3 });
-    assert.deepEqual(resolveShard(undefined, { SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_MIN: '4', SLURM_ARRAY_TASK_COUNT: '2' }), { index: 1, count: 2 });
+    assert.deepEqual(resolveShard(undefined, { SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_MIN: '4', SLURM_ARRAY_TASK_COUNT: '2' }), {
+      index: 1,
+      count: 2,
+    });
     assert.deepEqual(resolveShard(undefined, { JOB_COMPLETION_INDEX: '2' }, '4'), { index: 2, count: 4 });
     assert.equal(resolveShard(undefined, {}), undefined);
     assert.throws(() => resolveShard('3/3', {}), /not a shard/);
@@ -46,11 +61,26 @@ describe('batch inputs, shards and frame counts', () => {
   test("the organisers' counts, from a list or their files; outputs padded with the last label or -1, or trimmed", () => {
     const dir = tmp();
     writeFileSync(join(dir, 'counts.csv'), 'video,frames\nv1.mp4,5\nv2,3\n');
-    assert.deepEqual([...readFrameCounts(join(dir, 'counts.csv'))], [['v1', 5], ['v2', 3]]);
+    assert.deepEqual(
+      [...readFrameCounts(join(dir, 'counts.csv'))],
+      [
+        ['v1', 5],
+        ['v2', 3],
+      ],
+    );
     const ann = join(dir, 'ann');
     makeDir(ann, { 'v1.txt': 'Neutral,Anger\n0\n1\n-1\n', 'v2_left.txt': 'Neutral,Anger\n1\n' });
-    assert.deepEqual([...readFrameCounts(ann)].sort(), [['v1', 3], ['v2_left', 1]]);
-    const frames: FrameRecord[] = [0, 1, 2].map((i) => ({ frameIndex: i, ptsMs: i * 40, faces: i === 2 ? [{ trackId: 1 } as never] : [], detected: true, sceneCut: false }));
+    assert.deepEqual([...readFrameCounts(ann)].sort(), [
+      ['v1', 3],
+      ['v2_left', 1],
+    ]);
+    const frames: FrameRecord[] = [0, 1, 2].map((i) => ({
+      frameIndex: i,
+      ptsMs: i * 40,
+      faces: i === 2 ? [{ trackId: 1 } as never] : [],
+      detected: true,
+      sceneCut: false,
+    }));
     const padded = forceFrameCount(frames, 5, 'last');
     assert.equal(padded.frames.length, 5);
     assert.equal(padded.frames[4].faces.length, 1);
@@ -66,7 +96,19 @@ describe('batch inputs, shards and frame counts', () => {
     writeFileSync(join(dir, 'v.txt'), 'out');
     const ledger = new FinishedLedger(dir);
     const st = statSync(video);
-    ledger.record({ name: 'v', path: video, size: st.size, mtimeMs: st.mtimeMs, settings: 's1', outputs: ['v.txt'], frames: 1, framesWithFace: 1, faces: 1, tracks: 1, seconds: 0 });
+    ledger.record({
+      name: 'v',
+      path: video,
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      settings: 's1',
+      outputs: ['v.txt'],
+      frames: 1,
+      framesWithFace: 1,
+      faces: 1,
+      tracks: 1,
+      seconds: 0,
+    });
     writeFileSync(join(dir, LEDGER_NAME), readFileSync(join(dir, LEDGER_NAME), 'utf8') + '{"name":"w","pa');
     const again = new FinishedLedger(dir);
     assert.ok(again.complete({ name: 'v', path: video }, 's1'));
@@ -108,7 +150,10 @@ describe('fer-stream batch on real videos', () => {
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /1 of 3 video\(s\) failed: .*broken\.mp4/);
     const summary = JSON.parse(readFileSync(join(out, 'batch-summary.json'), 'utf8'));
-    assert.deepEqual(summary.videos.map((v: { name: string; status: string }) => `${v.name}:${v.status}`), ['broken:failed', 'clip1:done', 'clip2:done']);
+    assert.deepEqual(
+      summary.videos.map((v: { name: string; status: string }) => `${v.name}:${v.status}`),
+      ['broken:failed', 'clip1:done', 'clip2:done'],
+    );
     assert.equal(summary.videos[1].frames, 20);
     assert.equal(readFileSync(join(out, 'clip1.txt'), 'utf8').trim().split('\n').length, 21);
     const again = await cli(['batch', '--input', set, '--out-dir', out]);
@@ -119,7 +164,10 @@ describe('fer-stream batch on real videos', () => {
     const full = join(dir, 'full');
     assert.equal((await cli(['batch', '--input', join(dir, 'set'), '--out-dir', full, '--format', 'abaw-expr-single', '--quiet'])).code, 0);
     for (const i of [0, 1]) {
-      const r = await cli(['batch', '--input', join(dir, 'set'), '--out-dir', join(dir, `shard${i}`), '--format', 'abaw-expr-single', '--quiet'], { SLURM_ARRAY_TASK_ID: String(i), SLURM_ARRAY_TASK_COUNT: '2' });
+      const r = await cli(
+        ['batch', '--input', join(dir, 'set'), '--out-dir', join(dir, `shard${i}`), '--format', 'abaw-expr-single', '--quiet'],
+        { SLURM_ARRAY_TASK_ID: String(i), SLURM_ARRAY_TASK_COUNT: '2' },
+      );
       assert.equal(r.code, 0, r.stderr);
     }
     const counts = [0, 1].map((i) => JSON.parse(readFileSync(join(dir, `shard${i}`, 'batch-summary.json'), 'utf8')).videos.length);
@@ -147,7 +195,11 @@ describe('fer-stream batch on real videos', () => {
   test('killed (SIGKILL) after its first video: no partial file, and the rerun gives the outputs of an uninterrupted run', async () => {
     const out = join(dir, 'killed');
     const bin = join(PACKAGE_ROOT, 'bin', 'fer-stream.js');
-    const child = spawn(process.execPath, [bin, 'batch', '--input', join(dir, 'set'), '--out-dir', out, '--format', 'abaw-expr-single', '--quiet', '--jobs', '1'], { stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      [bin, 'batch', '--input', join(dir, 'set'), '--out-dir', out, '--format', 'abaw-expr-single', '--quiet', '--jobs', '1'],
+      { stdio: 'ignore' },
+    );
     const ledger = join(out, LEDGER_NAME);
     while (!(existsSync(ledger) && readFileSync(ledger, 'utf8').includes('\n'))) await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGKILL');
@@ -168,7 +220,11 @@ describe('fer-stream batch on real videos', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /clip1: 30 frames decoded, 32 expected: padded 2/);
     assert.match(r.stderr, /clip2: 30 frames decoded, 29 expected: trimmed 1/);
-    const lines = (name: string) => readFileSync(join(out, `${name}.txt`), 'utf8').trim().split('\n').slice(1);
+    const lines = (name: string) =>
+      readFileSync(join(out, `${name}.txt`), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1);
     assert.equal(lines('clip1').length, 32);
     assert.equal(lines('clip1')[31], lines('clip1')[29], 'padded with the last label');
     assert.equal(lines('clip2').length, 29);

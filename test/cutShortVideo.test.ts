@@ -19,7 +19,8 @@ const tmp = mkdtempSync(join(tmpdir(), 'fer-cut-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 const ffmpeg = (...args: string[]) => execFileSync(ffmpegTools().ffmpeg, ['-v', 'error', '-y', ...args]);
 const headC = (from: string, to: string, bytes: number) => writeFileSync(to, execFileSync('head', ['-c', String(bytes), from]));
-const frames = async (path: string, acceptShort?: (m: string) => void) => lastValueFrom(videoFrames(await probeVideo(path), { acceptShort }).pipe(toArray()));
+const frames = async (path: string, acceptShort?: (m: string) => void) =>
+  lastValueFrom(videoFrames(await probeVideo(path), { acceptShort }).pipe(toArray()));
 
 const CONTAINERS = ['avi', 'mkv', 'webm', 'flv'] as const;
 const whole = (c: string) => join(tmp, `whole.${c}`);
@@ -66,7 +67,10 @@ describe('a video cut short is never a shorter video', () => {
     const out = join(tmp, 'tiny.txt');
     const r = await cli(['--input', join(tmp, 'tiny.avi'), '--out', out, '--quiet']);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /^fer-stream: .*tiny\.avi: decoding stopped after \d+ frame\(s\): decoded \d+ of the 100 frames its header declares/);
+    assert.match(
+      r.stderr,
+      /^fer-stream: .*tiny\.avi: decoding stopped after \d+ frame\(s\): decoded \d+ of the 100 frames its header declares/,
+    );
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.ok(!existsSync(out));
 
@@ -74,7 +78,10 @@ describe('a video cut short is never a shorter video', () => {
     assert.equal(ok.code, 1);
     const accepted = await cli(['--input', half('avi'), '--out', out, '--accept-short']);
     assert.equal(accepted.code, 0, accepted.stderr);
-    assert.match(accepted.stderr, /warning: .*half\.avi: decoding stopped after (\d+) frame\(s\).*scored as far as it goes \(--accept-short\)/);
+    assert.match(
+      accepted.stderr,
+      /warning: .*half\.avi: decoding stopped after (\d+) frame\(s\).*scored as far as it goes \(--accept-short\)/,
+    );
     const lines = readFileSync(out, 'utf8').trim().split('\n');
     assert.ok(lines.length > 21 && lines.length < 81, `${lines.length} lines`);
   });

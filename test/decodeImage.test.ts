@@ -20,7 +20,9 @@ function pattern(channels: 1 | 2 | 3 | 4): { data: Buffer; info: { width: number
 /** What the sharp path gives: sharp's raw RGB of the same bytes. */
 async function viaSharp(bytes: Buffer) {
   const { data, info } = await sharp(bytes).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  return info.channels === 3 ? { width: info.width, height: info.height, data: new Uint8Array(data) } : expandToRgb(data, info.width, info.height, info.channels);
+  return info.channels === 3
+    ? { width: info.width, height: info.height, data: new Uint8Array(data) }
+    : expandToRgb(data, info.width, info.height, info.channels);
 }
 
 describe('image decoding', () => {

@@ -26,7 +26,11 @@ describe('default ensemble on wild_expressions_dev', { skip: !wild && SHARED_MIS
     const items = listFaceCrops(wild!).filter((it) => it.label && LSD_LABELS.includes(it.label));
     const ensemble = await Ensemble.load(loadManifest(manifestPath), pool, 'cpu');
     const scored = await scoreFaceCrops(items, ensemble, { batchSize: 32 });
-    return classificationReport([...LSD_LABELS], scored.map((s) => LSD_LABELS.indexOf(s.item.label!)), scored.map((s) => lsdIndex(s.prediction.probs))).macroF1;
+    return classificationReport(
+      [...LSD_LABELS],
+      scored.map((s) => LSD_LABELS.indexOf(s.item.label!)),
+      scored.map((s) => lsdIndex(s.prediction.probs)),
+    ).macroF1;
   }
 
   const DEFAULT_F1 = 0.526;
@@ -39,7 +43,7 @@ describe('default ensemble on wild_expressions_dev', { skip: !wild && SHARED_MIS
     assert.ok(current > previous);
   });
 
-  test('the accurate ensemble (OpenCV Zoo\'s features as well, config/accurate-heads): macro F1 as documented (0.553), above the default', async () => {
+  test("the accurate ensemble (OpenCV Zoo's features as well, config/accurate-heads): macro F1 as documented (0.553), above the default", async () => {
     const accurate = await macroF1(join(PACKAGE_ROOT, 'config', 'accurate-ensemble.json'));
     assert.ok(Math.abs(accurate - 0.553) < 0.005, `accurate ${accurate.toFixed(4)}`);
     assert.ok(accurate > DEFAULT_F1 + 0.02, `accurate ${accurate.toFixed(4)} against the default's ${DEFAULT_F1}`);

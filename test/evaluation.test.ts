@@ -17,7 +17,11 @@ describe('evaluation', () => {
     // a: P=1/2 R=1/2 F1=.5 ; b: P=2/3 R=1 F1=.8 ; c: P=1 R=1/2 F1=2/3
     assert.ok(Math.abs(r.macroF1 - (0.5 + 0.8 + 2 / 3) / 3) < 1e-12);
     assert.ok(Math.abs(r.accuracy - 4 / 6) < 1e-12);
-    assert.deepEqual(r.confusion, [[1, 1, 0], [0, 2, 0], [1, 0, 1]]);
+    assert.deepEqual(r.confusion, [
+      [1, 1, 0],
+      [0, 2, 0],
+      [1, 0, 1],
+    ]);
   });
 
   test('a missing prediction counts as wrong, not as absent', () => {
@@ -27,7 +31,15 @@ describe('evaluation', () => {
   });
 
   test('class names match case-insensitively with synonyms', () => {
-    for (const [name, label] of [['ANGRER', 'anger'], ['angry', 'anger'], ['Happy', 'happiness'], ['sad', 'sadness'], ['SURPRISE', 'surprise'], ['fearful', 'fear'], ['DISGUST', 'disgust']]) {
+    for (const [name, label] of [
+      ['ANGRER', 'anger'],
+      ['angry', 'anger'],
+      ['Happy', 'happiness'],
+      ['sad', 'sadness'],
+      ['SURPRISE', 'surprise'],
+      ['fearful', 'fear'],
+      ['DISGUST', 'disgust'],
+    ]) {
       assert.equal(canonicalLabel(name), label);
     }
     assert.equal(canonicalLabel('contempt'), undefined);
@@ -44,10 +56,25 @@ describe('evaluation', () => {
     assert.deepEqual(e.skipped, { neutral: 1 });
     assert.equal(e.report.evaluated, 3);
     assert.ok(Math.abs(e.report.accuracy - 2 / 3) < 1e-12);
-    const { stdout } = await promisify(execFile)(process.execPath, [join(PACKAGE_ROOT, 'bin', 'fer-stream.js'), 'eval', '--pred', join(dir, 'preds.txt'), '--labels', join(dir, 'set'), '--json']);
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      join(PACKAGE_ROOT, 'bin', 'fer-stream.js'),
+      'eval',
+      '--pred',
+      join(dir, 'preds.txt'),
+      '--labels',
+      join(dir, 'set'),
+      '--json',
+    ]);
     const json = JSON.parse(stdout);
     assert.ok(Math.abs(json.report.macroF1 - e.report.macroF1) < 1e-12);
-    const text = await promisify(execFile)(process.execPath, [join(PACKAGE_ROOT, 'bin', 'fer-stream.js'), 'eval', '--pred', join(dir, 'preds.txt'), '--labels', join(dir, 'set')]);
+    const text = await promisify(execFile)(process.execPath, [
+      join(PACKAGE_ROOT, 'bin', 'fer-stream.js'),
+      'eval',
+      '--pred',
+      join(dir, 'preds.txt'),
+      '--labels',
+      join(dir, 'set'),
+    ]);
     assert.match(text.stdout, /macro F1: 0\.\d{4}\s+accuracy: 66\.67%/);
     assert.match(text.stdout, /confusion \(rows = truth, columns = predicted\)/);
   });
@@ -55,7 +82,13 @@ describe('evaluation', () => {
   test('a labels file with 0-5 or names, and a malformed prediction file is rejected', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fer-eval-'));
     writeFileSync(join(dir, 'labels.txt'), 'image,expression\n0.jpg,5\n1.jpg,happy\n');
-    assert.deepEqual([...readGroundTruth(join(dir, 'labels.txt'))], [['0.jpg', 'surprise'], ['1.jpg', 'happiness']]);
+    assert.deepEqual(
+      [...readGroundTruth(join(dir, 'labels.txt'))],
+      [
+        ['0.jpg', 'surprise'],
+        ['1.jpg', 'happiness'],
+      ],
+    );
     writeFileSync(join(dir, 'bad.txt'), 'image,expression\n0.jpg,7\n');
     assert.throws(() => readPredictions(join(dir, 'bad.txt')), /line 2: expression must be 0-5, got "7"/);
   });
@@ -83,11 +116,21 @@ describe('evaluation', () => {
     writeFileSync(join(dir, 'labels.txt'), 'image,expression\na.jpg,1\nb.jpg,2\n');
     writeFileSync(join(dir, 'other.txt'), 'image,expression\nx.jpg,1\n');
     const bin = join(PACKAGE_ROOT, 'bin', 'fer-stream.js');
-    const r = await promisify(execFile)(process.execPath, [bin, 'eval', '--pred', join(dir, 'other.txt'), '--labels', join(dir, 'labels.txt')]).then(
+    const r = await promisify(execFile)(process.execPath, [
+      bin,
+      'eval',
+      '--pred',
+      join(dir, 'other.txt'),
+      '--labels',
+      join(dir, 'labels.txt'),
+    ]).then(
       () => ({ code: 0, stderr: '' }),
       (err: { code: number; stderr: string }) => err,
     );
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^fer-stream: no prediction matches a ground-truth image \(predictions name e\.g\. x\.jpg; the ground truth names e\.g\. a\.jpg, b\.jpg\)\n$/);
+    assert.match(
+      r.stderr,
+      /^fer-stream: no prediction matches a ground-truth image \(predictions name e\.g\. x\.jpg; the ground truth names e\.g\. a\.jpg, b\.jpg\)\n$/,
+    );
   });
 });

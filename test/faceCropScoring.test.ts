@@ -23,20 +23,30 @@ function folder(files: Record<string, string | Buffer>): string {
 describe('face crop inputs', () => {
   test('a flat folder is read in natural order (2.jpg before 10.jpg)', () => {
     const dir = folder({ '10.jpg': '', '2.jpg': '', '1.jpg': '', 'notes.txt': '' });
-    assert.deepEqual(listFaceCrops(dir).map((i) => i.name), ['1.jpg', '2.jpg', '10.jpg']);
+    assert.deepEqual(
+      listFaceCrops(dir).map((i) => i.name),
+      ['1.jpg', '2.jpg', '10.jpg'],
+    );
   });
 
   test('a class-folder tree names items CLASS/file and labels them with synonyms (ANGRER)', () => {
     const dir = folder({ 'ANGRER/1.jpg': '', 'HAPPINESS/2.jpg': '', 'sad/3.jpg': '' });
     assert.deepEqual(
       listFaceCrops(dir).map((i) => [i.name, i.label]),
-      [['ANGRER/1.jpg', 'anger'], ['HAPPINESS/2.jpg', 'happiness'], ['sad/3.jpg', 'sadness']],
+      [
+        ['ANGRER/1.jpg', 'anger'],
+        ['HAPPINESS/2.jpg', 'happiness'],
+        ['sad/3.jpg', 'sadness'],
+      ],
     );
   });
 
   test('a release list keeps its order, and names every listed image that has no file', () => {
     const dir = folder({ 'b.jpg': '', 'a.jpg': '', 'list.txt': 'image,expression\nb.jpg,\na.jpg,\n' });
-    assert.deepEqual(listFaceCrops(join(dir, 'list.txt')).map((i) => i.name), ['b.jpg', 'a.jpg']);
+    assert.deepEqual(
+      listFaceCrops(join(dir, 'list.txt')).map((i) => i.name),
+      ['b.jpg', 'a.jpg'],
+    );
     writeFileSync(join(dir, 'bad.txt'), 'image,expression\nb.jpg,\ngone1.jpg,\ngone2.jpg,\n');
     assert.throws(() => listFaceCrops(join(dir, 'bad.txt')), /2 listed image\(s\) have no file: gone1\.jpg, gone2\.jpg/);
   });
@@ -54,7 +64,10 @@ describe('fer-stream CLI on face crops', () => {
     const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
     assert.equal(lines[0], 'image,expression');
     const names = sampleJpgs().sort(naturalCompare);
-    assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]), names);
+    assert.deepEqual(
+      lines.slice(1).map((l) => l.split(',')[0]),
+      names,
+    );
     for (const l of lines.slice(1)) assert.match(l, /^\d+\.jpg,[0-5]$/);
   });
 
@@ -81,7 +94,10 @@ describe('fer-stream CLI on face crops', () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /2 of 3 input image\(s\) could not be read: bad1\.jpg \(.*\), bad2\.png/);
     assert.equal(existsSync(out), false);
-    assert.deepEqual(readdirSync(dir).filter((f) => f.includes('preds')), []);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.includes('preds')),
+      [],
+    );
   });
 
   test('usage errors exit 2; a missing input exits 1 with a one-line message', async () => {

@@ -35,19 +35,28 @@ describe('default face detector', { skip: !dir && SHARED_MISSING }, () => {
   test('weak candidates: scored between weakScore and minScore, apart from the faces, which are those found without weak candidates', async () => {
     const detector = await TinyFaceDetector.load(pool, 'cpu', { inputSize: [608, 320] });
     const plain = await TinyFaceDetector.load(pool, 'cpu', { inputSize: [608, 320], weakScore: 0.5 });
-    const images = await Promise.all(['testing.xml', 'training.xml'].flatMap((xml) => [...readDlibBoxes(join(dir!, xml)).keys()]).map((file) => decodeImageFile(join(dir!, file))));
+    const images = await Promise.all(
+      ['testing.xml', 'training.xml']
+        .flatMap((xml) => [...readDlibBoxes(join(dir!, xml)).keys()])
+        .map((file) => decodeImageFile(join(dir!, file))),
+    );
     const sets = await detector.detectWithWeak(images);
     const faces = await plain.detect(images);
-    assert.deepEqual(sets.map((s) => s.faces), faces);
+    assert.deepEqual(
+      sets.map((s) => s.faces),
+      faces,
+    );
     assert.ok((await plain.detectWithWeak(images)).every((s) => s.weak.length === 0));
     const weak = sets.flatMap((s) => s.weak);
     assert.ok(weak.length > 0, 'some weak candidates on these photos');
     for (const [i, s] of sets.entries()) {
       for (const w of s.weak) {
         assert.ok(w.score >= 0.1 && w.score < 0.5, `score ${w.score}`);
-        assert.ok(faces[i].every((f) => iou(f.box, w.box) < 0.4), 'a weak candidate is not a face already found');
+        assert.ok(
+          faces[i].every((f) => iou(f.box, w.box) < 0.4),
+          'a weak candidate is not a face already found',
+        );
       }
     }
   });
 });
-

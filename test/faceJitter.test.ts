@@ -24,7 +24,10 @@ describe('training faces degraded by a seeded jitter (fer-stream train --augment
       assert.ok(region.width >= 0.85 * 48 - 1e-9 && region.width <= 1.15 * 48 + 1e-9, `side ${region.width}`);
       const shiftX = region.x + region.width / 2 - 24;
       const shiftY = region.y + region.height / 2 - 24;
-      assert.ok(Math.abs(shiftX) <= 0.06 * region.width + 1e-9 && Math.abs(shiftY) <= 0.06 * region.width + 1e-9, `shift ${shiftX}, ${shiftY}`);
+      assert.ok(
+        Math.abs(shiftX) <= 0.06 * region.width + 1e-9 && Math.abs(shiftY) <= 0.06 * region.width + 1e-9,
+        `shift ${shiftX}, ${shiftY}`,
+      );
       assert.equal(image.data.length, face.data.length);
       if (image.data.some((v, k) => v !== face.data[k])) blurredOrChanged++;
       // The first pixel of a mirrored face comes from the last column: compare with contrast undone loosely.

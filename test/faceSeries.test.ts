@@ -17,7 +17,11 @@ const frames = (...faces: FaceRecord[][]): FrameRecord[] =>
 
 describe('smoothing, face selection and ABAW files', () => {
   test('--smooth averages a centred window of the same track only', () => {
-    const input = frames([face(1, 0, 10, 4, 1), face(2, 50, 10, 5, 1)], [face(1, 0, 10, 4, 0.4)], [face(1, 0, 10, 4, 0.7), face(2, 50, 10, 5, 0.1)]);
+    const input = frames(
+      [face(1, 0, 10, 4, 1), face(2, 50, 10, 5, 1)],
+      [face(1, 0, 10, 4, 0.4)],
+      [face(1, 0, 10, 4, 0.7), face(2, 50, 10, 5, 0.1)],
+    );
     const out = smoothTracks(input, 3);
     assert.ok(Math.abs(out[0].faces[0].probs[4] - (1 + 0.4) / 2) < 1e-12, 'first frame: itself and the next');
     assert.ok(Math.abs(out[1].faces[0].probs[4] - (1 + 0.4 + 0.7) / 3) < 1e-12);
@@ -29,19 +33,43 @@ describe('smoothing, face selection and ABAW files', () => {
     const a = Float64Array.from([1, 0]);
     const b = Float64Array.from([0, 1]);
     const filled = interpolateGaps([undefined, a, undefined, undefined, b, undefined]);
-    const expected = [[1, 0], [1, 0], [2 / 3, 1 / 3], [1 / 3, 2 / 3], [0, 1], [0, 1]];
+    const expected = [
+      [1, 0],
+      [1, 0],
+      [2 / 3, 1 / 3],
+      [1 / 3, 2 / 3],
+      [0, 1],
+      [0, 1],
+    ];
     filled.forEach((p, i) => p!.forEach((v, c) => assert.ok(Math.abs(v - expected[i][c]) < 1e-12, `frame ${i}: ${[...p!]}`)));
     assert.deepEqual(interpolateGaps([undefined, undefined]), [undefined, undefined]);
   });
 
   test('main: per frame the present track with the most summed area; left-right by position', () => {
     // Track 1 is big but leaves after frame 1; track 2 is small and stays; track 3 appears on the left.
-    const input = frames([face(1, 100, 50), face(2, 10, 20)], [face(1, 100, 50), face(2, 10, 20)], [face(2, 10, 20)], [face(2, 60, 20), face(3, 0, 10)]);
-    assert.deepEqual(selectFaces(input, 'main', 200)[0].faces.map((f) => f?.trackId), [1, 1, 2, 2]);
+    const input = frames(
+      [face(1, 100, 50), face(2, 10, 20)],
+      [face(1, 100, 50), face(2, 10, 20)],
+      [face(2, 10, 20)],
+      [face(2, 60, 20), face(3, 0, 10)],
+    );
+    assert.deepEqual(
+      selectFaces(input, 'main', 200)[0].faces.map((f) => f?.trackId),
+      [1, 1, 2, 2],
+    );
     const [left, right] = selectFaces(input, 'left-right', 200);
-    assert.deepEqual(left.faces.map((f) => f?.trackId), [2, 2, 2, 3]);
-    assert.deepEqual(right.faces.map((f) => f?.trackId), [1, 1, undefined, 2]);
-    assert.deepEqual(selectFaces(input, 'all', 200).map((s) => s.role), ['track1', 'track2', 'track3']);
+    assert.deepEqual(
+      left.faces.map((f) => f?.trackId),
+      [2, 2, 2, 3],
+    );
+    assert.deepEqual(
+      right.faces.map((f) => f?.trackId),
+      [1, 1, undefined, 2],
+    );
+    assert.deepEqual(
+      selectFaces(input, 'all', 200).map((s) => s.role),
+      ['track1', 'track2', 'track3'],
+    );
     assert.deepEqual(selectFaces(frames([], []), 'main', 200)[0].faces, [undefined, undefined]);
   });
 

@@ -18,7 +18,10 @@ describe('face tracker on scripted detections', () => {
     // A moves right and B left at 25 px per frame on nearly the same line; at the crossing their boxes overlap.
     const frames = Array.from({ length: 12 }, (_, f) => [det(50 + 25 * f, 100), det(350 - 25 * f, 110)]);
     const ids = run(frames);
-    assert.ok(ids.every(([a, b]) => a === ids[0][0] && b === ids[0][1]), JSON.stringify(ids));
+    assert.ok(
+      ids.every(([a, b]) => a === ids[0][0] && b === ids[0][1]),
+      JSON.stringify(ids),
+    );
   });
 
   test('a fast face that moves further than it overlaps between detections keeps its ID', () => {
@@ -55,7 +58,10 @@ describe('face tracker on scripted detections', () => {
     // Frame 1: the face is blurred (weak, 0.3) and a weak box elsewhere (a poster) appears.
     const blurred = det(104, 100, 60, 0.3);
     const tracks = tracker.update(1, [], undefined, [blurred, det(400, 100, 60, 0.3)]);
-    assert.deepEqual(tracks.map((t) => [t.id, t.box]), [[face.id, blurred.box]]);
+    assert.deepEqual(
+      tracks.map((t) => [t.id, t.box]),
+      [[face.id, blurred.box]],
+    );
     assert.equal(tracks[0].detectorScore, 0.3);
   });
 
@@ -73,6 +79,12 @@ describe('face tracker on scripted detections', () => {
     const [a, b] = tracker.update(0, [det(100), det(300)]);
     for (const t of [a, b]) tracker.observe(t, 0, t.box, undefined, true);
     const tracks = tracker.update(1, [det(102)], undefined, [det(101, 100, 60, 0.4), det(303, 100, 60, 0.2)]);
-    assert.deepEqual(tracks.map((t) => [t.id, t.box.x]), [[a.id, 102], [b.id, 303]]);
+    assert.deepEqual(
+      tracks.map((t) => [t.id, t.box.x]),
+      [
+        [a.id, 102],
+        [b.id, 303],
+      ],
+    );
   });
 });

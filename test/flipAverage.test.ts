@@ -35,15 +35,24 @@ describe('test-time flip averaging', () => {
       ...(flip ? { flip } : {}),
     });
     // A lopsided image: the plain and mirrored views differ.
-    const image: RgbImage = { width: 120, height: 100, data: Uint8Array.from({ length: 120 * 100 * 3 }, (_, i) => ((i / 3) % 120) * 2 + ((i * 7) % 23)) };
+    const image: RgbImage = {
+      width: 120,
+      height: 100,
+      data: Uint8Array.from({ length: 120 * 100 * 3 }, (_, i) => ((i / 3) % 120) * 2 + ((i * 7) % 23)),
+    };
 
-    test('gives the mean of its plain and mirrored probabilities, and the plain view\'s landmarks', async () => {
+    test("gives the mean of its plain and mirrored probabilities, and the plain view's landmarks", async () => {
       const plain = await Ensemble.load(parseManifest({ name: 'plain', members: [member()] }, '/m.json'), pool, 'cpu');
       const flipped = await Ensemble.load(parseManifest({ name: 'flip', members: [member('average')] }, '/m.json'), pool, 'cpu');
       const [a, b] = await plain.predict([{ image }, { image: mirror(image) }]);
       const [f] = await flipped.predict([{ image }]);
-      assert.ok(a.probs.some((p, k) => Math.abs(p - b.probs[k]) > 1e-3), 'the two views differ, so the test can tell');
-      f.probs.forEach((p, k) => assert.ok(Math.abs(p - (a.probs[k] + b.probs[k]) / 2) < 1e-5, `class ${k}: ${p} vs mean ${(a.probs[k] + b.probs[k]) / 2}`));
+      assert.ok(
+        a.probs.some((p, k) => Math.abs(p - b.probs[k]) > 1e-3),
+        'the two views differ, so the test can tell',
+      );
+      f.probs.forEach((p, k) =>
+        assert.ok(Math.abs(p - (a.probs[k] + b.probs[k]) / 2) < 1e-5, `class ${k}: ${p} vs mean ${(a.probs[k] + b.probs[k]) / 2}`),
+      );
       assert.deepEqual(Array.from(f.landmarks!), Array.from(a.landmarks!));
     });
 

@@ -35,7 +35,10 @@ function snapshot(dir: string): Map<string, Buffer> {
 
 /** One line on stderr (plus the usage pointer for exit 2), no stack trace. */
 function assertOneLine(stderr: string, pattern: RegExp) {
-  const lines = stderr.trimEnd().split('\n').filter((l) => !l.startsWith('Run fer-stream --help'));
+  const lines = stderr
+    .trimEnd()
+    .split('\n')
+    .filter((l) => !l.startsWith('Run fer-stream --help'));
   assert.equal(lines.length, 1, stderr);
   assert.match(lines[0], pattern);
   assert.doesNotMatch(stderr, /\n\s+at /);
@@ -44,14 +47,40 @@ function assertOneLine(stderr: string, pattern: RegExp) {
 describe('an output that is an input is refused before any work (exit 2), the input byte-identical', () => {
   const cases: [string, (d: string) => string[], RegExp][] = [
     ['the video itself', (d) => ['--input', join(d, 'a.mp4'), '--out', join(d, 'a.mp4')], /--out .*a\.mp4 is an input of this run/],
-    ['a symlink to the video', (d) => (symlinkSync(join(d, 'a.mp4'), join(d, 'l.txt')), ['--input', join(d, 'a.mp4'), '--out', join(d, 'l.txt')]), /l\.txt is an input .*a\.mp4/],
-    ['a hard link to the video', (d) => (linkSync(join(d, 'a.mp4'), join(d, 'h.txt')), ['--input', join(d, 'a.mp4'), '--out', join(d, 'h.txt')]), /h\.txt is an input .*a\.mp4/],
+    [
+      'a symlink to the video',
+      (d) => (symlinkSync(join(d, 'a.mp4'), join(d, 'l.txt')), ['--input', join(d, 'a.mp4'), '--out', join(d, 'l.txt')]),
+      /l\.txt is an input .*a\.mp4/,
+    ],
+    [
+      'a hard link to the video',
+      (d) => (linkSync(join(d, 'a.mp4'), join(d, 'h.txt')), ['--input', join(d, 'a.mp4'), '--out', join(d, 'h.txt')]),
+      /h\.txt is an input .*a\.mp4/,
+    ],
     ['the video by a path with ..', (d) => ['--input', join(d, 'a.mp4'), '--out', join(d, 'crops', '..', 'a.mp4')], /is an input/],
     ['a video of an input folder', (d) => ['--input', d, '--out', join(d, 'a.mp4'), '--format', 'csv'], /is an input/],
-    ['a left/right file that is the video', (d) => (linkSync(join(d, 'a.mp4'), join(d, 'p_left.txt')), ['--input', join(d, 'a.mp4'), '--out', join(d, 'p.txt'), '--faces', 'left-right']), /p_left\.txt is an input/],
-    ['the release list', (d) => ['--input', join(d, 'crops', 'release.txt'), '--out', join(d, 'crops', 'release.txt')], /release\.txt is an input/],
+    [
+      'a left/right file that is the video',
+      (d) => (
+        linkSync(join(d, 'a.mp4'), join(d, 'p_left.txt')),
+        ['--input', join(d, 'a.mp4'), '--out', join(d, 'p.txt'), '--faces', 'left-right']
+      ),
+      /p_left\.txt is an input/,
+    ],
+    [
+      'the release list',
+      (d) => ['--input', join(d, 'crops', 'release.txt'), '--out', join(d, 'crops', 'release.txt')],
+      /release\.txt is an input/,
+    ],
     ['a crop', (d) => ['--input', join(d, 'crops'), '--out', join(d, 'crops', '0.jpg')], /0\.jpg is an input/],
-    ['the manifest', (d) => (copyFileSync(join(PACKAGE_ROOT, 'config', 'default-ensemble.json'), join(d, 'm.json')), ['--input', join(d, 'crops'), '--out', join(d, 'm.json'), '--manifest', join(d, 'm.json')]), /m\.json is an input/],
+    [
+      'the manifest',
+      (d) => (
+        copyFileSync(join(PACKAGE_ROOT, 'config', 'default-ensemble.json'), join(d, 'm.json')),
+        ['--input', join(d, 'crops'), '--out', join(d, 'm.json'), '--manifest', join(d, 'm.json')]
+      ),
+      /m\.json is an input/,
+    ],
   ];
   for (const [name, args, message] of cases) {
     test(name, async () => {
@@ -68,7 +97,11 @@ describe('an output that is an input is refused before any work (exit 2), the in
 
 describe('an output location that cannot be written fails at once, naming --out (exit 1)', () => {
   const cases: [string, (d: string) => string, RegExp][] = [
-    ['a path under a regular file (ENOTDIR)', (d) => join(d, 'a.mp4', 'preds.txt'), /--out .*a\.mp4\/preds\.txt: cannot write there \(.*a\.mp4 is a file, not a folder\)/],
+    [
+      'a path under a regular file (ENOTDIR)',
+      (d) => join(d, 'a.mp4', 'preds.txt'),
+      /--out .*a\.mp4\/preds\.txt: cannot write there \(.*a\.mp4 is a file, not a folder\)/,
+    ],
     ['/proc (ENOENT)', () => '/proc/fer-stream-preds.txt', /--out \/proc\/fer-stream-preds\.txt: cannot write there/],
   ];
   for (const [name, out, message] of cases) {
@@ -127,24 +160,42 @@ describe('an output location that cannot be written fails at once, naming --out 
 });
 
 describe('a manifest member that is not an ONNX file names the field', () => {
-  for (const [name, body] of [['a text file', 'not a model\n'], ['an empty .onnx', ''], ['/etc/passwd', null]] as const) {
+  for (const [name, body] of [
+    ['a text file', 'not a model\n'],
+    ['an empty .onnx', ''],
+    ['/etc/passwd', null],
+  ] as const) {
     test(name, async () => {
       const dir = workspace();
       const model = body === null ? '/etc/passwd' : join(dir, 'm.onnx');
       if (body !== null) writeFileSync(model, body);
       const manifest = join(dir, 'bad.json');
-      const member = { name: 'x', model, input: { width: 48, height: 48, layout: 'NCHW', color: 'GRAY' }, outputs: { expression: 'e' }, labels: ['happy', 'sad'] };
+      const member = {
+        name: 'x',
+        model,
+        input: { width: 48, height: 48, layout: 'NCHW', color: 'GRAY' },
+        outputs: { expression: 'e' },
+        labels: ['happy', 'sad'],
+      };
       writeFileSync(manifest, JSON.stringify({ name: 'bad', members: [member] }));
       const r = await cli(['--input', join(dir, 'crops'), '--out', join(dir, 'p.txt'), '--manifest', manifest]);
       assert.equal(r.code, 1, r.stderr);
-      assertOneLine(r.stderr, new RegExp(`members\\[0\\]\\.model: ${model.replace(/[.]/g, '\\.')} is not a valid ONNX model \\(${body === '' ? 'empty file' : 'Protobuf parsing failed'}`));
+      assertOneLine(
+        r.stderr,
+        new RegExp(
+          `members\\[0\\]\\.model: ${model.replace(/[.]/g, '\\.')} is not a valid ONNX model \\(${body === '' ? 'empty file' : 'Protobuf parsing failed'}`,
+        ),
+      );
     });
   }
 });
 
 describe('small things a careful user trips on', () => {
   test('--batch -1 and --smooth -3 get the positive-integer message', async () => {
-    for (const [flag, value] of [['--batch', '-1'], ['--smooth', '-3']]) {
+    for (const [flag, value] of [
+      ['--batch', '-1'],
+      ['--smooth', '-3'],
+    ]) {
       const r = await cli(['--input', SAMPLE_VIDEO, '--out', join(tmp, 'x.txt'), flag, value]);
       assert.equal(r.code, 2);
       assertOneLine(r.stderr, new RegExp(`${flag}: expected a positive integer, got "${value}"`));
@@ -167,8 +218,14 @@ describe('small things a careful user trips on', () => {
     const r = await cli(['--input', join(dir, 'crops', 'twice.txt'), '--out', out, '--quiet']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /warning: .*twice\.txt lists 1 image\(s\) more than once \(1 extra row\(s\), e\.g\. 0\.jpg\)/);
-    const rows = readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(rows.map((x) => x.image), ['0.jpg', '1.jpg', '0.jpg']);
+    const rows = readFileSync(out, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      rows.map((x) => x.image),
+      ['0.jpg', '1.jpg', '0.jpg'],
+    );
     for (const row of rows) {
       assert.ok(row.expression >= 0 && row.expression <= 5);
       assert.ok(Math.abs(Object.values(row.probs as Record<string, number>).reduce((a, b) => a + b, 0) - 1) < 1e-4);
@@ -181,7 +238,12 @@ describe('small things a careful user trips on', () => {
     const r = await cli(['--input', join(dir, 'a.mp4'), '--out', join(dir, 'out'), '--quiet']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(readdirSync(join(dir, 'out')), ['a.txt']);
-    assert.equal(readFileSync(join(dir, 'out', 'a.txt'), 'utf8').trimEnd().split('\n').length, 301);
+    assert.equal(
+      readFileSync(join(dir, 'out', 'a.txt'), 'utf8')
+        .trimEnd()
+        .split('\n').length,
+      301,
+    );
   });
 
   test('an empty folder names the image and the video extensions', async () => {
@@ -194,7 +256,10 @@ describe('small things a careful user trips on', () => {
   test('--workers beyond the cores is clamped with a one-line warning', async () => {
     const r = await cli(['--input', SAMPLE_CROPS, '--out', join(tmp, 'w.txt'), '--workers', '100', '--quiet']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /^fer-stream: warning: --workers 100 is more than this machine's \d+ core\(s\); using \d+ \(each worker holds its own copy of the models, about \d+ MB\)\n$/);
+    assert.match(
+      r.stderr,
+      /^fer-stream: warning: --workers 100 is more than this machine's \d+ core\(s\); using \d+ \(each worker holds its own copy of the models, about \d+ MB\)\n$/,
+    );
   });
 
   test('--help says the batch default of each mode', async () => {
@@ -208,7 +273,9 @@ describe('small things a careful user trips on', () => {
     assert.equal(r.code, 1);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
     assert.match(r.stderr, /run with --verbose or DEBUG=fer-stream for the stack trace/);
-    const v = await cli(['--input', SAMPLE_CROPS, '--out', join(tmp, 'v.txt'), '--verbose'], { FER_STREAM_MODEL_DIR: '/etc/passwd/models' });
+    const v = await cli(['--input', SAMPLE_CROPS, '--out', join(tmp, 'v.txt'), '--verbose'], {
+      FER_STREAM_MODEL_DIR: '/etc/passwd/models',
+    });
     assert.equal(v.code, 1);
     assert.match(v.stderr, /\n\s+at /);
   });
@@ -216,7 +283,19 @@ describe('small things a careful user trips on', () => {
   test("ffmpeg's testsrc pattern is no face at any size (the detector takes it for one)", async () => {
     for (const size of ['320x240', '1280x720', '3840x2160']) {
       const video = join(tmp, `testsrc_${size}.mp4`);
-      execFileSync(ffmpegTools().ffmpeg, ['-v', 'error', '-f', 'lavfi', '-i', `testsrc=size=${size}:rate=10`, '-t', '1', '-pix_fmt', 'yuv420p', video]);
+      execFileSync(ffmpegTools().ffmpeg, [
+        '-v',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc=size=${size}:rate=10`,
+        '-t',
+        '1',
+        '-pix_fmt',
+        'yuv420p',
+        video,
+      ]);
       const out = join(tmp, `testsrc_${size}.txt`);
       const r = await cli(['--input', video, '--out', out, '--quiet']);
       assert.equal(r.code, 0, r.stderr);

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { mkdtempSync } from 'node:fs';
 import { ensureAllBuiltinModels, ensureBuiltinModel } from '../src/models/import/modelImporter.js';
 import { builtinModel } from '../src/models/import/modelImporter.js';
-import { HUMAN_GRAY_WEIGHTS } from '../src/models/import/builtinModels.js';
+import { HUMAN_GRAY_WEIGHTS } from '../src/models/import/trunkGraph.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
 import { hwcToNchw, maxAbsDiff, realFaceCropPaths, rgbSquare } from './helpers/faceCrops.js';
 import { loadHumanEmotionGraph, loadHumanGraph, loadReference } from './helpers/tfjsReference.js';
@@ -80,7 +80,13 @@ describe('importer: ONNX Runtime output equals the same weights run by @tensorfl
     const names = { Identity: 'scores16', Identity_1: 'scores32', Identity_2: 'regressors16', Identity_3: 'regressors32' } as const;
     for (const [i, hwc] of inputs.entries()) {
       // human feeds x / 127.5 - 1; the TF.js graph takes one image at a time
-      const ref = graph.execute(tf.tensor4d(Float32Array.from(hwc, (v: number) => v / 127.5 - 1), [1, 256, 256, 3]), Object.keys(names));
+      const ref = graph.execute(
+        tf.tensor4d(
+          Float32Array.from(hwc, (v: number) => v / 127.5 - 1),
+          [1, 256, 256, 3],
+        ),
+        Object.keys(names),
+      );
       Object.values(names).forEach((name, k) => {
         const mine = out[name].data;
         const per = mine.length / inputs.length;

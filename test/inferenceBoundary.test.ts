@@ -18,7 +18,10 @@ describe('ONNX Runtime boundary', () => {
 
   test('an explicit --device cuda that cannot load fails with how to install it', async () => {
     for (const device of ['cuda', 'tensorrt'] as const) {
-      const err = await pool.load(`gpu-${device}`, model, device).then(() => undefined, (e: Error) => e);
+      const err = await pool.load(`gpu-${device}`, model, device).then(
+        () => undefined,
+        (e: Error) => e,
+      );
       assert.ok(err && isDeviceUnavailable(err), `expected DeviceUnavailableError for ${device}, got ${err}`);
       assert.match(err.message, /onnxruntime-node-install=cuda12/);
       assert.match(err.message, new RegExp(`--device ${device}`));
@@ -81,7 +84,10 @@ describe('ONNX Runtime boundary', () => {
       assert.equal(p.restarts.count, 1);
       assert.match(p.restarts.lastError ?? '', /inference worker exited/);
       const outs = await Promise.all([p.run('m', crop(1)), p.run('m', crop(2)), p.run('rare', crop(1))]);
-      assert.deepEqual(outs.map((o) => o.expression.dims[0]), [1, 2, 1]);
+      assert.deepEqual(
+        outs.map((o) => o.expression.dims[0]),
+        [1, 2, 1],
+      );
       assert.ok(p.healthy);
     } finally {
       await p.close();

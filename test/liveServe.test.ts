@@ -16,7 +16,11 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 const schema = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'schema', 'live-message.schema.json'), 'utf8'));
 const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
 
-const childPids = (pid: number) => execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+const childPids = (pid: number) =>
+  execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(pid)], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .filter(Boolean);
 
 describe('fer-stream serve: one file stream played in real time', () => {
   test('frame and status messages follow the published schema; health, readiness and metrics answer; SIGTERM exits 0 leaving no ffmpeg', async () => {
@@ -25,11 +29,20 @@ describe('fer-stream serve: one file stream played in real time', () => {
       const plain = collect(`ws://127.0.0.1:${d.port}/ws`);
       const marks = collect(`ws://127.0.0.1:${d.port}/ws?stream=main&landmarks=1`);
       await Promise.all([plain.opened, marks.opened]);
-      await until(() => plain.frames().filter((f) => (f.faces as unknown[]).length).length >= 20 && marks.frames().length >= 20, 30_000, '20 frames with faces');
-      for (const m of [...plain.messages, ...marks.messages]) assert.ok(validate(m), `${JSON.stringify(validate.errors)} in ${JSON.stringify(m).slice(0, 300)}`);
+      await until(
+        () => plain.frames().filter((f) => (f.faces as unknown[]).length).length >= 20 && marks.frames().length >= 20,
+        30_000,
+        '20 frames with faces',
+      );
+      for (const m of [...plain.messages, ...marks.messages])
+        assert.ok(validate(m), `${JSON.stringify(validate.errors)} in ${JSON.stringify(m).slice(0, 300)}`);
       assert.ok(plain.messages.some((m) => m.type === 'status' && m.state === 'live'));
       const indices = plain.frames().map((f) => f.frameIndex as number);
-      assert.deepEqual(indices, [...indices].sort((a, b) => a - b), 'frames arrive in order');
+      assert.deepEqual(
+        indices,
+        [...indices].sort((a, b) => a - b),
+        'frames arrive in order',
+      );
       const face = (plain.frames().find((f) => (f.faces as unknown[]).length)!.faces as Record<string, unknown>[])[0];
       assert.equal(face.landmarks, undefined, 'landmarks only on request');
       const withMarks = marks.frames().find((f) => (f.faces as unknown[]).length)!.faces as Record<string, unknown>[];
@@ -38,9 +51,21 @@ describe('fer-stream serve: one file stream played in real time', () => {
       assert.deepEqual(await (await fetch(`${d.url}/healthz`)).json(), { ok: true });
       const ready = (await (await fetch(`${d.url}/readyz`)).json()) as { ready: boolean; streams: { name: string; state: string }[] };
       assert.equal(ready.ready, true);
-      assert.deepEqual(ready.streams.map((s) => [s.name, s.state]), [['main', 'live']]);
+      assert.deepEqual(
+        ready.streams.map((s) => [s.name, s.state]),
+        [['main', 'live']],
+      );
       const metrics = await (await fetch(`${d.url}/metrics`)).text();
-      for (const name of ['fer_stream_frames_decoded_total{stream="main"}', 'fer_stream_frames_labelled_total{stream="main"}', 'fer_stream_frames_dropped_total{stream="main"}', 'fer_stream_faces_total{stream="main"}', 'fer_stream_frame_to_message_latency_seconds_bucket', 'fer_stream_ws_clients 2', 'fer_stream_inference_queue_depth', 'fer_stream_process_resident_memory_bytes']) {
+      for (const name of [
+        'fer_stream_frames_decoded_total{stream="main"}',
+        'fer_stream_frames_labelled_total{stream="main"}',
+        'fer_stream_frames_dropped_total{stream="main"}',
+        'fer_stream_faces_total{stream="main"}',
+        'fer_stream_frame_to_message_latency_seconds_bucket',
+        'fer_stream_ws_clients 2',
+        'fer_stream_inference_queue_depth',
+        'fer_stream_process_resident_memory_bytes',
+      ]) {
         assert.ok(metrics.includes(name), `metrics lack ${name}`);
       }
       assert.match(await (await fetch(`${d.url}/`)).text(), /<title>fer-stream live<\/title>/);
@@ -66,7 +91,9 @@ describe('fer-stream serve: one file stream played in real time', () => {
       // Raw sockets that complete the WebSocket handshake and then never read a byte.
       const stuck = Array.from({ length: 5 }, () => {
         const s = connect(d.port, '127.0.0.1', () => {
-          s.write(`GET /ws?landmarks=1 HTTP/1.1\r\nHost: 127.0.0.1:${d.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+          s.write(
+            `GET /ws?landmarks=1 HTTP/1.1\r\nHost: 127.0.0.1:${d.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+          );
           s.pause();
         });
         return s;
@@ -77,11 +104,15 @@ describe('fer-stream serve: one file stream played in real time', () => {
       // The baseline once inference runs warm (its first batches allocate ONNX Runtime's arenas).
       await until(() => readers[0].frames().length >= 50, 30_000, 'warm-up');
       const before = rssMb(d.proc.pid!);
-      const start = Math.max(...readers.map((r) => r.frames().length ? (r.frames()[0].frameIndex as number) : 0));
+      const start = Math.max(...readers.map((r) => (r.frames().length ? (r.frames()[0].frameIndex as number) : 0)));
       await sleep(8000);
       const end = Math.min(...readers.map((r) => (r.frames().at(-1)?.frameIndex as number) ?? 0));
       assert.ok(end - start > 100, `frames ${start}..${end}`);
-      const window = (r: ReturnType<typeof collect>) => r.frames().map((f) => f.frameIndex as number).filter((i) => i >= start && i <= end);
+      const window = (r: ReturnType<typeof collect>) =>
+        r
+          .frames()
+          .map((f) => f.frameIndex as number)
+          .filter((i) => i >= start && i <= end);
       const reference = window(readers[0]);
       for (const r of readers) {
         assert.deepEqual(window(r), reference, 'every reader has every message');
@@ -107,7 +138,10 @@ describe('fer-stream serve: access control and configuration', () => {
     try {
       await assert.rejects(collect(`ws://127.0.0.1:${d.port}/ws`).opened, /HTTP 401/);
       await assert.rejects(collect(`ws://127.0.0.1:${d.port}/ws?token=wrong-token`).opened, /HTTP 401/);
-      await assert.rejects(collect(`ws://127.0.0.1:${d.port}/ws?token=secret-token-1`, { Origin: 'http://evil.example' }).opened, /HTTP 403/);
+      await assert.rejects(
+        collect(`ws://127.0.0.1:${d.port}/ws?token=secret-token-1`, { Origin: 'http://evil.example' }).opened,
+        /HTTP 403/,
+      );
       await collect(`ws://127.0.0.1:${d.port}/ws?token=secret-token-1`).opened;
       await collect(`ws://127.0.0.1:${d.port}/ws`, { Authorization: 'Bearer secret-token-1' }).opened;
       await collect(`ws://127.0.0.1:${d.port}/ws?token=secret-token-1`, { Origin: `http://127.0.0.1:${d.port}` }).opened;
@@ -128,13 +162,19 @@ describe('fer-stream serve: access control and configuration', () => {
     assert.match(r.stderr, /bad\.yaml: streams\[0\]\.detectEvery: Too small/);
 
     const good = join(tmp, 'good.yaml');
-    writeFileSync(good, `port: 0\nstreams:\n  - name: cam-a\n    source: ${SAMPLE}\n    sinks:\n      - { format: csv, path: a.csv }\n  - name: cam-b\n    source: ${SAMPLE}\n    smooth: 5\n`);
+    writeFileSync(
+      good,
+      `port: 0\nstreams:\n  - name: cam-a\n    source: ${SAMPLE}\n    sinks:\n      - { format: csv, path: a.csv }\n  - name: cam-b\n    source: ${SAMPLE}\n    smooth: 5\n`,
+    );
     const d = await startServe(['--config', good]);
     try {
       const c = collect(`ws://127.0.0.1:${d.port}/ws?stream=cam-b`);
       await c.opened;
       await until(() => c.frames().length >= 10, 30_000, 'cam-b frames');
-      assert.ok(c.messages.every((m) => m.stream === 'cam-b'), 'a stream subscription gets only its stream');
+      assert.ok(
+        c.messages.every((m) => m.stream === 'cam-b'),
+        'a stream subscription gets only its stream',
+      );
       d.proc.kill('SIGTERM');
       assert.equal(await d.exited, 0);
       const rows = readFileSync(join(tmp, 'a.csv'), 'utf8').trimEnd().split('\n');

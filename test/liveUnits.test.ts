@@ -19,7 +19,12 @@ import type { VideoFrame } from '../src/video/videoFrames.js';
 const tmp = mkdtempSync(join(tmpdir(), 'fer-live-units-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-const frame = (i: number): VideoFrame => ({ frameIndex: i, ptsMs: i * 40, image: { width: 2, height: 2, data: new Uint8Array(12) }, receivedAtMs: Date.now() });
+const frame = (i: number): VideoFrame => ({
+  frameIndex: i,
+  ptsMs: i * 40,
+  image: { width: 2, height: 2, data: new Uint8Array(12) },
+  receivedAtMs: Date.now(),
+});
 
 /** A labeler that takes `ms` per frame and records what it labelled. */
 function slowLabeler(ms: number, seen: number[]) {
@@ -39,10 +44,19 @@ describe('live labelling: newest frame wins', () => {
     const released: number[] = [];
     const frames = Array.from({ length: 10 }, (_, i) => ({ ...frame(i), release: () => released.push(i) }));
     // All ten arrive at once while the first is being labelled: with 2 in flight, 0 and the newest (9) survive.
-    const out = await lastValueFrom(from(frames).pipe(labelNewest(slowLabeler(20, seen), { maxInFlight: 2, onDrop: (f) => dropped.push(f.frameIndex) }), toArray()));
-    assert.deepEqual(out.map((r) => r.frameIndex), [0, 9]);
+    const out = await lastValueFrom(
+      from(frames).pipe(labelNewest(slowLabeler(20, seen), { maxInFlight: 2, onDrop: (f) => dropped.push(f.frameIndex) }), toArray()),
+    );
+    assert.deepEqual(
+      out.map((r) => r.frameIndex),
+      [0, 9],
+    );
     assert.deepEqual(dropped, [1, 2, 3, 4, 5, 6, 7, 8]);
-    assert.deepEqual(released.sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'every frame buffer is released, labelled or dropped');
+    assert.deepEqual(
+      released.sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      'every frame buffer is released, labelled or dropped',
+    );
   });
 
   test('a labeler that keeps up drops nothing', async () => {
@@ -54,22 +68,38 @@ describe('live labelling: newest frame wins', () => {
       return () => clearInterval(t);
     });
     const out = await lastValueFrom(paced.pipe(labelNewest(slowLabeler(2, seen), { maxInFlight: 1 }), toArray()));
-    assert.deepEqual(out.map((r) => r.frameIndex), [0, 1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      out.map((r) => r.frameIndex),
+      [0, 1, 2, 3, 4, 5],
+    );
   });
 });
 
 describe('live tracks: causal smoothing and an online main face', () => {
   const face = (trackId: number, p: number, size = 10) => ({
-    trackId, box: { x: 0, y: 0, width: size, height: size }, angle: 0, source: 'detector' as const, detectorScore: 1, probs: Float64Array.from([p, 1 - p, 0, 0, 0, 0, 0]),
+    trackId,
+    box: { x: 0, y: 0, width: size, height: size },
+    angle: 0,
+    source: 'detector' as const,
+    detectorScore: 1,
+    probs: Float64Array.from([p, 1 - p, 0, 0, 0, 0, 0]),
   });
   test('a trailing average over the last N frames of the same track, never the future', () => {
     const t = new LiveTracks(3);
-    const probs = [1, 0, 0, 1].map((p, i) => t.update({ frameIndex: i, ptsMs: 0, detected: true, sceneCut: false, faces: [face(1, p)] }).faces[0].probs[0]);
-    assert.deepEqual(probs.map((p) => Number(p.toFixed(4))), [1, 0.5, 0.3333, 0.3333]);
+    const probs = [1, 0, 0, 1].map(
+      (p, i) => t.update({ frameIndex: i, ptsMs: 0, detected: true, sceneCut: false, faces: [face(1, p)] }).faces[0].probs[0],
+    );
+    assert.deepEqual(
+      probs.map((p) => Number(p.toFixed(4))),
+      [1, 0.5, 0.3333, 0.3333],
+    );
   });
   test('the main face is the present track with the largest summed area so far', () => {
     const t = new LiveTracks(1);
-    assert.equal(t.update({ frameIndex: 0, ptsMs: 0, detected: true, sceneCut: false, faces: [face(1, 1, 10), face(2, 1, 12)] }).mainTrackId, 2);
+    assert.equal(
+      t.update({ frameIndex: 0, ptsMs: 0, detected: true, sceneCut: false, faces: [face(1, 1, 10), face(2, 1, 12)] }).mainTrackId,
+      2,
+    );
     assert.equal(t.update({ frameIndex: 1, ptsMs: 0, detected: true, sceneCut: false, faces: [face(1, 1, 30)] }).mainTrackId, 1);
   });
   test('tracks not seen for a while are forgotten: memory stays flat on an endless stream', () => {
@@ -91,7 +121,16 @@ describe('live sources and supervision', () => {
     assert.match(rtsp[2], /^-s?timeout$/);
     assert.deepEqual(rtsp.slice(3), ['5000000', '-i', 'rtsp://cam/1']);
     assert.deepEqual(liveInputArgs('http://x/live', ffmpeg, { timeoutMs: 2000 }), ['-rw_timeout', '2000000', '-i', 'http://x/live']);
-    assert.deepEqual(liveInputArgs('/dev/video0', ffmpeg, { timeoutMs: 1, videoSize: '640x480', frameRate: 30 }), ['-f', 'v4l2', '-video_size', '640x480', '-framerate', '30', '-i', '/dev/video0']);
+    assert.deepEqual(liveInputArgs('/dev/video0', ffmpeg, { timeoutMs: 1, videoSize: '640x480', frameRate: 30 }), [
+      '-f',
+      'v4l2',
+      '-video_size',
+      '640x480',
+      '-framerate',
+      '30',
+      '-i',
+      '/dev/video0',
+    ]);
     assert.deepEqual(liveInputArgs('a.mp4', ffmpeg, { timeoutMs: 1, loop: true }), ['-re', '-stream_loop', '-1', '-i', 'a.mp4']);
     assert.deepEqual(liveProbeArgs('a.mp4', ffmpeg, { timeoutMs: 1, loop: true }), []);
     assert.deepEqual(liveProbeArgs('/dev/video0', ffmpeg, { timeoutMs: 1 }), ['-f', 'v4l2']);
@@ -113,11 +152,25 @@ describe('live sources and supervision', () => {
       }
       return 'accepted';
     };
-    assert.equal(bad({ streams: [{ name: 'a', source: 'x', detectEvery: 0 }] }), 'cfg.yaml: streams[0].detectEvery: Too small: expected number to be >0');
+    assert.equal(
+      bad({ streams: [{ name: 'a', source: 'x', detectEvery: 0 }] }),
+      'cfg.yaml: streams[0].detectEvery: Too small: expected number to be >0',
+    );
     assert.match(bad({ streams: [{ name: 'a', source: 'x', colour: 1 }] }), /^cfg\.yaml: streams\[0\]: Unrecognized key: "colour"/);
     assert.match(bad({ streams: [] }), /streams: at least one stream/);
-    assert.match(bad({ streams: [{ name: 'a', source: 'x' }, { name: 'a', source: 'y' }] }), /streams\[1\]\.name: duplicate stream name "a"/);
-    assert.match(bad({ host: '0.0.0.0', streams: [{ name: 'a', source: 'x' }] }), /token: binding 0\.0\.0\.0 \(off loopback\) needs a token/);
+    assert.match(
+      bad({
+        streams: [
+          { name: 'a', source: 'x' },
+          { name: 'a', source: 'y' },
+        ],
+      }),
+      /streams\[1\]\.name: duplicate stream name "a"/,
+    );
+    assert.match(
+      bad({ host: '0.0.0.0', streams: [{ name: 'a', source: 'x' }] }),
+      /token: binding 0\.0\.0\.0 \(off loopback\) needs a token/,
+    );
     assert.equal(bad({ host: '0.0.0.0', token: 'long-enough', streams: [{ name: 'a', source: 'x' }] }), 'accepted');
   });
 
@@ -146,7 +199,12 @@ describe('bounded client queues and rotating files', () => {
   test('a client that stops reading loses its oldest messages, is told how many, and is closed if it stays behind', () => {
     const s = stuckSocket();
     let drops = 0;
-    const c = new ClientChannel(s.ws as never, { maxQueued: 4, maxInFlightBytes: 5, closeAfterBehindMs: 1000, onDrop: (n) => (drops += n) });
+    const c = new ClientChannel(s.ws as never, {
+      maxQueued: 4,
+      maxInFlightBytes: 5,
+      closeAfterBehindMs: 1000,
+      onDrop: (n) => (drops += n),
+    });
     for (let i = 0; i < 20; i++) c.send(`message-${i}`);
     assert.deepEqual(s.sent, ['message-0'], 'one message is in flight, unwritten');
     assert.equal(c.queued, 4, 'the queue holds only the newest four');
@@ -169,7 +227,12 @@ describe('bounded client queues and rotating files', () => {
     const f = new RotatingLineFile(path, 100, 2, 'a,b');
     for (let i = 0; i < 60; i++) f.write([`${i},${'x'.repeat(10)}`]);
     f.close();
-    assert.deepEqual(readdirSync(tmp).filter((n) => n.startsWith('live.csv')).sort(), ['live.csv', 'live.csv.1', 'live.csv.2']);
+    assert.deepEqual(
+      readdirSync(tmp)
+        .filter((n) => n.startsWith('live.csv'))
+        .sort(),
+      ['live.csv', 'live.csv.1', 'live.csv.2'],
+    );
     for (const name of ['live.csv', 'live.csv.1', 'live.csv.2']) {
       const text = readFileSync(join(tmp, name), 'utf8');
       assert.ok(text.startsWith('a,b\n'), name);

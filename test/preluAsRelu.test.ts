@@ -20,17 +20,25 @@ const f32 = (name: string, dims: number[], values: number[]) => {
   return onnx.TensorProto.create({ name, dataType: DT.FLOAT, dims, rawData: new Uint8Array(v.buffer) });
 };
 const info = (name: string, dims: (number | string)[]) =>
-  onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: DT.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } });
+  onnx.ValueInfoProto.create({
+    name,
+    type: {
+      tensorType: { elemType: DT.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } },
+    },
+  });
 
 const CONV_WEIGHTS = Array.from({ length: 108 }, () => r() - 0.5);
 
 /** x [N,3,6,6] -> Conv 3x3 (4 channels) -> PRelu (slopes -0.5..1, [4,1,1]) -> PRelu (one slope 1.5, [1,4,1,1]) -> y. */
 function model(): onnxProto.onnx.ModelProto {
-  const node = (opType: string, input: string[], output: string, attribute: onnxProto.onnx.IAttributeProto[] = []) => onnx.NodeProto.create({ opType, input, output: [output], name: output, attribute });
+  const node = (opType: string, input: string[], output: string, attribute: onnxProto.onnx.IAttributeProto[] = []) =>
+    onnx.NodeProto.create({ opType, input, output: [output], name: output, attribute });
   const graph = onnx.GraphProto.create({
     name: 'prelu',
     node: [
-      node('Conv', ['x', 'w', 'b'], 'c', [onnx.AttributeProto.create({ name: 'pads', type: onnx.AttributeProto.AttributeType.INTS, ints: [1, 1, 1, 1] })]),
+      node('Conv', ['x', 'w', 'b'], 'c', [
+        onnx.AttributeProto.create({ name: 'pads', type: onnx.AttributeProto.AttributeType.INTS, ints: [1, 1, 1, 1] }),
+      ]),
       node('PRelu', ['c', 'slope'], 'p'),
       node('PRelu', ['p', 'steep'], 'y'),
     ],
@@ -62,25 +70,47 @@ describe('PRelu as depthwise convolutions and a Relu (preluAsRelu)', () => {
     const plain = await run('plain', onnx.ModelProto.encode(model()).finish(), 'x', x, [2, 3, 6, 6], 'y');
     const m = model();
     assert.equal(preluAsRelu(m), 1);
-    assert.deepEqual(m.graph!.node!.map((n) => n.opType), ['Conv', 'Conv', 'Conv', 'Relu', 'Add', 'PRelu']);
+    assert.deepEqual(
+      m.graph!.node!.map((n) => n.opType),
+      ['Conv', 'Conv', 'Conv', 'Relu', 'Add', 'PRelu'],
+    );
     const rewritten = await run('rewritten', onnx.ModelProto.encode(m).finish(), 'x', x, [2, 3, 6, 6], 'y');
-    assert.ok(plain.some((v) => v < 0), 'negative inputs reach the slopes');
+    assert.ok(
+      plain.some((v) => v < 0),
+      'negative inputs reach the slopes',
+    );
     assert.ok(maxDiff(plain, rewritten) < 1e-5, `max diff ${maxDiff(plain, rewritten)}`);
   });
 
   test('a single slope, or slopes not one per channel, are left as they are', () => {
-    for (const [dims, values] of [[[1, 1, 1], [0.25]], [[4], [0.1, 0.2, 0.3, 0.4]], [[1, 4, 1], [0.1, 0.2, 0.3, 0.4]]] as const) {
+    for (const [dims, values] of [
+      [[1, 1, 1], [0.25]],
+      [[4], [0.1, 0.2, 0.3, 0.4]],
+      [
+        [1, 4, 1],
+        [0.1, 0.2, 0.3, 0.4],
+      ],
+    ] as const) {
       const m = onnx.ModelProto.create({
         irVersion: 7,
         opsetImport: [{ domain: '', version: 11 }],
-        graph: onnx.GraphProto.create({ name: 'p', node: [onnx.NodeProto.create({ opType: 'PRelu', input: ['x', 's'], output: ['y'] })], initializer: [f32('s', [...dims], [...values])], input: [info('x', [1, 4, 2, 2])], output: [info('y', [1, 4, 2, 2])] }),
+        graph: onnx.GraphProto.create({
+          name: 'p',
+          node: [onnx.NodeProto.create({ opType: 'PRelu', input: ['x', 's'], output: ['y'] })],
+          initializer: [f32('s', [...dims], [...values])],
+          input: [info('x', [1, 4, 2, 2])],
+          output: [info('y', [1, 4, 2, 2])],
+        }),
       });
       assert.equal(preluAsRelu(m), 0, `slope dims [${dims}]`);
-      assert.deepEqual(m.graph!.node!.map((n) => n.opType), ['PRelu']);
+      assert.deepEqual(
+        m.graph!.node!.map((n) => n.opType),
+        ['PRelu'],
+      );
     }
   });
 
-  test('OpenCV Zoo\'s net: all 33 PRelus rewritten, the same expression scores', async () => {
+  test("OpenCV Zoo's net: all 33 PRelus rewritten, the same expression scores", async () => {
     const float = dequantizeModel(readFileSync(OPENCV_FER_MODEL()), { dynamicBatch: true });
     const m = onnx.ModelProto.decode(float);
     assert.equal(preluAsRelu(m), 33);
@@ -88,6 +118,9 @@ describe('PRelu as depthwise convolutions and a Relu (preluAsRelu)', () => {
     const x = Float32Array.from({ length: 2 * 3 * 112 * 112 }, () => (r() - 0.5) * 2);
     const before = await run('ocv-before', float, 'data', x, [2, 3, 112, 112], 'label');
     const afterRewrite = await run('ocv-after', onnx.ModelProto.encode(m).finish(), 'data', x, [2, 3, 112, 112], 'label');
-    assert.ok(maxDiff(before, afterRewrite) < 1e-4, `max diff ${maxDiff(before, afterRewrite)} (scores up to ${Math.max(...before.map(Math.abs))})`);
+    assert.ok(
+      maxDiff(before, afterRewrite) < 1e-4,
+      `max diff ${maxDiff(before, afterRewrite)} (scores up to ${Math.max(...before.map(Math.abs))})`,
+    );
   });
 });

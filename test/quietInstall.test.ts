@@ -10,11 +10,18 @@ const run = promisify(execFile);
 
 test('npx fer-stream prints no npm warning; the CPU-only install still skips the CUDA download', async () => {
   // A project .npmrc key npm does not know made npm 11 warn on every npx.
-  const { stdout, stderr } = await run('npm', ['exec', '--offline', '--', 'fer-stream', '--help'], { cwd: PACKAGE_ROOT, env: { ...process.env, npm_config_update_notifier: 'false' } });
+  const { stdout, stderr } = await run('npm', ['exec', '--offline', '--', 'fer-stream', '--help'], {
+    cwd: PACKAGE_ROOT,
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
   assert.match(stdout, /^fer-stream — /);
   assert.doesNotMatch(stderr, /npm warn/i, stderr);
   const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8'));
   assert.equal(pkg.allowScripts?.['onnxruntime-node'], false, 'npm 11 never runs its NuGet download');
-  assert.match(readFileSync(join(PACKAGE_ROOT, '.ci', 'run'), 'utf8'), /ONNXRUNTIME_NODE_INSTALL=skip/, 'npm 10 skips it by the environment');
+  assert.match(
+    readFileSync(join(PACKAGE_ROOT, '.ci', 'run'), 'utf8'),
+    /ONNXRUNTIME_NODE_INSTALL=skip/,
+    'npm 10 skips it by the environment',
+  );
   assert.match(readFileSync(join(PACKAGE_ROOT, 'Dockerfile'), 'utf8'), /ENV ONNXRUNTIME_NODE_INSTALL=skip/);
 });

@@ -30,12 +30,20 @@ function frame(grey: number): RgbImage {
  */
 async function labelScript(script: number[][][], reid: 'off' | 'within-shots' | 'across-cuts', cutAt = Infinity): Promise<number[][]> {
   const detector: Detector = {
-    detect: async (images) => images.map((img) => script[frames.indexOf(img)].map(([x, h, y = 100]): Detection => ({ box: { x, y, width: h, height: h }, score: 0.9 }))),
+    detect: async (images) =>
+      images.map((img) =>
+        script[frames.indexOf(img)].map(([x, h, y = 100]): Detection => ({ box: { x, y, width: h, height: h }, score: 0.9 })),
+      ),
   };
-  const ensemble = { predict: async (faces: FaceInput[]) => faces.map(() => ({ probs: new Float64Array(7).fill(1 / 7), members: [] })) } as unknown as Ensemble;
+  const ensemble = {
+    predict: async (faces: FaceInput[]) => faces.map(() => ({ probs: new Float64Array(7).fill(1 / 7), members: [] })),
+  } as unknown as Ensemble;
   const byY: Record<number, Float32Array> = { 100: unit(0), 108: unit(1) };
   // A face at x = 399 is entering the frame: its descriptor is poor, near nobody.
-  const describer = { describe: async (faces: FaceInput[]) => faces.map((f) => (f.box!.x === 399 ? unit(5) : f.box!.y === 100 ? PEOPLE[f.box!.height] : byY[f.box!.y])) } as unknown as FaceDescriber;
+  const describer = {
+    describe: async (faces: FaceInput[]) =>
+      faces.map((f) => (f.box!.x === 399 ? unit(5) : f.box!.y === 100 ? PEOPLE[f.box!.height] : byY[f.box!.y])),
+  } as unknown as FaceDescriber;
   const labeler = new VideoFaceLabeler(detector, ensemble, {
     detectEvery: 1,
     rejectNonFaces: false,
@@ -70,8 +78,14 @@ describe('re-identification by appearance', () => {
   test('after a scene cut: new IDs with --reid-within-shots, the same people keep theirs across cuts (the default)', async () => {
     // Two people; after the cut at frame 5 both are elsewhere, in swapped order.
     const script: [number, number][][] = [
-      ...Array.from({ length: 5 }, (): [number, number][] => [[50, 60], [300, 90]]),
-      ...Array.from({ length: 5 }, (): [number, number][] => [[50, 90], [300, 60]]),
+      ...Array.from({ length: 5 }, (): [number, number][] => [
+        [50, 60],
+        [300, 90],
+      ]),
+      ...Array.from({ length: 5 }, (): [number, number][] => [
+        [50, 90],
+        [300, 60],
+      ]),
     ];
     const withinShots = await labelScript(script, 'within-shots', 5);
     assert.equal(new Set(withinShots.flat()).size, 4, `a cut starts new IDs: ${JSON.stringify(withinShots)}`);
@@ -84,7 +98,12 @@ describe('re-identification by appearance', () => {
     // the detector sees them every other frame (motion is trusted as it is on consecutive detections).
     const script = Array.from({ length: 9 }, (_, f) => {
       const d = f <= 5 ? 20 * f : 100 - 20 * (f - 5);
-      return f % 2 ? [] : [[100 + d, 60, 100], [300 - d, 60, 108]];
+      return f % 2
+        ? []
+        : [
+            [100 + d, 60, 100],
+            [300 - d, 60, 108],
+          ];
     });
     const on = await labelScript(script, 'within-shots');
     assert.deepEqual(on[8], on[0], `appearance: ${JSON.stringify(on)}`);
@@ -94,7 +113,10 @@ describe('re-identification by appearance', () => {
 
   test('one person is never two faces: an ID on screen is not given to a look-alike in the same frame', async () => {
     // Two faces with the same descriptor side by side from frame 0: two IDs, and they stay two.
-    const script = Array.from({ length: 5 }, (): [number, number][] => [[50, 60], [300, 60]]);
+    const script = Array.from({ length: 5 }, (): [number, number][] => [
+      [50, 60],
+      [300, 60],
+    ]);
     const ids = await labelScript(script, 'within-shots');
     for (const faces of ids) assert.equal(new Set(faces).size, 2, JSON.stringify(ids));
   });

@@ -11,6 +11,7 @@ import { parseServeConfig } from '../src/serve/serveConfig.js';
 import { PACKAGE_ROOT } from '../src/util/paths.js';
 import { cli } from './helpers/cli.js';
 import { collect, sleep, startServe, until } from './helpers/serveProcess.js';
+import { CHROMIUM_MISSING, launchChromium } from './helpers/chromium.js';
 
 const SAMPLE = join(PACKAGE_ROOT, 'samples', 'video.mp4');
 const tmp = mkdtempSync(join(tmpdir(), 'fer-serve-hard-'));
@@ -37,8 +38,10 @@ const processesMatching = (pattern: string) =>
 
 describe('serve trusts no Host, and every source of a token obeys one rule', () => {
   test('Host names: loopback names pass on a loopback daemon, others only when allowed', () => {
-    for (const h of ['localhost:8080', '127.0.0.1:8080', '[::1]:8080', 'LOCALHOST', 'app.localhost:1']) assert.ok(hostHeaderAllowed(h, '127.0.0.1', []), h);
-    for (const h of ['evil.example:8080', 'evil.example', '127.0.0.1.evil.example', undefined, '']) assert.ok(!hostHeaderAllowed(h, '127.0.0.1', []), String(h));
+    for (const h of ['localhost:8080', '127.0.0.1:8080', '[::1]:8080', 'LOCALHOST', 'app.localhost:1'])
+      assert.ok(hostHeaderAllowed(h, '127.0.0.1', []), h);
+    for (const h of ['evil.example:8080', 'evil.example', '127.0.0.1.evil.example', undefined, ''])
+      assert.ok(!hostHeaderAllowed(h, '127.0.0.1', []), String(h));
     assert.ok(hostHeaderAllowed('monitor.lan:80', '127.0.0.1', ['monitor.lan']));
     assert.ok(hostHeaderAllowed('anything:80', '0.0.0.0', []), 'off loopback the token guards');
     assert.ok(!hostHeaderAllowed('other:80', '0.0.0.0', ['cams.example']));
@@ -76,25 +79,31 @@ describe('serve trusts no Host, and every source of a token obeys one rule', () 
 
   test('reconnect.initialSeconds above maxSeconds and an unknown --device are one-line usage errors', async () => {
     const stream = { name: 'a', source: SAMPLE, reconnect: { initialSeconds: 60, maxSeconds: 30 } };
-    assert.throws(() => parseServeConfig({ streams: [stream] }, 'x.yaml'), /x\.yaml: streams\[0\]\.reconnect\.initialSeconds: initialSeconds must not be above maxSeconds/);
+    assert.throws(
+      () => parseServeConfig({ streams: [stream] }, 'x.yaml'),
+      /x\.yaml: streams\[0\]\.reconnect\.initialSeconds: initialSeconds must not be above maxSeconds/,
+    );
     const r = await cli(['serve', '--input', SAMPLE, '--device', 'gpu']);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /^fer-stream: --device: expected one of auto, cpu.*\nRun fer-stream --help for usage\.\n$/);
   });
 });
 
-describe('serve sinks follow file mode\'s output rules, before the models load', () => {
+describe("serve sinks follow file mode's output rules, before the models load", () => {
   const config = (name: string, body: string) => {
     const file = join(tmp, name);
     writeFileSync(file, `port: 0\n${body}`);
     return file;
   };
 
-  test('a sink whose path is its stream\'s source is refused and the video is left as it was', async () => {
+  test("a sink whose path is its stream's source is refused and the video is left as it was", async () => {
     const video = join(tmp, 'cam.mp4');
     writeFileSync(video, readFileSync(SAMPLE));
     const size = statSync(video).size;
-    const file = config('self.yaml', `streams:\n  - name: a\n    source: ${video}\n    sinks:\n      - { format: jsonl, path: ${video}, maxBytes: 1000 }\n`);
+    const file = config(
+      'self.yaml',
+      `streams:\n  - name: a\n    source: ${video}\n    sinks:\n      - { format: jsonl, path: ${video}, maxBytes: 1000 }\n`,
+    );
     const r = await cli(['serve', '--config', file]);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /streams\[0\]\.sinks\[0\]\.path .*cam\.mp4 is an input of this run/);
@@ -102,17 +111,27 @@ describe('serve sinks follow file mode\'s output rules, before the models load',
   });
 
   test('two streams may not share a sink file, nor a rotated one', async () => {
-    const file = config('shared.yaml', `streams:\n  - name: a\n    source: ${SAMPLE}\n    sinks: [{ format: csv, path: out.csv }]\n  - name: b\n    source: ${SAMPLE}\n    sinks: [{ format: csv, path: out.csv.1 }]\n`);
+    const file = config(
+      'shared.yaml',
+      `streams:\n  - name: a\n    source: ${SAMPLE}\n    sinks: [{ format: csv, path: out.csv }]\n  - name: b\n    source: ${SAMPLE}\n    sinks: [{ format: csv, path: out.csv.1 }]\n`,
+    );
     const r = await cli(['serve', '--config', file]);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /streams\[1\]\.sinks\[0\]\.path: .*out\.csv\.1 is also written by streams\[0\]\.sinks\[0\]\.path \(stream a\)/);
   });
 
   test('a sink in a folder that does not exist: the folder is made, as file mode makes it, and rows arrive', async () => {
-    const file = config('deep.yaml', `streams:\n  - name: a\n    source: ${SAMPLE}\n    sinks: [{ format: jsonl, path: logs/today/a.jsonl }]\n`);
+    const file = config(
+      'deep.yaml',
+      `streams:\n  - name: a\n    source: ${SAMPLE}\n    sinks: [{ format: jsonl, path: logs/today/a.jsonl }]\n`,
+    );
     const d = await startServe(['--config', file]);
     try {
-      await until(() => existsSync(join(tmp, 'logs', 'today', 'a.jsonl')) && readFileSync(join(tmp, 'logs', 'today', 'a.jsonl'), 'utf8').length > 0, 30_000, 'rows');
+      await until(
+        () => existsSync(join(tmp, 'logs', 'today', 'a.jsonl')) && readFileSync(join(tmp, 'logs', 'today', 'a.jsonl'), 'utf8').length > 0,
+        30_000,
+        'rows',
+      );
     } finally {
       d.proc.kill('SIGTERM');
       assert.equal(await d.exited, 0);
@@ -125,14 +144,19 @@ describe('serve sinks follow file mode\'s output rules, before the models load',
     const started = Date.now();
     const r = await cli(['serve', '--config', file]);
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /^fer-stream: streams\[0\]\.sinks\[0\]\.path .*plain\/a\.csv: cannot write there \(.*plain is a file, not a folder\)\n/);
+    assert.match(
+      r.stderr,
+      /^fer-stream: streams\[0\]\.sinks\[0\]\.path .*plain\/a\.csv: cannot write there \(.*plain is a file, not a folder\)\n/,
+    );
     assert.ok(Date.now() - started < 8000);
   });
 });
 
 describe('serve start-up and shutdown', () => {
   test('SIGTERM while the program is still loading exits 0', async () => {
-    const proc = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'fer-stream.js'), 'serve', '--input', SAMPLE, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'fer-stream.js'), 'serve', '--input', SAMPLE, '--port', '0'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let text = '';
     proc.stderr.on('data', (d) => (text += d));
     await sleep(150);
@@ -168,29 +192,31 @@ describe('serve start-up and shutdown', () => {
 });
 
 describe('the dashboard with a token, in Chromium', () => {
-  const CHROMIUM = '/usr/bin/chromium';
-  test('opened with ?token= it loads its script and style (a cookie carries the token) and connects', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is absent (apt: chromium; .ci/run installs it)`, timeout: 120_000 }, async () => {
-    const { chromium } = await import('playwright-core');
-    const d = await startServe(['--input', SAMPLE, '--loop', '--token', 'secret-token-1']);
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
-    try {
-      const page = await browser.newPage();
-      const statuses = new Map<string, number>();
-      page.on('response', (res) => statuses.set(new URL(res.url()).pathname, res.status()));
-      await page.goto(`${d.url}/?token=secret-token-1`);
-      await page.waitForSelector('#connection[data-state="connected"]', { timeout: 20_000 });
-      assert.equal(statuses.get('/dashboard.js'), 200);
-      assert.equal(statuses.get('/dashboard.css'), 200);
-      const cookie = (await page.context().cookies()).find((c) => c.name === 'fer_stream_token');
-      assert.ok(cookie && cookie.httpOnly && cookie.sameSite === 'Strict', JSON.stringify(cookie));
-      const out = join(PACKAGE_ROOT, 'test-output');
-      mkdirSync(out, { recursive: true });
-      await page.screenshot({ path: join(out, 'dashboard-with-token.png') });
-      assert.equal((await get(d.port, '/dashboard.js', {})).status, 401, 'without the cookie or token it stays closed');
-    } finally {
-      await browser.close();
-      d.proc.kill('SIGTERM');
-      await d.exited;
-    }
-  });
+  test(
+    'opened with ?token= it loads its script and style (a cookie carries the token) and connects',
+    { skip: CHROMIUM_MISSING, timeout: 120_000 },
+    async () => {
+      const d = await startServe(['--input', SAMPLE, '--loop', '--token', 'secret-token-1']);
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage();
+        const statuses = new Map<string, number>();
+        page.on('response', (res) => statuses.set(new URL(res.url()).pathname, res.status()));
+        await page.goto(`${d.url}/?token=secret-token-1`);
+        await page.waitForSelector('#connection[data-state="connected"]', { timeout: 20_000 });
+        assert.equal(statuses.get('/dashboard.js'), 200);
+        assert.equal(statuses.get('/dashboard.css'), 200);
+        const cookie = (await page.context().cookies()).find((c) => c.name === 'fer_stream_token');
+        assert.ok(cookie && cookie.httpOnly && cookie.sameSite === 'Strict', JSON.stringify(cookie));
+        const out = join(PACKAGE_ROOT, 'test-output');
+        mkdirSync(out, { recursive: true });
+        await page.screenshot({ path: join(out, 'dashboard-with-token.png') });
+        assert.equal((await get(d.port, '/dashboard.js', {})).status, 401, 'without the cookie or token it stays closed');
+      } finally {
+        await browser.close();
+        d.proc.kill('SIGTERM');
+        await d.exited;
+      }
+    },
+  );
 });

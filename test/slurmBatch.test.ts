@@ -48,9 +48,17 @@ describe('deploy/slurm on a real one-node Slurm cluster', { skip: unavailable },
     const merged = join(dir, 'merged.txt');
     const m = await cli(['merge', '--out', merged, join(root, 'shard-0'), join(root, 'shard-1')]);
     assert.equal(m.code, 0, m.stderr);
-    const single = await cli(['batch', '--input', join(dir, 'set'), '--out-dir', join(dir, 'single'), '--format', 'abaw-expr-single', '--quiet']);
+    const single = await cli([
+      'batch',
+      '--input',
+      join(dir, 'set'),
+      '--out-dir',
+      join(dir, 'single'),
+      '--format',
+      'abaw-expr-single',
+      '--quiet',
+    ]);
     assert.equal(single.code, 0, single.stderr);
     assert.equal(readFileSync(merged, 'utf8'), readFileSync(join(dir, 'single', 'predictions.txt'), 'utf8'));
   });
 });
-

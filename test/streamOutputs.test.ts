@@ -40,7 +40,10 @@ describe('outputs never replace anything but a regular file', () => {
   test('writeFileAtomic refuses a FIFO and a device, and writes through a symlink to a file, keeping the link', () => {
     const fifo = join(tmp, 'pipe');
     execFileSync('mkfifo', [fifo]);
-    assert.throws(() => writeFileAtomic(fifo, 'x'), (e: unknown) => e instanceof OutputError && /a FIFO \(named pipe\), not a file; refusing to replace it/.test(e.message));
+    assert.throws(
+      () => writeFileAtomic(fifo, 'x'),
+      (e: unknown) => e instanceof OutputError && /a FIFO \(named pipe\), not a file; refusing to replace it/.test(e.message),
+    );
     assert.ok(statSync(fifo).isFIFO());
     const file = join(tmp, 'real.txt');
     writeFileSync(file, 'old');
@@ -51,17 +54,21 @@ describe('outputs never replace anything but a regular file', () => {
     assert.equal(readFileSync(file, 'utf8'), 'new');
   });
 
-  test('a full device (mknod c 1 7) given as --out: a write error, exit 1, and the device is still a device', { skip: !isRoot && 'mknod needs root' }, async () => {
-    const full = charDevice('full', 7)!;
-    const r = await cli(['--input', CROPS, '--out', full, '--quiet']);
-    assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /cannot write \(no space left on device \(ENOSPC\)\)/);
-    assert.ok(statSync(full).isCharacterDevice(), 'still a device');
-    const nul = charDevice('null', 3)!;
-    const ok = await cli(['--input', CROPS, '--out', nul, '--quiet']);
-    assert.equal(ok.code, 0, ok.stderr);
-    assert.ok(statSync(nul).isCharacterDevice());
-  });
+  test(
+    'a full device (mknod c 1 7) given as --out: a write error, exit 1, and the device is still a device',
+    { skip: !isRoot && 'mknod needs root' },
+    async () => {
+      const full = charDevice('full', 7)!;
+      const r = await cli(['--input', CROPS, '--out', full, '--quiet']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /cannot write \(no space left on device \(ENOSPC\)\)/);
+      assert.ok(statSync(full).isCharacterDevice(), 'still a device');
+      const nul = charDevice('null', 3)!;
+      const ok = await cli(['--input', CROPS, '--out', nul, '--quiet']);
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.ok(statSync(nul).isCharacterDevice());
+    },
+  );
 
   test('a block device is refused before the work', { skip: !isRoot && 'mknod needs root' }, async () => {
     const block = join(tmp, 'disk');

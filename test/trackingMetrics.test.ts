@@ -6,12 +6,17 @@ const at = (id: number, x: number): TrackedBox => ({ id, box: { x, y: 0, width: 
 
 describe('tracking measures', () => {
   test('a perfect tracker: MOTA 1, IDF1 1, no switch', () => {
-    const truth = [[at(1, 0), at(2, 50)], [at(1, 2), at(2, 48)], [at(1, 4), at(2, 46)]];
+    const truth = [
+      [at(1, 0), at(2, 50)],
+      [at(1, 2), at(2, 48)],
+      [at(1, 4), at(2, 46)],
+    ];
     const pred = truth.map((f) => f.map((o) => ({ ...o, id: o.id + 10 })));
-    assert.deepEqual(
-      (({ mota, idf1, idSwitches }) => ({ mota, idf1, idSwitches }))(trackingScores(truth, pred)),
-      { mota: 1, idf1: 1, idSwitches: 0 },
-    );
+    assert.deepEqual((({ mota, idf1, idSwitches }) => ({ mota, idf1, idSwitches }))(trackingScores(truth, pred)), {
+      mota: 1,
+      idf1: 1,
+      idSwitches: 0,
+    });
   });
 
   test('worked example: one person, the tracker splits them into two IDs half way, plus one false box and one miss', () => {

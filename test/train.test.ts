@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ensureBuiltinModel } from '../src/models/import/modelImporter.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
-import { buildEnsembleGraph, buildStackedHeadsGraph, encodeHeads, FEATURE_SETS, pretrainedVote, readHeads, type FeatureSet, type HeadWeights } from '../src/models/import/baggedEnsembleGraph.js';
+import {
+  buildEnsembleGraph,
+  buildStackedHeadsGraph,
+  encodeHeads,
+  FEATURE_SETS,
+  pretrainedVote,
+  readHeads,
+  type FeatureSet,
+  type HeadWeights,
+} from '../src/models/import/baggedEnsembleGraph.js';
 import { CANONICAL_LABELS } from '../src/models/labels.js';
 import { tinyFeatureNet } from './helpers/tinyFeatureNet.js';
 import { headProbs, trainHead } from '../src/train/headTrainer.js';
@@ -18,18 +27,37 @@ import { SHARED_MISSING, shared } from './helpers/sharedData.js';
 const tmp = () => mkdtempSync(join(tmpdir(), 'fer-train-'));
 
 /** eval:members' scores of the written heads are the F1s training reported for each member, the vote and the blend. */
-function assertEvaluationMatchesReport(scores: HeadsScore[], report: { members: { f1: { set: number } }[]; results: { set: { bagged: { f1: number }; ensemble: { f1: number } } } }) {
+function assertEvaluationMatchesReport(
+  scores: HeadsScore[],
+  report: { members: { f1: { set: number } }[]; results: { set: { bagged: { f1: number }; ensemble: { f1: number } } } },
+) {
   const f1 = (prefix: string) => scores.filter((s) => s.model.startsWith(prefix)).map((s) => s.summary.f1);
-  assert.deepEqual(f1('member '), report.members.map((m) => m.f1.set));
+  assert.deepEqual(
+    f1('member '),
+    report.members.map((m) => m.f1.set),
+  );
   assert.deepEqual(f1('bagged heads'), [report.results.set.bagged.f1]);
   assert.deepEqual(f1('ensemble'), [report.results.set.ensemble.f1]);
-  assert.match(formatHeadsScores(scores), /ensemble minus its best trained member \(member \d, the best on this very set\): [-+]\d\.\d{3} \[[-+]\d\.\d{3}, [-+]\d\.\d{3}\]/);
+  assert.match(
+    formatHeadsScores(scores),
+    /ensemble minus its best trained member \(member \d, the best on this very set\): [-+]\d\.\d{3} \[[-+]\d\.\d{3}, [-+]\d\.\d{3}\]/,
+  );
 }
 
 function randomHead(d: number, hidden: number, seed: number): HeadWeights {
   const r = seededRandom(seed);
   const arr = (n: number, s = 0.1) => Float32Array.from({ length: n }, () => (r() - 0.5) * 2 * s);
-  return { hidden, mean: arr(d, 0.05), std: Float32Array.from({ length: d }, () => 0.5 + r()), w1: arr(d * hidden), b1: arr(hidden), we: arr(hidden * 7, 0.5), be: arr(7), wl: arr(hidden * 136), bl: arr(136) };
+  return {
+    hidden,
+    mean: arr(d, 0.05),
+    std: Float32Array.from({ length: d }, () => 0.5 + r()),
+    w1: arr(d * hidden),
+    b1: arr(hidden),
+    we: arr(hidden * 7, 0.5),
+    be: arr(7),
+    wl: arr(hidden * 136),
+    bl: arr(136),
+  };
 }
 
 describe('training: sets, export parity, the command', () => {
@@ -37,7 +65,10 @@ describe('training: sets, export parity, the command', () => {
   after(() => pool.close());
 
   test('the exported graph runs the trunk once and gives the mean of the heads exactly as they compute it (<= 1e-5), and the blend', async () => {
-    const configs: FeatureSet[][] = [['faceApiExpression', 'faceApiLandmarks', 'human'], ['faceApiExpression', 'human']];
+    const configs: FeatureSet[][] = [
+      ['faceApiExpression', 'faceApiLandmarks', 'human'],
+      ['faceApiExpression', 'human'],
+    ];
     const heads = configs.map((features, k) => ({ features, weights: randomHead(features.length * 256, 8, k + 1) }));
     const dir = tmp();
     const file = join(dir, 'ensemble.onnx');
@@ -51,7 +82,8 @@ describe('training: sets, export parity, the command', () => {
     const mean = new Float32Array(n * 7);
     for (const h of heads) {
       const x = new Float32Array(n * h.features.length * 256);
-      for (let i = 0; i < n; i++) h.features.forEach((f, j) => x.set(trunk[f].data.subarray(i * 256, (i + 1) * 256), (i * h.features.length + j) * 256));
+      for (let i = 0; i < n; i++)
+        h.features.forEach((f, j) => x.set(trunk[f].data.subarray(i * 256, (i + 1) * 256), (i * h.features.length + j) * 256));
       const p = await headProbs(h.weights, x, n);
       p.forEach((v, i) => (mean[i] += v / heads.length));
     }
@@ -67,12 +99,15 @@ describe('training: sets, export parity, the command', () => {
     writeFileSync(join(dir, 'heads.bin'), files.bin);
     const back = readHeads(join(dir, 'heads.json'));
     assert.equal(back.alpha, 0.25);
-    assert.deepEqual(back.members.map((m) => m.features), configs);
+    assert.deepEqual(
+      back.members.map((m) => m.features),
+      configs,
+    );
     assert.deepEqual(back.members[1].weights.we, heads[1].weights.we);
     assert.deepEqual(FEATURE_SETS, ['faceApiExpression', 'faceApiLandmarks', 'human']);
   });
 
-  test('heads on other members\' features export as a stacked graph: the mean of the heads as tfjs computes it (<= 1e-5), and the blend', async () => {
+  test("heads on other members' features export as a stacked graph: the mean of the heads as tfjs computes it (<= 1e-5), and the blend", async () => {
     const heads = [
       { features: ['faceApiExpression', 'user'], weights: randomHead(256 + 6, 8, 11) },
       { features: ['user'], weights: randomHead(6, 8, 12) },
@@ -92,7 +127,10 @@ describe('training: sets, export parity, the command', () => {
       return p;
     };
     const inputs = { faceApiExpression: rows(256), user: rows(6), faceApiProbs: probs(0), humanProbs: probs(1) };
-    const out = await pool.run('stacked-heads', Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, { data: v.slice(), dims: [n, v.length / n] }])));
+    const out = await pool.run(
+      'stacked-heads',
+      Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, { data: v.slice(), dims: [n, v.length / n] }])),
+    );
     const mean = new Float32Array(n * 7);
     for (const h of heads) {
       const width = h.weights.mean.length;
@@ -127,21 +165,33 @@ describe('training: sets, export parity, the command', () => {
     assert.throws(() => readTrainingSet(join(dir, 'empty')), /class folder SADNESS has no images/);
     mkdirSync(join(dir, 'fer'));
     writeFileSync(join(dir, 'fer', 'a.png'), 'x');
-    writeFileSync(join(dir, 'fer', 'label.csv'), 'a.png,"(0, 0, 48, 48)",0,8,2,0,0,0,0,0,0,0\nb.png,"(0, 0, 48, 48)",0,8,2,0,0,0,0,0,0,0\nc.png,"(0, 0, 48, 48)",0,0,0,0,0,0,0,9,1,0\n');
+    writeFileSync(
+      join(dir, 'fer', 'label.csv'),
+      'a.png,"(0, 0, 48, 48)",0,8,2,0,0,0,0,0,0,0\nb.png,"(0, 0, 48, 48)",0,8,2,0,0,0,0,0,0,0\nc.png,"(0, 0, 48, 48)",0,0,0,0,0,0,0,9,1,0\n',
+    );
     const set = readTrainingSet(join(dir, 'fer'));
     assert.equal(set.faces.length, 1);
     assert.deepEqual(set.skipped, { 'image missing': 2 });
-    assert.ok(Math.abs(set.faces[0].target[4] - 0.8) < 1e-9 && Math.abs(set.faces[0].target[6] - 0.2) < 1e-9, 'the vote distribution (happiness 8, surprise 2)');
+    assert.ok(
+      Math.abs(set.faces[0].target[4] - 0.8) < 1e-9 && Math.abs(set.faces[0].target[6] - 0.2) < 1e-9,
+      'the vote distribution (happiness 8, surprise 2)',
+    );
     writeFileSync(join(dir, 'fer', 'label.csv'), 'a.png,oops\n');
     assert.throws(() => readTrainingSet(join(dir, 'fer')), /label\.csv:1: expected/);
     // A row whose votes are all 0 has no target (0/0 gave a NaN loss and a head that says "anger" to every face).
     writeFileSync(join(dir, 'fer', 'z.png'), 'x');
-    writeFileSync(join(dir, 'fer', 'label.csv'), 'a.png,"(0, 0, 48, 48)",0,8,2,0,0,0,0,0,0,0\nz.png,"(0, 0, 48, 48)",0,0,0,0,0,0,0,0,0,0\n');
+    writeFileSync(
+      join(dir, 'fer', 'label.csv'),
+      'a.png,"(0, 0, 48, 48)",0,8,2,0,0,0,0,0,0,0\nz.png,"(0, 0, 48, 48)",0,0,0,0,0,0,0,0,0,0\n',
+    );
     const zero = readTrainingSet(join(dir, 'fer'));
     assert.equal(zero.faces.length, 1);
     assert.deepEqual(zero.skipped, { 'no positive vote': 1 });
     assert.ok(zero.faces.every((f) => f.target.every(Number.isFinite)));
-    writeFileSync(join(dir, 'fer', 'label.csv'), 'a.png,"(0, 0, 48, 48)",0,8,2,0,0,0,0,0,0,0\nz.png,"(0, 0, 48, 48)",0,9,-1,0,0,0,0,0,0,0\n');
+    writeFileSync(
+      join(dir, 'fer', 'label.csv'),
+      'a.png,"(0, 0, 48, 48)",0,8,2,0,0,0,0,0,0,0\nz.png,"(0, 0, 48, 48)",0,9,-1,0,0,0,0,0,0,0\n',
+    );
     assert.throws(() => readTrainingSet(join(dir, 'fer')), /label\.csv:2: a negative vote count/);
   });
 
@@ -156,69 +206,167 @@ describe('training: sets, export parity, the command', () => {
       landmarks: new Float32Array(n * 136),
       labels: Int32Array.from({ length: n }, (_, i) => (i % 6) + 1),
     });
-    const options = { hidden: 8, epochs: 2, batchSize: 8, learningRate: 0.01, lambda: 1, dropout: 0, patience: 5, classWeights: new Float64Array(7).fill(1), seed: 1 };
+    const options = {
+      hidden: 8,
+      epochs: 2,
+      batchSize: 8,
+      learningRate: 0.01,
+      lambda: 1,
+      dropout: 0,
+      patience: 5,
+      classWeights: new Float64Array(7).fill(1),
+      seed: 1,
+    };
     await assert.rejects(trainHead(rows(16, true), rows(8, false), options), /training diverged: the loss became NaN in epoch 1/);
   });
 
   const fer = shared('fer2013_test', 'test');
-  test('fer-stream train end to end on a small real set: ONNX, a manifest the scoring command loads, a report', { skip: fer ? false : SHARED_MISSING }, async () => {
-    const dir = tmp();
-    for (const c of ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral']) {
-      mkdirSync(join(dir, 'set', c), { recursive: true });
-      for (const f of readdirSync(join(fer!, c)).sort().slice(0, 12)) symlinkSync(join(fer!, c, f), join(dir, 'set', c, f));
-    }
-    const out = join(dir, 'ens');
-    const tiny = await cli(['train', '--data', join(dir, 'set'), '--val', join(dir, 'set'), '--fraction', '1e-9', '--out', out]);
-    assert.equal(tiny.code, 1, tiny.stderr);
-    assert.match(tiny.stderr, /--fraction 1e-9 of 84 training faces draws 0 per member; a head needs at least 30/);
-    const r = await cli(['train', '--data', join(dir, 'set'), '--val', join(dir, 'set'), '--members', '3', '--fraction', '0.5', '--epochs', '2', '--hidden', '8', '--augment', 'jitter', '--out', out]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /member 3\/3 \(faceApiExpression\+human, 42 faces x 3 views\)/);
-    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-    assert.equal(report.members.length, 3);
-    assert.ok(report.results.set.ensemble.f1 >= 0);
-    assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<svg/);
-    const scored = await cli(['--input', join(dir, 'set'), '--manifest', join(out, 'manifest.json'), '--out', join(dir, 'preds.csv')]);
-    assert.equal(scored.code, 0, scored.stderr);
-    assert.equal(readFileSync(join(dir, 'preds.csv'), 'utf8').trim().split('\n').length, 1 + 7 * 12);
-    assertEvaluationMatchesReport(await evaluateHeads(pool, join(out, 'heads.json'), [{ name: 'set', dir: join(dir, 'set') }]), report);
-  });
+  test(
+    'fer-stream train end to end on a small real set: ONNX, a manifest the scoring command loads, a report',
+    { skip: fer ? false : SHARED_MISSING },
+    async () => {
+      const dir = tmp();
+      for (const c of ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral']) {
+        mkdirSync(join(dir, 'set', c), { recursive: true });
+        for (const f of readdirSync(join(fer!, c)).sort().slice(0, 12)) symlinkSync(join(fer!, c, f), join(dir, 'set', c, f));
+      }
+      const out = join(dir, 'ens');
+      const tiny = await cli(['train', '--data', join(dir, 'set'), '--val', join(dir, 'set'), '--fraction', '1e-9', '--out', out]);
+      assert.equal(tiny.code, 1, tiny.stderr);
+      assert.match(tiny.stderr, /--fraction 1e-9 of 84 training faces draws 0 per member; a head needs at least 30/);
+      const r = await cli([
+        'train',
+        '--data',
+        join(dir, 'set'),
+        '--val',
+        join(dir, 'set'),
+        '--members',
+        '3',
+        '--fraction',
+        '0.5',
+        '--epochs',
+        '2',
+        '--hidden',
+        '8',
+        '--augment',
+        'jitter',
+        '--out',
+        out,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /member 3\/3 \(faceApiExpression\+human, 42 faces x 3 views\)/);
+      const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+      assert.equal(report.members.length, 3);
+      assert.ok(report.results.set.ensemble.f1 >= 0);
+      assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<svg/);
+      const scored = await cli(['--input', join(dir, 'set'), '--manifest', join(out, 'manifest.json'), '--out', join(dir, 'preds.csv')]);
+      assert.equal(scored.code, 0, scored.stderr);
+      assert.equal(readFileSync(join(dir, 'preds.csv'), 'utf8').trim().split('\n').length, 1 + 7 * 12);
+      assertEvaluationMatchesReport(await evaluateHeads(pool, join(out, 'heads.json'), [{ name: 'set', dir: join(dir, 'set') }]), report);
+    },
+  );
 
-  test('fer-stream train --features: a user network\'s feature output (aligned by the trunk\'s landmarks) feeds the heads; the stacked manifest scores as training measured', { skip: fer ? false : SHARED_MISSING }, async () => {
-    const dir = tmp();
-    for (const c of ['angry', 'happy', 'sad', 'surprise']) {
-      mkdirSync(join(dir, 'set', c), { recursive: true });
-      for (const f of readdirSync(join(fer!, c)).sort().slice(0, 10)) symlinkSync(join(fer!, c, f), join(dir, 'set', c, f));
-    }
-    writeFileSync(join(dir, 'user.onnx'), tinyFeatureNet());
-    const template = [[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366], [41.5493, 92.3655], [70.7299, 92.2041]].map(([x, y]) => [(x * 32) / 112, (y * 32) / 112]);
-    writeFileSync(
-      join(dir, 'features.json'),
-      JSON.stringify({
-        name: 'mine',
-        members: [{ name: 'user', model: 'user.onnx', input: { name: 'img', width: 32, height: 32, layout: 'NCHW', color: 'RGB', scale: 1 / 255 }, outputs: { expression: 'logits', features: 'embedding' }, activation: 'softmax', labels: [...CANONICAL_LABELS], align: { template } }],
-      }),
-    );
-    const out = join(dir, 'ens');
-    const r = await cli(['train', '--data', join(dir, 'set'), '--val', join(dir, 'set'), '--members', '2', '--fraction', '1', '--epochs', '2', '--hidden', '8', '--features', join(dir, 'features.json'), '--out', out]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /member 2\/2 \(faceApiExpression\+faceApiLandmarks\+user, 40 faces x 2 views\)/);
-    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
-    assert.deepEqual(manifest.members.map((m: { name: string; weight: number }) => [m.name, m.weight]), [['trunk', 0], ['user', 0], ['bagged', 1]]);
-    assert.equal(manifest.members[2].from.user, 'user.embedding');
-    assert.ok(readdirSync(out).includes('user-user.onnx'), 'the user network travels with the ensemble');
-    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-    const scored = await cli(['--input', join(dir, 'set'), '--manifest', join(out, 'manifest.json'), '--out', join(dir, 'preds.txt')]);
-    assert.equal(scored.code, 0, scored.stderr);
-    const evaluated = await cli(['eval', '--pred', join(dir, 'preds.txt'), '--labels', join(dir, 'set'), '--json']);
-    assert.equal(evaluated.code, 0, evaluated.stderr);
-    // Scoring recomputes every branch from the images: the same F1 as training measured on its cached features.
-    assert.ok(Math.abs(JSON.parse(evaluated.stdout).report.macroF1 - report.results.set.ensemble.f1) < 1e-9, `${evaluated.stdout} vs ${report.results.set.ensemble.f1}`);
-    assertEvaluationMatchesReport(await evaluateHeads(pool, join(out, 'heads.json'), [{ name: 'set', dir: join(dir, 'set') }], { features: join(dir, 'features.json') }), report);
-    await assert.rejects(evaluateHeads(pool, join(out, 'heads.json'), [{ name: 'set', dir: join(dir, 'set') }]), /its heads read the feature set "user", which neither the trunk nor a --features manifest gives/);
-    const bad = await cli(['train', '--data', join(dir, 'set'), '--val', join(dir, 'set'), '--features', join(dir, 'set', 'angry'), '--out', join(dir, 'x')]);
-    assert.notEqual(bad.code, 0);
-    assert.match(bad.stderr, /angry: \(file\): is a folder; give the manifest file/);
-    assert.doesNotMatch(bad.stderr, /training set/, 'refused before reading the training set');
-  });
+  test(
+    "fer-stream train --features: a user network's feature output (aligned by the trunk's landmarks) feeds the heads; the stacked manifest scores as training measured",
+    { skip: fer ? false : SHARED_MISSING },
+    async () => {
+      const dir = tmp();
+      for (const c of ['angry', 'happy', 'sad', 'surprise']) {
+        mkdirSync(join(dir, 'set', c), { recursive: true });
+        for (const f of readdirSync(join(fer!, c)).sort().slice(0, 10)) symlinkSync(join(fer!, c, f), join(dir, 'set', c, f));
+      }
+      writeFileSync(join(dir, 'user.onnx'), tinyFeatureNet());
+      const template = [
+        [38.2946, 51.6963],
+        [73.5318, 51.5014],
+        [56.0252, 71.7366],
+        [41.5493, 92.3655],
+        [70.7299, 92.2041],
+      ].map(([x, y]) => [(x * 32) / 112, (y * 32) / 112]);
+      writeFileSync(
+        join(dir, 'features.json'),
+        JSON.stringify({
+          name: 'mine',
+          members: [
+            {
+              name: 'user',
+              model: 'user.onnx',
+              input: { name: 'img', width: 32, height: 32, layout: 'NCHW', color: 'RGB', scale: 1 / 255 },
+              outputs: { expression: 'logits', features: 'embedding' },
+              activation: 'softmax',
+              labels: [...CANONICAL_LABELS],
+              align: { template },
+            },
+          ],
+        }),
+      );
+      const out = join(dir, 'ens');
+      const r = await cli([
+        'train',
+        '--data',
+        join(dir, 'set'),
+        '--val',
+        join(dir, 'set'),
+        '--members',
+        '2',
+        '--fraction',
+        '1',
+        '--epochs',
+        '2',
+        '--hidden',
+        '8',
+        '--features',
+        join(dir, 'features.json'),
+        '--out',
+        out,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /member 2\/2 \(faceApiExpression\+faceApiLandmarks\+user, 40 faces x 2 views\)/);
+      const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+      assert.deepEqual(
+        manifest.members.map((m: { name: string; weight: number }) => [m.name, m.weight]),
+        [
+          ['trunk', 0],
+          ['user', 0],
+          ['bagged', 1],
+        ],
+      );
+      assert.equal(manifest.members[2].from.user, 'user.embedding');
+      assert.ok(readdirSync(out).includes('user-user.onnx'), 'the user network travels with the ensemble');
+      const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+      const scored = await cli(['--input', join(dir, 'set'), '--manifest', join(out, 'manifest.json'), '--out', join(dir, 'preds.txt')]);
+      assert.equal(scored.code, 0, scored.stderr);
+      const evaluated = await cli(['eval', '--pred', join(dir, 'preds.txt'), '--labels', join(dir, 'set'), '--json']);
+      assert.equal(evaluated.code, 0, evaluated.stderr);
+      // Scoring recomputes every branch from the images: the same F1 as training measured on its cached features.
+      assert.ok(
+        Math.abs(JSON.parse(evaluated.stdout).report.macroF1 - report.results.set.ensemble.f1) < 1e-9,
+        `${evaluated.stdout} vs ${report.results.set.ensemble.f1}`,
+      );
+      assertEvaluationMatchesReport(
+        await evaluateHeads(pool, join(out, 'heads.json'), [{ name: 'set', dir: join(dir, 'set') }], {
+          features: join(dir, 'features.json'),
+        }),
+        report,
+      );
+      await assert.rejects(
+        evaluateHeads(pool, join(out, 'heads.json'), [{ name: 'set', dir: join(dir, 'set') }]),
+        /its heads read the feature set "user", which neither the trunk nor a --features manifest gives/,
+      );
+      const bad = await cli([
+        'train',
+        '--data',
+        join(dir, 'set'),
+        '--val',
+        join(dir, 'set'),
+        '--features',
+        join(dir, 'set', 'angry'),
+        '--out',
+        join(dir, 'x'),
+      ]);
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /angry: \(file\): is a folder; give the manifest file/);
+      assert.doesNotMatch(bad.stderr, /training set/, 'refused before reading the training set');
+    },
+  );
 });

@@ -28,7 +28,18 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Decoded frames as ffprobe counts them: the reference for exact frame accounting. */
 function ffprobeCount(path: string): number {
-  const out = execFileSync(ffmpegTools().ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-count_frames', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', path]);
+  const out = execFileSync(ffmpegTools().ffprobe, [
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-count_frames',
+    '-show_entries',
+    'stream=nb_read_frames',
+    '-of',
+    'csv=p=0',
+    path,
+  ]);
   return Number(String(out).trim());
 }
 
@@ -44,14 +55,22 @@ describe('ffmpeg frame source', () => {
       return [...acc, ...cutter.push(bytes.subarray(at, at + n))];
     }, []);
     assert.equal(frames.length, 4);
-    frames.forEach((f, i) => assert.deepEqual([...f], Array.from({ length: 10 }, (_, k) => i * 10 + k)));
+    frames.forEach((f, i) =>
+      assert.deepEqual(
+        [...f],
+        Array.from({ length: 10 }, (_, k) => i * 10 + k),
+      ),
+    );
     assert.equal(cutter.pendingBytes, 7, 'a trailing partial frame is kept, for the source to report');
     const first = frames[0];
     cutter.recycle(first);
     assert.equal(cutter.push(new Uint8Array(3)).length, 1, 'finishes the pending frame');
     const [reused] = cutter.push(Uint8Array.from({ length: 10 }, (_, k) => 100 + k));
     assert.equal(reused, first, 'a recycled buffer holds a later frame');
-    assert.deepEqual([...reused], Array.from({ length: 10 }, (_, k) => 100 + k));
+    assert.deepEqual(
+      [...reused],
+      Array.from({ length: 10 }, (_, k) => 100 + k),
+    );
   });
 
   for (const [folder, name] of VIDEOS) {
@@ -68,21 +87,29 @@ describe('ffmpeg frame source', () => {
     });
   }
 
-  test('variable frame rate keeps each frame its own time (noface_face.mov)', { skip: !shared('pyfeat_media', 'noface_face.mov') && SHARED_MISSING }, async () => {
-    const frames = await allFrames(shared('pyfeat_media', 'noface_face.mov')!);
-    const gaps = new Set(frames.slice(1).map((f, i) => Math.round(f.ptsMs - frames[i].ptsMs)));
-    assert.ok(gaps.size > 1, `frame intervals vary: ${[...gaps].join(', ')} ms`);
-  });
+  test(
+    'variable frame rate keeps each frame its own time (noface_face.mov)',
+    { skip: !shared('pyfeat_media', 'noface_face.mov') && SHARED_MISSING },
+    async () => {
+      const frames = await allFrames(shared('pyfeat_media', 'noface_face.mov')!);
+      const gaps = new Set(frames.slice(1).map((f, i) => Math.round(f.ptsMs - frames[i].ptsMs)));
+      assert.ok(gaps.size > 1, `frame intervals vary: ${[...gaps].join(', ')} ms`);
+    },
+  );
 
-  test('rotation metadata is honoured: a 640x360 clip tagged 90 degrees comes out 360x640', { skip: !SINGLE && SHARED_MISSING }, async () => {
-    const rotated = join(tmp, 'rotated.mp4');
-    ffmpeg('-i', SINGLE!, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', rotated);
-    const info = await probeVideo(rotated);
-    assert.equal(info.rotation % 180, 90);
-    const frames = await allFrames(rotated);
-    assert.equal(frames.length, 72);
-    assert.deepEqual([frames[0].image.width, frames[0].image.height], [360, 640]);
-  });
+  test(
+    'rotation metadata is honoured: a 640x360 clip tagged 90 degrees comes out 360x640',
+    { skip: !SINGLE && SHARED_MISSING },
+    async () => {
+      const rotated = join(tmp, 'rotated.mp4');
+      ffmpeg('-i', SINGLE!, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', rotated);
+      const info = await probeVideo(rotated);
+      assert.equal(info.rotation % 180, 90);
+      const frames = await allFrames(rotated);
+      assert.equal(frames.length, 72);
+      assert.deepEqual([frames[0].image.width, frames[0].image.height], [360, 640]);
+    },
+  );
 
   test('odd frame sizes are cut exactly (331x197)', async () => {
     const odd = join(tmp, 'odd.mp4');
@@ -122,18 +149,22 @@ describe('ffmpeg frame source', () => {
     assert.ok(!ps.includes('kill-me-unique'), 'no ffmpeg left reading the file');
   });
 
-  test('damage in the middle is decoded past: frames as ffprobe counts them, the damage reported', { skip: !SINGLE && SHARED_MISSING }, async () => {
-    const bytes = Buffer.from(readFileSync(SINGLE!));
-    const at = bytes.indexOf('mdat') + 100_000;
-    for (let k = 0; k < 3000; k++) bytes[at + k] = (k * 37) % 256;
-    const damaged = join(tmp, 'damaged.mp4');
-    writeFileSync(damaged, bytes);
-    const damage: string[] = [];
-    const frames = await lastValueFrom(videoFrames(await probeVideo(damaged), { onDamage: (m) => damage.push(m) }).pipe(toArray()));
-    assert.equal(frames.length, ffprobeCount(damaged));
-    assert.ok(frames.length < 72 && frames.length > 60, `${frames.length} frames`);
-    assert.ok(damage.length > 0);
-  });
+  test(
+    'damage in the middle is decoded past: frames as ffprobe counts them, the damage reported',
+    { skip: !SINGLE && SHARED_MISSING },
+    async () => {
+      const bytes = Buffer.from(readFileSync(SINGLE!));
+      const at = bytes.indexOf('mdat') + 100_000;
+      for (let k = 0; k < 3000; k++) bytes[at + k] = (k * 37) % 256;
+      const damaged = join(tmp, 'damaged.mp4');
+      writeFileSync(damaged, bytes);
+      const damage: string[] = [];
+      const frames = await lastValueFrom(videoFrames(await probeVideo(damaged), { onDamage: (m) => damage.push(m) }).pipe(toArray()));
+      assert.equal(frames.length, ffprobeCount(damaged));
+      assert.ok(frames.length < 72 && frames.length > 60, `${frames.length} frames`);
+      assert.ok(damage.length > 0);
+    },
+  );
 
   test('a cut-short file is a truncated error naming the frames delivered', { skip: !SINGLE && SHARED_MISSING }, async () => {
     const whole = join(tmp, 'faststart.mp4');
@@ -155,30 +186,71 @@ describe('bad video input: one line on stderr, exit 1, no output file', () => {
   const cases: [string, () => string, RegExp][] = [
     ['a missing file', () => join(tmp, 'nope.mp4'), /no such file/],
     ['a zero-byte file', () => (writeFileSync(join(tmp, 'zero.mp4'), ''), join(tmp, 'zero.mp4')), /empty \(0 bytes\)/],
-    ['a folder given as a video', () => (mkdirSync(join(tmp, 'clip.mp4'), { recursive: true }), join(tmp, 'clip.mp4')), /is a folder, not a video file/],
+    [
+      'a folder given as a video',
+      () => (mkdirSync(join(tmp, 'clip.mp4'), { recursive: true }), join(tmp, 'clip.mp4')),
+      /is a folder, not a video file/,
+    ],
     ['garbage bytes', () => (writeFileSync(join(tmp, 'junk.mp4'), Buffer.alloc(5000, 7)), join(tmp, 'junk.mp4')), /not a readable video/],
   ];
   if (SINGLE) {
     cases.push(
-      ['an audio-only file', () => (ffmpeg('-i', shared('pyfeat_media', 'WolfgangLanger_Pexels.mp4')!, '-vn', '-c:a', 'copy', join(tmp, 'audio.mka')), join(tmp, 'audio.mka')), /has no video stream \(only audio\)/],
-      ['an audio file with cover art', () => {
-        ffmpeg('-i', shared('pyfeat_media', 'WolfgangLanger_Pexels.mp4')!, '-i', shared('pyfeat_media', 'single_face.jpg')!, '-map', '0:a', '-map', '1', '-t', '2', '-c:a', 'libmp3lame', '-c:v', 'mjpeg', '-disposition:v', 'attached_pic', join(tmp, 'song.mp3'));
-        return join(tmp, 'song.mp3');
-      }, /has no video stream \(only audio, cover art\)/],
-      ['a truncated video', () => {
-        ffmpeg('-i', SINGLE, '-c', 'copy', '-movflags', '+faststart', join(tmp, 'fs2.mp4'));
-        const b = readFileSync(join(tmp, 'fs2.mp4'));
-        writeFileSync(join(tmp, 'trunc.mp4'), b.subarray(0, Math.floor(b.length * 0.6)));
-        return join(tmp, 'trunc.mp4');
-      }, /decoding stopped after \d+ frame\(s\).*cut short or damaged/],
-      ['an unsupported codec', () => {
-        // The H.264 sample entry renamed to a fourcc no decoder knows.
-        const b = Buffer.from(readFileSync(SINGLE));
-        const at = b.indexOf('avc1', b.indexOf('stsd'));
-        b.write('zzzz', at);
-        writeFileSync(join(tmp, 'codec.mp4'), b);
-        return join(tmp, 'codec.mp4');
-      }, /codec/],
+      [
+        'an audio-only file',
+        () => (
+          ffmpeg('-i', shared('pyfeat_media', 'WolfgangLanger_Pexels.mp4')!, '-vn', '-c:a', 'copy', join(tmp, 'audio.mka')),
+          join(tmp, 'audio.mka')
+        ),
+        /has no video stream \(only audio\)/,
+      ],
+      [
+        'an audio file with cover art',
+        () => {
+          ffmpeg(
+            '-i',
+            shared('pyfeat_media', 'WolfgangLanger_Pexels.mp4')!,
+            '-i',
+            shared('pyfeat_media', 'single_face.jpg')!,
+            '-map',
+            '0:a',
+            '-map',
+            '1',
+            '-t',
+            '2',
+            '-c:a',
+            'libmp3lame',
+            '-c:v',
+            'mjpeg',
+            '-disposition:v',
+            'attached_pic',
+            join(tmp, 'song.mp3'),
+          );
+          return join(tmp, 'song.mp3');
+        },
+        /has no video stream \(only audio, cover art\)/,
+      ],
+      [
+        'a truncated video',
+        () => {
+          ffmpeg('-i', SINGLE, '-c', 'copy', '-movflags', '+faststart', join(tmp, 'fs2.mp4'));
+          const b = readFileSync(join(tmp, 'fs2.mp4'));
+          writeFileSync(join(tmp, 'trunc.mp4'), b.subarray(0, Math.floor(b.length * 0.6)));
+          return join(tmp, 'trunc.mp4');
+        },
+        /decoding stopped after \d+ frame\(s\).*cut short or damaged/,
+      ],
+      [
+        'an unsupported codec',
+        () => {
+          // The H.264 sample entry renamed to a fourcc no decoder knows.
+          const b = Buffer.from(readFileSync(SINGLE));
+          const at = b.indexOf('avc1', b.indexOf('stsd'));
+          b.write('zzzz', at);
+          writeFileSync(join(tmp, 'codec.mp4'), b);
+          return join(tmp, 'codec.mp4');
+        },
+        /codec/,
+      ],
     );
   }
   test('rejects an FFMPEG_PATH that does not run, naming it', { skip: !SINGLE && SHARED_MISSING }, async () => {

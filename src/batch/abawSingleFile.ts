@@ -6,7 +6,8 @@ import { ABAW_EXPR_HEADER, formatAbawExprSingle, readLabelTrack } from '../sinks
 /** The labels of an abaw-expr `<video>.txt` this project wrote: the header must be its own. */
 export function readAbawExprFile(file: string): number[] {
   const { classes, labels } = readLabelTrack(file);
-  if (classes.join(',') !== ABAW_EXPR_HEADER) throw new InputError(`${file}: not an abaw-expr file (first line is not "${ABAW_EXPR_HEADER}")`);
+  if (classes.join(',') !== ABAW_EXPR_HEADER)
+    throw new InputError(`${file}: not an abaw-expr file (first line is not "${ABAW_EXPR_HEADER}")`);
   return labels;
 }
 
@@ -27,7 +28,9 @@ export function joinAbawExprFiles(files: (string | PerVideoFile)[]): { text: str
     .map(({ path, frames }) => {
       const labels = readAbawExprFile(path);
       if (frames !== undefined && labels.length !== frames) {
-        throw new InputError(`${path}: ${labels.length} frame(s), but its video has ${frames}; the file was cut or changed after it was written (rerun its video)`);
+        throw new InputError(
+          `${path}: ${labels.length} frame(s), but its video has ${frames}; the file was cut or changed after it was written (rerun its video)`,
+        );
       }
       return { name: basename(path, extname(path)), labels };
     })

@@ -37,17 +37,23 @@ export function listBatchVideos(inputs: string[]): BatchVideo[] {
     else if (kind.kind === 'videos') paths.push(...kind.paths.map((p) => resolve(p)));
     else throw new InputError(`--input ${input}: no videos in the folder`);
   }
-  const videos = [...new Set(paths)].map((path) => ({ path, name: videoName(path) })).sort((a, b) => naturalCompare(a.name, b.name) || naturalCompare(a.path, b.path));
+  const videos = [...new Set(paths)]
+    .map((path) => ({ path, name: videoName(path) }))
+    .sort((a, b) => naturalCompare(a.name, b.name) || naturalCompare(a.path, b.path));
   for (let i = 1; i < videos.length; i++) {
     if (videos[i].name === videos[i - 1].name) {
-      throw new InputError(`two videos are named ${videos[i].name} (${videos[i - 1].path}, ${videos[i].path}); their outputs would be the same files`);
+      throw new InputError(
+        `two videos are named ${videos[i].name} (${videos[i - 1].path}, ${videos[i].path}); their outputs would be the same files`,
+      );
     }
   }
   return videos;
 }
 
 function readListFile(list: string): string[] {
-  const lines = readFileSync(list, 'utf8').split(/\r?\n/).map((l) => l.trim());
+  const lines = readFileSync(list, 'utf8')
+    .split(/\r?\n/)
+    .map((l) => l.trim());
   const paths = lines.filter((l) => l && !l.startsWith('#')).map((l) => (isAbsolute(l) ? l : resolve(dirname(list), l)));
   if (!paths.length) throw new InputError(`--input ${list}: the list names no video`);
   const notVideo = paths.filter((p) => !isVideoName(p));

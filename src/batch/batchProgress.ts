@@ -20,7 +20,11 @@ export class BatchProgress implements BatchEvents {
   ) {
     if (mode === 'bar') {
       this.bar = new cliProgress.SingleBar(
-        { format: 'videos {bar} {value}/{total} | {frames} frames | {fps} frames/s | ETA {eta_formatted} | {failed} failed', hideCursor: true, etaBuffer: 20 },
+        {
+          format: 'videos {bar} {value}/{total} | {frames} frames | {fps} frames/s | ETA {eta_formatted} | {failed} failed',
+          hideCursor: true,
+          etaBuffer: 20,
+        },
         cliProgress.Presets.shades_classic,
       );
       this.bar.start(total, 0, { frames: 0, fps: '0.0', failed: 0 });

@@ -60,8 +60,7 @@ export interface BatchModels {
 }
 
 export type VideoResult =
-  | (FinishedVideo & { status: 'done' | 'skipped' })
-  | { status: 'failed'; name: string; path: string; error: string; seconds: number };
+  (FinishedVideo & { status: 'done' | 'skipped' }) | { status: 'failed'; name: string; path: string; error: string; seconds: number };
 
 export interface BatchSummary {
   outDir: string;
@@ -75,7 +74,16 @@ export interface BatchSummary {
   singleFile?: string;
   videos: VideoResult[];
   /** `frames`: in every finished output; `scoredFrames`: scored by this run (skipped videos aside), which framesPerSecond counts. */
-  totals: { videos: number; done: number; skipped: number; failed: number; frames: number; scoredFrames: number; seconds: number; framesPerSecond: number };
+  totals: {
+    videos: number;
+    done: number;
+    skipped: number;
+    failed: number;
+    frames: number;
+    scoredFrames: number;
+    seconds: number;
+    framesPerSecond: number;
+  };
 }
 
 export const SUMMARY_NAME = 'batch-summary.json';
@@ -122,7 +130,11 @@ export async function runBatch(videos: BatchVideo[], models: BatchModels, o: Bat
   if (o.settings.format === 'abaw-expr-single' && ok.length === results.length && ok.length) {
     singleFile = join(o.outDir, SINGLE_FILE_NAME);
     o.inputs?.refuseOverwrite([singleFile]);
-    writeFileAtomic(singleFile, joinAbawExprFiles(ok.flatMap((r) => r.outputs.map((f) => ({ path: join(o.outDir, f), frames: r.frames })))).text, `--out-dir ${singleFile}`);
+    writeFileAtomic(
+      singleFile,
+      joinAbawExprFiles(ok.flatMap((r) => r.outputs.map((f) => ({ path: join(o.outDir, f), frames: r.frames })))).text,
+      `--out-dir ${singleFile}`,
+    );
   }
   const frames = ok.reduce((a, r) => a + r.frames, 0);
   const scoredFrames = ok.filter((r) => r.status === 'done').reduce((a, r) => a + r.frames, 0);
@@ -151,7 +163,13 @@ export async function runBatch(videos: BatchVideo[], models: BatchModels, o: Bat
   return summary;
 }
 
-async function runOne(video: BatchVideo, models: BatchModels, ledger: FinishedLedger, settingsKey: string, o: BatchOptions): Promise<VideoResult> {
+async function runOne(
+  video: BatchVideo,
+  models: BatchModels,
+  ledger: FinishedLedger,
+  settingsKey: string,
+  o: BatchOptions,
+): Promise<VideoResult> {
   const started = performance.now();
   const target = o.frameCounts?.get(video.name);
   try {
@@ -200,6 +218,12 @@ async function runOne(video: BatchVideo, models: BatchModels, ledger: FinishedLe
     ledger.record(entry);
     return { ...entry, status: 'done' };
   } catch (err) {
-    return { status: 'failed', name: video.name, path: video.path, error: String((err as Error).message ?? err).split('\n')[0], seconds: (performance.now() - started) / 1000 };
+    return {
+      status: 'failed',
+      name: video.name,
+      path: video.path,
+      error: String((err as Error).message ?? err).split('\n')[0],
+      seconds: (performance.now() - started) / 1000,
+    };
   }
 }

@@ -12,7 +12,14 @@ export interface MergeResult {
   /** The per-video files it was joined from. */
   files: string[];
   /** One summary for all shards. */
-  summary: { shards: string[]; allVideos: string[]; missing: string[]; failed: string[]; videos: VideoResult[]; totals: { videos: number; finished: number; missing: number; frames: number } };
+  summary: {
+    shards: string[];
+    allVideos: string[];
+    missing: string[];
+    failed: string[];
+    videos: VideoResult[];
+    totals: { videos: number; finished: number; missing: number; frames: number };
+  };
 }
 
 /**
@@ -37,14 +44,17 @@ export function mergeShards(dirs: string[], frameCounts?: Map<string, number>): 
   for (const { dir, summary } of summaries) {
     for (const v of summary.videos) {
       if (v.status === 'failed') continue;
-      if (finished.has(v.name)) throw new InputError(`${v.name} was scored in two shards (${finished.get(v.name)!.dir}, ${dir}); give each shard once`);
+      if (finished.has(v.name))
+        throw new InputError(`${v.name} was scored in two shards (${finished.get(v.name)!.dir}, ${dir}); give each shard once`);
       finished.set(v.name, { dir, result: v });
     }
   }
   const missing = allVideos.filter((name) => !finished.has(name));
   const failed = summaries.flatMap((s) => s.summary.videos.filter((v) => v.status === 'failed').map((v) => v.name));
   // Each per-video file holds one line per frame: the frames its summary says, or the organisers' count.
-  const perVideo = [...finished.values()].flatMap(({ dir, result }) => result.outputs.map((o) => ({ path: join(dir, o), frames: frameCounts?.get(result.name) ?? result.frames })));
+  const perVideo = [...finished.values()].flatMap(({ dir, result }) =>
+    result.outputs.map((o) => ({ path: join(dir, o), frames: frameCounts?.get(result.name) ?? result.frames })),
+  );
   const videos = [...finished.values()].map((f) => f.result);
   const joined = joinAbawExprFiles(perVideo);
   return {
@@ -57,7 +67,12 @@ export function mergeShards(dirs: string[], frameCounts?: Map<string, number>): 
       missing,
       failed,
       videos,
-      totals: { videos: allVideos.length, finished: finished.size, missing: missing.length, frames: videos.reduce((a, v) => a + v.frames, 0) },
+      totals: {
+        videos: allVideos.length,
+        finished: finished.size,
+        missing: missing.length,
+        frames: videos.reduce((a, v) => a + v.frames, 0),
+      },
     },
   };
 }

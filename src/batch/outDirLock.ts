@@ -51,7 +51,9 @@ export function lockOutDir(outDir: string): () => void {
       owner = undefined; // torn by a crash while being written: stale
     }
     if (owner && (owner.host !== me.host || alive(owner.pid))) {
-      throw new InputError(`--out-dir ${outDir} is in use by another batch run (pid ${owner.pid} on ${owner.host}, started ${owner.startedAt}); wait for it, or give another --out-dir (remove ${path} if that run is gone)`);
+      throw new InputError(
+        `--out-dir ${outDir} is in use by another batch run (pid ${owner.pid} on ${owner.host}, started ${owner.startedAt}); wait for it, or give another --out-dir (remove ${path} if that run is gone)`,
+      );
     }
     rmSync(path, { force: true }); // its owner is gone
   }

@@ -75,7 +75,9 @@ export function jobCount(value: string | undefined, cores = availableParallelism
   const asked = positiveInt('jobs', value, defaultJobs(cores, freeMb));
   const most = Math.max(1, Math.min(2 * cores, Math.floor(freeMb / JOB_MB)));
   if (asked <= most) return asked;
-  process.stderr.write(`fer-stream: warning: --jobs ${asked} is more than this machine can run at once (2 per core on ${cores} core(s), about ${JOB_MB} MB each with ${Math.round(freeMb)} MB free); using ${most}\n`);
+  process.stderr.write(
+    `fer-stream: warning: --jobs ${asked} is more than this machine can run at once (2 per core on ${cores} core(s), about ${JOB_MB} MB each with ${Math.round(freeMb)} MB free); using ${most}\n`,
+  );
   return most;
 }
 
@@ -111,8 +113,13 @@ export async function batch(argv: string[]): Promise<number> {
   if (values['frame-counts']) inputs.add(values['frame-counts']);
   const log = (line: string) => values.quiet || process.stderr.write(`fer-stream: ${line}\n`);
   const missingCounts = frameCounts ? videos.filter((v) => !frameCounts.has(v.name)) : [];
-  if (missingCounts.length) log(`warning: --frame-counts has no count for ${missingCounts.length} video(s) (first: ${missingCounts[0].name}); their outputs keep the decoded length`);
-  log(`batch: ${videos.length} video(s)${shard ? ` (shard ${shard.index}/${shard.count} of ${all.length})` : ''}, ${jobs} job(s), ${settings.workers} inference worker(s) -> ${outDir}`);
+  if (missingCounts.length)
+    log(
+      `warning: --frame-counts has no count for ${missingCounts.length} video(s) (first: ${missingCounts[0].name}); their outputs keep the decoded length`,
+    );
+  log(
+    `batch: ${videos.length} video(s)${shard ? ` (shard ${shard.index}/${shard.count} of ${all.length})` : ''}, ${jobs} job(s), ${settings.workers} inference worker(s) -> ${outDir}`,
+  );
 
   // One run per folder, taken before the models load so that a second run says so at once.
   mkdirSync(outDir, { recursive: true });
@@ -124,28 +131,39 @@ export async function batch(argv: string[]): Promise<number> {
     const ensemble = await Ensemble.load(manifest, pool, settings.device);
     const detector = await loadDetector(pool, settings.device, settings.detector, settings.detectorInputSize);
     const describer = settings.reidentify === 'off' ? undefined : await FaceDescriber.load(pool, settings.device);
-    const summary = await runBatch(videos, { detector, ensemble, describer }, {
-      outDir,
-      settings: outputSettings(settings),
-      batchSize: settings.batchSize,
-      jobs,
-      frameCounts,
-      pad,
-      allVideos: all,
-      shard,
-      inputs,
-      acceptShort: settings.acceptShort,
-      events: progress,
-    });
+    const summary = await runBatch(
+      videos,
+      { detector, ensemble, describer },
+      {
+        outDir,
+        settings: outputSettings(settings),
+        batchSize: settings.batchSize,
+        jobs,
+        frameCounts,
+        pad,
+        allVideos: all,
+        shard,
+        inputs,
+        acceptShort: settings.acceptShort,
+        events: progress,
+      },
+    );
     progress.stop();
     const t = summary.totals;
-    for (const v of summary.videos) if (v.status !== 'failed' && v.frameCount && (v.frameCount.padded || v.frameCount.trimmed)) {
-      log(`${v.name}: ${v.frameCount.decoded} frames decoded, ${v.frameCount.target} expected: ${v.frameCount.padded ? `padded ${v.frameCount.padded}` : `trimmed ${v.frameCount.trimmed}`}`);
-    }
-    log(`batch: ${t.done} done, ${t.skipped} already complete, ${t.failed} failed; ${t.scoredFrames} frames scored in ${t.seconds.toFixed(1)} s (${t.framesPerSecond.toFixed(1)} frames/s); summary ${outDir}/${SUMMARY_NAME}`);
+    for (const v of summary.videos)
+      if (v.status !== 'failed' && v.frameCount && (v.frameCount.padded || v.frameCount.trimmed)) {
+        log(
+          `${v.name}: ${v.frameCount.decoded} frames decoded, ${v.frameCount.target} expected: ${v.frameCount.padded ? `padded ${v.frameCount.padded}` : `trimmed ${v.frameCount.trimmed}`}`,
+        );
+      }
+    log(
+      `batch: ${t.done} done, ${t.skipped} already complete, ${t.failed} failed; ${t.scoredFrames} frames scored in ${t.seconds.toFixed(1)} s (${t.framesPerSecond.toFixed(1)} frames/s); summary ${outDir}/${SUMMARY_NAME}`,
+    );
     if (t.failed) {
       const failed = summary.videos.filter((v) => v.status === 'failed');
-      throw new InputError(`${t.failed} of ${t.videos} video(s) failed: ${failed.map((v) => `${v.path}: ${(v as { error: string }).error}`).join('; ')}`);
+      throw new InputError(
+        `${t.failed} of ${t.videos} video(s) failed: ${failed.map((v) => `${v.path}: ${(v as { error: string }).error}`).join('; ')}`,
+      );
     }
     return 0;
   } finally {
@@ -157,7 +175,17 @@ export async function batch(argv: string[]): Promise<number> {
 
 /** fer-stream merge --out <file> <shard dirs>...: the ABAW single file and one summary (`<out>.summary.json`). */
 export function merge(argv: string[]): number {
-  const { values, positionals } = parseArgs({ args: argv, options: { out: { type: 'string', short: 'o' }, 'frame-counts': { type: 'string' }, 'allow-missing': { type: 'boolean', default: false }, quiet: { type: 'boolean', short: 'q', default: false } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      out: { type: 'string', short: 'o' },
+      'frame-counts': { type: 'string' },
+      'allow-missing': { type: 'boolean', default: false },
+      quiet: { type: 'boolean', short: 'q', default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
   if (!values.out) throw new UsageError('merge needs --out <file>');
   if (!positionals.length) throw new UsageError('merge needs the shard output folders');
   assertWritable(values.out);
@@ -165,7 +193,9 @@ export function merge(argv: string[]): number {
   const { singleFile, rows, files, summary } = mergeShards(positionals, frameCounts);
   const inputs = new InputFiles().add(...positionals.map((d) => join(d, SUMMARY_NAME)), ...files);
   if (summary.missing.length && !values['allow-missing']) {
-    throw new InputError(`${summary.missing.length} of ${summary.totals.videos} video(s) have no finished output: ${summary.missing.join(', ')}; nothing written (rerun their shards, or --allow-missing)`);
+    throw new InputError(
+      `${summary.missing.length} of ${summary.totals.videos} video(s) have no finished output: ${summary.missing.join(', ')}; nothing written (rerun their shards, or --allow-missing)`,
+    );
   }
   inputs.refuseOverwrite([values.out]);
   writeOutput(values.out, singleFile, `--out ${values.out}`);
@@ -173,7 +203,9 @@ export function merge(argv: string[]): number {
   const summaryFile = isStreamOutput(values.out) ? undefined : `${values.out.replace(/\.[^./]*$/, '')}.summary.json`;
   if (summaryFile) writeFileAtomic(summaryFile, JSON.stringify(summary, null, 2) + '\n', `--out ${summaryFile}`);
   if (!values.quiet) {
-    process.stderr.write(`fer-stream: merged ${summary.totals.finished} of ${summary.totals.videos} video(s) from ${positionals.length} shard(s) into ${values.out} (${rows} frames)${summaryFile ? `; summary ${summaryFile}` : ''}${summary.missing.length ? `; missing: ${summary.missing.join(', ')}` : ''}\n`);
+    process.stderr.write(
+      `fer-stream: merged ${summary.totals.finished} of ${summary.totals.videos} video(s) from ${positionals.length} shard(s) into ${values.out} (${rows} frames)${summaryFile ? `; summary ${summaryFile}` : ''}${summary.missing.length ? `; missing: ${summary.missing.join(', ')}` : ''}\n`,
+    );
   }
   return 0;
 }

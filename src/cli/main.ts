@@ -26,8 +26,17 @@ import { runInputs } from '../models/runInputs.js';
 import { serve, SERVE_HELP } from './serveCommand.js';
 import { batch, BATCH_HELP, merge } from './batchCommand.js';
 import { train, TRAIN_HELP } from './trainCommand.js';
-import { deviceArg, oneOf, positiveInt, REID_FLAGS, VIDEO_OPTIONS, videoSettings, WORKER_MB, workerCount, type VideoArgs } from './videoSettings.js';
-
+import {
+  deviceArg,
+  oneOf,
+  positiveInt,
+  REID_FLAGS,
+  VIDEO_OPTIONS,
+  videoSettings,
+  WORKER_MB,
+  workerCount,
+  type VideoArgs,
+} from './videoSettings.js';
 
 const HELP = `fer-stream — facial expression labels from a bagged ensemble of multi-task networks
 
@@ -127,7 +136,9 @@ async function score(argv: string[]): Promise<void> {
   const repeated = repeatedNames(items);
   if (repeated.size) {
     const extra = [...repeated.values()].reduce((a, n) => a + n - 1, 0);
-    process.stderr.write(`fer-stream: warning: ${values.input} lists ${repeated.size} image(s) more than once (${extra} extra row(s), e.g. ${listSome([...repeated.keys()], 3)}); each listing is scored and written\n`);
+    process.stderr.write(
+      `fer-stream: warning: ${values.input} lists ${repeated.size} image(s) more than once (${extra} extra row(s), e.g. ${listSome([...repeated.keys()], 3)}); each listing is scored and written\n`,
+    );
   }
   const pool = new InferencePool({ workers, maxQueue: 8 });
   try {
@@ -135,7 +146,9 @@ async function score(argv: string[]): Promise<void> {
     const providers = [...new Set(Object.values(ensemble.providers))].join(', ');
     const detector = values.detect ? await TinyFaceDetector.load(pool, device, { inputSize: 608 }) : undefined;
     const log = (s: string) => values.quiet || process.stderr.write(s);
-    log(`fer-stream: ${items.length} image(s), ensemble "${manifest.name}" (${manifest.members.map((m) => m.name).join(' + ')}) on ${providers}\n`);
+    log(
+      `fer-stream: ${items.length} image(s), ensemble "${manifest.name}" (${manifest.members.map((m) => m.name).join(' + ')}) on ${providers}\n`,
+    );
     const tty = process.stderr.isTTY;
     const started = performance.now();
     const results = await scoreFaceCrops(items, ensemble, {
@@ -147,7 +160,9 @@ async function score(argv: string[]): Promise<void> {
     writeCropPredictions(values.out, format, results);
     const secs = (performance.now() - started) / 1000;
     const noFace = detector ? results.filter((r) => !r.box).length : 0;
-    log(`fer-stream: wrote ${results.length} prediction(s) to ${values.out} (${format}) in ${secs.toFixed(1)} s, ${(results.length / secs).toFixed(1)} images/s${detector ? `; no face found in ${noFace} (whole image scored)` : ''}\n`);
+    log(
+      `fer-stream: wrote ${results.length} prediction(s) to ${values.out} (${format}) in ${secs.toFixed(1)} s, ${(results.length / secs).toFixed(1)} images/s${detector ? `; no face found in ${noFace} (whole image scored)` : ''}\n`,
+    );
   } finally {
     await pool.close();
   }
@@ -182,7 +197,9 @@ async function scoreVideoInput(paths: string[], values: VideoInputArgs): Promise
   }
   const toFolder = format === 'abaw-expr' && (paths.length > 1 || isFolder(values.out));
   if (isStreamOutput(values.out) && (toFolder || (format === 'abaw-expr' && faces !== 'main'))) {
-    throw new UsageError(`--out ${values.out} is a stream, which holds one file; abaw-expr writes one file per video and face here (use --format csv, jsonl or abaw-expr-single, or --faces main for one video)`);
+    throw new UsageError(
+      `--out ${values.out} is a stream, which holds one file; abaw-expr writes one file per video and face here (use --format csv, jsonl or abaw-expr-single, or --faces main for one video)`,
+    );
   }
   assertWritable(values.out, toFolder);
   const manifest = loadManifest(settings.manifest);
@@ -197,8 +214,16 @@ async function scoreVideoInput(paths: string[], values: VideoInputArgs): Promise
   try {
     const ensemble = await Ensemble.load(manifest, pool, settings.device);
     const providers = [...new Set(Object.values(ensemble.providers))].join(', ');
-    log(`${paths.length} video(s), ensemble "${manifest.name}" (${manifest.members.map((m) => m.name).join(' + ')}) on ${providers}, detector every ${settings.detectEvery} frame(s)`);
-    await scoreVideoFiles(videos, pool, settings.device, ensemble, { ...settings, out: values.out, inputs, log, progress: Boolean(process.stderr.isTTY) && !values.quiet });
+    log(
+      `${paths.length} video(s), ensemble "${manifest.name}" (${manifest.members.map((m) => m.name).join(' + ')}) on ${providers}, detector every ${settings.detectEvery} frame(s)`,
+    );
+    await scoreVideoFiles(videos, pool, settings.device, ensemble, {
+      ...settings,
+      out: values.out,
+      inputs,
+      log,
+      progress: Boolean(process.stderr.isTTY) && !values.quiet,
+    });
   } finally {
     await pool.close();
   }
@@ -232,15 +257,23 @@ function evaluateVideos(pred: string, labels: string, json: boolean): void {
     return;
   }
   const notes = [];
-  if (result.missingVideos.length) notes.push(`no prediction for ${result.missingVideos.length} video(s), their frames counted wrong: ${result.missingVideos.join(', ')}`);
+  if (result.missingVideos.length)
+    notes.push(`no prediction for ${result.missingVideos.length} video(s), their frames counted wrong: ${result.missingVideos.join(', ')}`);
   const mismatched = result.videos.filter((v) => v.lengthMismatch);
-  if (mismatched.length) notes.push(`length differs in ${mismatched.length} video(s) (missing frames counted wrong, extra ones ignored): ${mismatched.map((v) => `${v.video} ${v.lengthMismatch}`).join('; ')}`);
-  if (result.unannotatedVideos.length) notes.push(`${result.unannotatedVideos.length} predicted video(s) have no annotation: ${result.unannotatedVideos.join(', ')}`);
+  if (mismatched.length)
+    notes.push(
+      `length differs in ${mismatched.length} video(s) (missing frames counted wrong, extra ones ignored): ${mismatched.map((v) => `${v.video} ${v.lengthMismatch}`).join('; ')}`,
+    );
+  if (result.unannotatedVideos.length)
+    notes.push(`${result.unannotatedVideos.length} predicted video(s) have no annotation: ${result.unannotatedVideos.join(', ')}`);
   const w = Math.max(5, ...result.videos.map((v) => v.video.length));
   const table = [
     '',
     `${'video'.padEnd(w)}  frames  scored  accuracy  macro F1`,
-    ...result.videos.map((v) => `${v.video.padEnd(w)}  ${String(v.annotatedFrames).padStart(6)}  ${String(v.evaluated).padStart(6)}  ${(100 * v.accuracy).toFixed(2).padStart(7)}%  ${v.macroF1.toFixed(4).padStart(8)}${v.lengthMismatch ? `  (${v.lengthMismatch})` : ''}`),
+    ...result.videos.map(
+      (v) =>
+        `${v.video.padEnd(w)}  ${String(v.annotatedFrames).padStart(6)}  ${String(v.evaluated).padStart(6)}  ${(100 * v.accuracy).toFixed(2).padStart(7)}%  ${v.macroF1.toFixed(4).padStart(8)}${v.lengthMismatch ? `  (${v.lengthMismatch})` : ''}`,
+    ),
   ];
   process.stdout.write(formatReport(result.report, notes, 'frames') + '\n' + table.join('\n') + '\n');
 }
@@ -254,7 +287,15 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const [command, ...rest] = argv;
     if (argv.includes('--help') || argv.includes('-h') || argv.length === 0) {
-      process.stdout.write((command === 'serve' ? SERVE_HELP : command === 'batch' || command === 'merge' ? BATCH_HELP : command === 'train' ? TRAIN_HELP : HELP) + '\n');
+      process.stdout.write(
+        (command === 'serve'
+          ? SERVE_HELP
+          : command === 'batch' || command === 'merge'
+            ? BATCH_HELP
+            : command === 'train'
+              ? TRAIN_HELP
+              : HELP) + '\n',
+      );
       return argv.length === 0 ? 2 : 0;
     }
     if (command === 'serve') return await serve(rest);
@@ -275,8 +316,13 @@ export async function main(argv: string[]): Promise<number> {
 /** One line on stderr, and the exit code: 2 for a usage mistake, 1 for anything else. */
 function reportFailure(err: unknown, verbose: boolean): number {
   const e = (err instanceof Error ? err : new Error(String(err))) as Error & { code?: string };
-  const usage = err instanceof UsageError || err instanceof ConfigError || (err instanceof OutputError && err.usage) || Boolean(e.code?.startsWith('ERR_PARSE_ARGS'));
-  const expected = usage || err instanceof InputError || err instanceof ManifestError || err instanceof OutputError || isDeviceUnavailable(err);
+  const usage =
+    err instanceof UsageError ||
+    err instanceof ConfigError ||
+    (err instanceof OutputError && err.usage) ||
+    Boolean(e.code?.startsWith('ERR_PARSE_ARGS'));
+  const expected =
+    usage || err instanceof InputError || err instanceof ManifestError || err instanceof OutputError || isDeviceUnavailable(err);
   const line = String(e.message || e.name).split('\n')[0];
   process.stderr.write(`fer-stream: ${expected ? line : `${e.name === 'Error' ? '' : `${e.name}: `}${line}`}\n`);
   if (usage) process.stderr.write('Run fer-stream --help for usage.\n');

@@ -42,7 +42,8 @@ export function parseOptions<O extends Options>(argv: string[], options: O) {
     seen.set(t.name, [...(seen.get(t.name) ?? []), String(t.value)]);
   }
   for (const [name, values] of seen) {
-    if (values.length > 1) throw new UsageError(`--${name} given ${values.length} times (${values.map((v) => `"${v}"`).join(', ')}); give it once`);
+    if (values.length > 1)
+      throw new UsageError(`--${name} given ${values.length} times (${values.map((v) => `"${v}"`).join(', ')}); give it once`);
   }
   return parsed.values;
 }

@@ -36,7 +36,13 @@ export interface VideoScoringOptions {
  * Scores video files one after another and writes the outputs. A video that fails is reported and
  * skipped: the others are still scored and written, and the run then fails naming it.
  */
-export async function scoreVideoFiles(videos: (string | VideoInfo)[], pool: InferencePool, device: Device, ensemble: Ensemble, o: VideoScoringOptions): Promise<void> {
+export async function scoreVideoFiles(
+  videos: (string | VideoInfo)[],
+  pool: InferencePool,
+  device: Device,
+  ensemble: Ensemble,
+  o: VideoScoringOptions,
+): Promise<void> {
   const paths = videos.map((v) => (typeof v === 'string' ? v : v.path));
   const detector = await loadDetector(pool, device, o.detector, o.detectorInputSize);
   const describer = o.reidentify === 'off' ? undefined : await FaceDescriber.load(pool, device);
@@ -53,7 +59,9 @@ export async function scoreVideoFiles(videos: (string | VideoInfo)[], pool: Infe
         faces: o.faces,
         fill: o.fill,
         keepLandmarks: o.landmarks,
-        onProgress: o.progress ? (n, info) => process.stderr.write(`\r${videoName(path)}: frame ${n}${info.frameCountHint ? `/${info.frameCountHint}` : ''}`) : undefined,
+        onProgress: o.progress
+          ? (n, info) => process.stderr.write(`\r${videoName(path)}: frame ${n}${info.frameCountHint ? `/${info.frameCountHint}` : ''}`)
+          : undefined,
       });
       if (o.progress) process.stderr.write('\n');
       const { info, stats } = result;
@@ -62,7 +70,9 @@ export async function scoreVideoFiles(videos: (string | VideoInfo)[], pool: Infe
       );
       if (result.short) o.log(`warning: ${result.short}; scored as far as it goes (--accept-short)`);
       if (result.damageCount) {
-        o.log(`${path}: ffmpeg decoded past ${result.damageCount} sign(s) of damaged data (first: ${result.damage[0]}); a frame it could not decode is not counted, as in ffprobe -count_frames`);
+        o.log(
+          `${path}: ffmpeg decoded past ${result.damageCount} sign(s) of damaged data (first: ${result.damage[0]}); a frame it could not decode is not counted, as in ffprobe -count_frames`,
+        );
       }
       scored.push({ name: videoName(path), frames: result.frames, reported: result.reported });
     } catch (err) {
@@ -74,7 +84,9 @@ export async function scoreVideoFiles(videos: (string | VideoInfo)[], pool: Infe
   }
   if (scored.length) {
     const files = writeVideoOutputs(o.out, o.format, scored, { folder: paths.length > 1, landmarks: o.landmarks, inputs: o.inputs });
-    o.log(`wrote ${files.length === 1 ? files[0] : `${files.length} files (${files.slice(0, 3).join(', ')}${files.length > 3 ? ', ...' : ''})`} (${o.format}, faces: ${o.faces})`);
+    o.log(
+      `wrote ${files.length === 1 ? files[0] : `${files.length} files (${files.slice(0, 3).join(', ')}${files.length > 3 ? ', ...' : ''})`} (${o.format}, faces: ${o.faces})`,
+    );
   }
   if (failed.length) throw new InputError(`${failed.length} of ${paths.length} video(s) failed: ${failed.join('; ')}`);
 }

@@ -121,7 +121,9 @@ export async function serve(argv: string[]): Promise<number> {
   try {
     const { host, port } = await daemon.start();
     // Always printed, --quiet or not: it says where to connect (and port 0 chose the port).
-    process.stderr.write(`fer-stream: serving ${config.streams.length} stream(s) (${config.streams.map((s) => s.name).join(', ')}) on http://${host.includes(':') ? `[${host}]` : host}:${port}/ (ws: /ws, metrics: /metrics)\n`);
+    process.stderr.write(
+      `fer-stream: serving ${config.streams.length} stream(s) (${config.streams.map((s) => s.name).join(', ')}) on http://${host.includes(':') ? `[${host}]` : host}:${port}/ (ws: /ws, metrics: /metrics)\n`,
+    );
   } catch (err) {
     await daemon.close();
     throw err;

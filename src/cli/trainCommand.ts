@@ -76,11 +76,13 @@ export async function train(argv: string[]): Promise<number> {
   if (!v.data) throw new UsageError('train needs --data <training set>');
   if (!v.out) throw new UsageError('train needs --out <dir>');
   const val = (v.val ?? []).map((p) => resolve(p));
-  if (!val.length) throw new UsageError('train needs at least one --val <set> (early stopping and the blend are chosen on validation data)');
+  if (!val.length)
+    throw new UsageError('train needs at least one --val <set> (early stopping and the blend are chosen on validation data)');
   const index = (name: string, value: string | undefined, fallback: number) => {
     if (value === undefined) return fallback;
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0 || n >= val.length) throw new UsageError(`--${name}: expected an index of --val from 0 to ${val.length - 1}, got "${value}"`);
+    if (!Number.isInteger(n) || n < 0 || n >= val.length)
+      throw new UsageError(`--${name}: expected an index of --val from 0 to ${val.length - 1}, got "${value}"`);
     return n;
   };
   const fraction = positiveNumber('fraction', v.fraction, 0.2, 1);
@@ -119,9 +121,13 @@ export async function train(argv: string[]): Promise<number> {
       progress,
     });
     for (const [set, r] of Object.entries(report.results)) {
-      log(`${set}: macro F1 pretrained vote ${r.pretrained.f1.toFixed(3)}, bagged heads ${r.bagged.f1.toFixed(3)}, exported ensemble ${r.ensemble.f1.toFixed(3)} (accuracy ${(100 * r.ensemble.acc).toFixed(1)}%)`);
+      log(
+        `${set}: macro F1 pretrained vote ${r.pretrained.f1.toFixed(3)}, bagged heads ${r.bagged.f1.toFixed(3)}, exported ensemble ${r.ensemble.f1.toFixed(3)} (accuracy ${(100 * r.ensemble.acc).toFixed(1)}%)`,
+      );
     }
-    log(`wrote ${join(v.out, v.features ? 'heads.onnx' : 'ensemble.onnx')}, manifest.json, report.json, report.html (features ${report.seconds.features.toFixed(0)} s, training ${report.seconds.training.toFixed(0)} s)`);
+    log(
+      `wrote ${join(v.out, v.features ? 'heads.onnx' : 'ensemble.onnx')}, manifest.json, report.json, report.html (features ${report.seconds.features.toFixed(0)} s, training ${report.seconds.training.toFixed(0)} s)`,
+    );
     return 0;
   } finally {
     await pool.close();

@@ -85,7 +85,9 @@ export function workerCount(value: string | undefined, fallback: number): number
   const asked = positiveInt('workers', value, fallback);
   const cores = availableParallelism();
   if (asked <= cores) return asked;
-  process.stderr.write(`fer-stream: warning: --workers ${asked} is more than this machine's ${cores} core(s); using ${cores} (each worker holds its own copy of the models, about ${WORKER_MB} MB)\n`);
+  process.stderr.write(
+    `fer-stream: warning: --workers ${asked} is more than this machine's ${cores} core(s); using ${cores} (each worker holds its own copy of the models, about ${WORKER_MB} MB)\n`,
+  );
   return cores;
 }
 
@@ -99,7 +101,8 @@ export function videoSettings(values: VideoArgs, format: VideoFormat): VideoSett
     throw new UsageError(`--landmarks adds columns to csv/jsonl output; ${format} files hold one label per frame`);
   }
   const detector = oneOf('detector', values.detector, ['tiny', 'blazeface'] as const, 'tiny');
-  if (detector === 'blazeface' && values['detector-size']) throw new UsageError('--detector-size applies to the tiny detector; BlazeFace runs at 256');
+  if (detector === 'blazeface' && values['detector-size'])
+    throw new UsageError('--detector-size applies to the tiny detector; BlazeFace runs at 256');
   const reidFlags = REID_FLAGS.filter((flag) => values[flag]);
   if (reidFlags.length > 1) throw new UsageError(`--${reidFlags.join(' and --')} contradict each other; give one`);
   return {

@@ -4,9 +4,13 @@ import type { Detection } from './detector.js';
 /** BlazeFace anchor centres in input pixels: 16x16 cells x 2 (stride 16), then 8x8 cells x 6 (stride 32). */
 export const BLAZEFACE_ANCHORS: [number, number][] = (() => {
   const anchors: [number, number][] = [];
-  for (const [stride, perCell] of [[16, 2], [32, 6]]) {
+  for (const [stride, perCell] of [
+    [16, 2],
+    [32, 6],
+  ]) {
     const cells = BLAZEFACE_INPUT_SIZE / stride;
-    for (let y = 0; y < cells; y++) for (let x = 0; x < cells; x++) for (let k = 0; k < perCell; k++) anchors.push([stride * (x + 0.5), stride * (y + 0.5)]);
+    for (let y = 0; y < cells; y++)
+      for (let x = 0; x < cells; x++) for (let k = 0; k < perCell; k++) anchors.push([stride * (x + 0.5), stride * (y + 0.5)]);
   }
   return anchors;
 })();

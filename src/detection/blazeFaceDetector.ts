@@ -21,7 +21,11 @@ export class BlazeFaceDetector implements Detector {
     private readonly iouThreshold: number,
   ) {}
 
-  static async load(pool: InferencePool, device: Device, options: { minScore?: number; iouThreshold?: number } = {}): Promise<BlazeFaceDetector> {
+  static async load(
+    pool: InferencePool,
+    device: Device,
+    options: { minScore?: number; iouThreshold?: number } = {},
+  ): Promise<BlazeFaceDetector> {
     await pool.load('detector/blazeface', ensureBuiltinModel('blazeface'), device);
     return new BlazeFaceDetector(pool, options.minScore ?? 0.5, options.iouThreshold ?? 0.3);
   }
@@ -34,13 +38,25 @@ export class BlazeFaceDetector implements Detector {
     const out = await this.pool.runWhenRoom('detector/blazeface', { input: { data: batch, dims: [images.length, 3, s, s] } });
     return images.map((img, i) => {
       const dets = [
-        ...decodeBlazeFace(out.scores16.data.subarray(i * 512, (i + 1) * 512), out.regressors16.data.subarray(i * 512 * 16, (i + 1) * 512 * 16), 0, this.minScore),
-        ...decodeBlazeFace(out.scores32.data.subarray(i * 384, (i + 1) * 384), out.regressors32.data.subarray(i * 384 * 16, (i + 1) * 384 * 16), 512, this.minScore),
+        ...decodeBlazeFace(
+          out.scores16.data.subarray(i * 512, (i + 1) * 512),
+          out.regressors16.data.subarray(i * 512 * 16, (i + 1) * 512 * 16),
+          0,
+          this.minScore,
+        ),
+        ...decodeBlazeFace(
+          out.scores32.data.subarray(i * 384, (i + 1) * 384),
+          out.regressors32.data.subarray(i * 384 * 16, (i + 1) * 384 * 16),
+          512,
+          this.minScore,
+        ),
       ];
-      return nonMaxSuppression(dets, this.iouThreshold).map((d) => ({
-        score: d.score,
-        box: { x: d.box.x * scales[i], y: d.box.y * scales[i], width: d.box.width * scales[i], height: d.box.height * scales[i] },
-      })).filter((d) => d.box.x + d.box.width > 0 && d.box.y + d.box.height > 0 && d.box.x < img.width && d.box.y < img.height);
+      return nonMaxSuppression(dets, this.iouThreshold)
+        .map((d) => ({
+          score: d.score,
+          box: { x: d.box.x * scales[i], y: d.box.y * scales[i], width: d.box.width * scales[i], height: d.box.height * scales[i] },
+        }))
+        .filter((d) => d.box.x + d.box.width > 0 && d.box.y + d.box.height > 0 && d.box.x < img.width && d.box.y < img.height);
     });
   }
 }

@@ -48,7 +48,8 @@ export class TinyFaceDetector implements Detector {
   static async load(pool: InferencePool, device: Device, options: TinyFaceDetectorOptions = {}): Promise<TinyFaceDetector> {
     const { inputSize = 416, ...rest } = options;
     const opts = { minScore: 0.5, weakScore: 0.1, iouThreshold: 0.4, minFaceSize: 0, ...rest, inputSizes: [inputSize].flat() };
-    for (const size of opts.inputSizes) if (!(size >= 32) || size % 32 !== 0) throw new RangeError(`detector inputSize must be a multiple of 32, got ${size}`);
+    for (const size of opts.inputSizes)
+      if (!(size >= 32) || size % 32 !== 0) throw new RangeError(`detector inputSize must be a multiple of 32, got ${size}`);
     const key = 'detector/tiny-face';
     // One worker holds it: a copy at 608x608 costs about 50 MB of activations, and a second one bought no
     // speed (samples/video.mp4 43.5 vs 43.7 frames/s; --detect-every 1 26.1 vs 25.9, peak 778 vs 1110 MB).
@@ -68,8 +69,13 @@ export class TinyFaceDetector implements Detector {
    */
   async detectWithWeak(images: RgbImage[]): Promise<DetectionSet[]> {
     if (images.length === 0) return [];
-    const split = (dets: Detection[]): DetectionSet => ({ faces: dets.filter((d) => d.score >= this.opts.minScore), weak: dets.filter((d) => d.score < this.opts.minScore) });
-    const [primary, ...extra] = (await Promise.all(this.opts.inputSizes.map((size) => this.detectAt(images, size)))).map((sizes) => sizes.map(split));
+    const split = (dets: Detection[]): DetectionSet => ({
+      faces: dets.filter((d) => d.score >= this.opts.minScore),
+      weak: dets.filter((d) => d.score < this.opts.minScore),
+    });
+    const [primary, ...extra] = (await Promise.all(this.opts.inputSizes.map((size) => this.detectAt(images, size)))).map((sizes) =>
+      sizes.map(split),
+    );
     // The first size is trusted; the others only add large faces it missed (their reason to exist), so
     // they bring no new small false positives (measured on the annotated photos).
     return images.map((img, i) => {
@@ -112,9 +118,18 @@ export class TinyFaceDetector implements Detector {
     return images.map((img, i) => {
       const r = regions[i];
       const scale = r.width / s;
-      const dets = decodeTinyFaceGrid(grid.data.subarray(i * per, (i + 1) * per), cells, s, Math.min(this.opts.weakScore, this.opts.minScore)).map((d) => ({
+      const dets = decodeTinyFaceGrid(
+        grid.data.subarray(i * per, (i + 1) * per),
+        cells,
+        s,
+        Math.min(this.opts.weakScore, this.opts.minScore),
+      ).map((d) => ({
         score: d.score,
-        box: clipBox({ x: r.x + d.box.x * scale, y: r.y + d.box.y * scale, width: d.box.width * scale, height: d.box.height * scale }, img.width, img.height),
+        box: clipBox(
+          { x: r.x + d.box.x * scale, y: r.y + d.box.y * scale, width: d.box.width * scale, height: d.box.height * scale },
+          img.width,
+          img.height,
+        ),
       }));
       return nonMaxSuppression(dets, this.opts.iouThreshold).filter(
         (d) => d.box.width > 1 && d.box.height > 1 && Math.max(d.box.width, d.box.height) >= this.opts.minFaceSize,

@@ -19,19 +19,47 @@ function bootstrapInterval(n: number, statistic: (sample: number[]) => number, r
  * validation sets here are small (wild_expressions_dev has 11 fear faces), so every F1 is given with one.
  */
 export function bootstrapMacroF1(labels: string[], truth: number[], predicted: number[], resamples = 1000, seed = 12345): [number, number] {
-  return bootstrapInterval(truth.length, (idx) => classificationReport(labels, idx.map((i) => truth[i]), idx.map((i) => predicted[i])).macroF1, resamples, seed);
+  return bootstrapInterval(
+    truth.length,
+    (idx) =>
+      classificationReport(
+        labels,
+        idx.map((i) => truth[i]),
+        idx.map((i) => predicted[i]),
+      ).macroF1,
+    resamples,
+    seed,
+  );
 }
 
 /**
  * 95% paired bootstrap interval of macro F1(a) - macro F1(b) for two models' predictions on the same images: the
  * resamples draw the same images for both, so what the two share (hard faces, a small class) cancels out.
  */
-export function bootstrapMacroF1Difference(labels: string[], truth: number[], a: number[], b: number[], resamples = 1000, seed = 12345): [number, number] {
+export function bootstrapMacroF1Difference(
+  labels: string[],
+  truth: number[],
+  a: number[],
+  b: number[],
+  resamples = 1000,
+  seed = 12345,
+): [number, number] {
   return bootstrapInterval(
     truth.length,
     (idx) => {
       const t = idx.map((i) => truth[i]);
-      return classificationReport(labels, t, idx.map((i) => a[i])).macroF1 - classificationReport(labels, t, idx.map((i) => b[i])).macroF1;
+      return (
+        classificationReport(
+          labels,
+          t,
+          idx.map((i) => a[i]),
+        ).macroF1 -
+        classificationReport(
+          labels,
+          t,
+          idx.map((i) => b[i]),
+        ).macroF1
+      );
     },
     resamples,
     seed,
@@ -51,4 +79,5 @@ export function macroF1Summary(labels: string[], truth: number[], predicted: num
 }
 
 /** `0.526 [0.482, 0.569] / 66.1%`, as the docs' tables give it. */
-export const formatMacroF1 = (s: MacroF1Summary): string => `${s.f1.toFixed(3)} [${s.ci.map((x) => x.toFixed(3)).join(', ')}] / ${(100 * s.acc).toFixed(1)}%`;
+export const formatMacroF1 = (s: MacroF1Summary): string =>
+  `${s.f1.toFixed(3)} [${s.ci.map((x) => x.toFixed(3)).join(', ')}] / ${(100 * s.acc).toFixed(1)}%`;

@@ -17,7 +17,9 @@ export type TruthLabel = string;
 /** Reads `image,expression` (abaw-lsd or fer-stream csv): name -> LSD label index 0-5. Repeated names are an error. */
 export function readPredictions(file: string): Map<string, number> {
   if (!existsSync(file)) throw new InputError(`--pred ${file}: no such file`);
-  const lines = readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.trim());
+  const lines = readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.trim());
   const header = lines[0]?.split(',').map((s) => s.trim().toLowerCase()) ?? [];
   const col = header.indexOf('expression');
   if (header[0] !== 'image' || col < 0) throw new InputError(`--pred ${file}: first line must start "image,expression"`);
@@ -35,7 +37,12 @@ export function readPredictions(file: string): Map<string, number> {
   });
   const repeated = [...lineOf].filter(([, at]) => at.length > 1);
   if (repeated.length) {
-    throw new InputError(`--pred ${file}: ${repeated.length} image(s) predicted more than once: ${listSome(repeated.map(([n, at]) => `${n} (lines ${at.join(', ')})`), 5)}`);
+    throw new InputError(
+      `--pred ${file}: ${repeated.length} image(s) predicted more than once: ${listSome(
+        repeated.map(([n, at]) => `${n} (lines ${at.join(', ')})`),
+        5,
+      )}`,
+    );
   }
   return out;
 }
@@ -63,7 +70,9 @@ export function readGroundTruth(path: string): Map<string, TruthLabel> {
   if (statSync(path).isDirectory()) {
     truth = listFaceCrops(path).map((it) => labelled(it.name, it.name.includes('/') ? it.name.split('/')[0] : ''));
   } else {
-    const lines = readFileSync(path, 'utf8').split(/\r?\n/).filter((l) => l.trim());
+    const lines = readFileSync(path, 'utf8')
+      .split(/\r?\n/)
+      .filter((l) => l.trim());
     const header = lines[0]?.split(',').map((s) => s.trim().toLowerCase()) ?? [];
     const col = header.indexOf('expression');
     if (header[0] !== 'image' || col < 0) throw new InputError(`--labels ${path}: first line must start "image,expression"`);
@@ -74,7 +83,9 @@ export function readGroundTruth(path: string): Map<string, TruthLabel> {
   }
   if (unknown.size) {
     const listed = [...unknown].map(([raw, n]) => `"${raw}" (${n})`);
-    throw new InputError(`--labels ${path}: ${unknown.size} unknown label(s): ${listSome(listed)}; known: 0-5, the six classes, neutral, contempt, other and their usual spellings`);
+    throw new InputError(
+      `--labels ${path}: ${unknown.size} unknown label(s): ${listSome(listed)}; known: 0-5, the six classes, neutral, contempt, other and their usual spellings`,
+    );
   }
   return new Map(truth);
 }

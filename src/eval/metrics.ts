@@ -58,7 +58,10 @@ export function formatReport(r: EvalReport, notes: string[] = [], unit = 'images
     ...notes,
     '',
     `${'class'.padEnd(w)}  precision  recall     F1  support`,
-    ...r.perClass.map((c) => `${c.label.padEnd(w)}  ${c.precision.toFixed(4).padStart(9)}  ${c.recall.toFixed(4).padStart(6)}  ${c.f1.toFixed(4).padStart(5)}  ${String(c.support).padStart(7)}`),
+    ...r.perClass.map(
+      (c) =>
+        `${c.label.padEnd(w)}  ${c.precision.toFixed(4).padStart(9)}  ${c.recall.toFixed(4).padStart(6)}  ${c.f1.toFixed(4).padStart(5)}  ${String(c.support).padStart(7)}`,
+    ),
     '',
     'confusion (rows = truth, columns = predicted)',
     `${''.padEnd(w)} ${r.labels.map((l) => l.slice(0, 8).padStart(8)).join(' ')}`,

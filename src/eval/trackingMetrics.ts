@@ -35,7 +35,11 @@ const assign = (cost: number[][]): [number, number][] => (cost.length && cost[0]
  * whole video, maximising the frames they share.
  */
 export function trackingScores(truth: TrackedBox[][], predicted: TrackedBox[][], minIou = 0.5): TrackingScores {
-  let gt = 0, pr = 0, fn = 0, fp = 0, idsw = 0;
+  let gt = 0,
+    pr = 0,
+    fn = 0,
+    fp = 0,
+    idsw = 0;
   const lastMatch = new Map<number, number>();
   // Frames each (truth id, track id) pair overlaps, for IDF1.
   const shared = new Map<number, Map<number, number>>();
@@ -74,7 +78,8 @@ export function trackingScores(truth: TrackedBox[][], predicted: TrackedBox[][],
     const freeT = t.map((_, i) => i).filter((i) => !matched.has(i));
     const freeP = p.map((_, j) => j).filter((j) => !usedP.has(j));
     for (const [r, c] of assign(freeT.map((i) => freeP.map((j) => (overlaps[i][j] >= minIou ? 1 - overlaps[i][j] : 1e6))))) {
-      const i = freeT[r], j = freeP[c];
+      const i = freeT[r],
+        j = freeP[c];
       if (overlaps[i][j] < minIou) continue;
       matched.set(i, j);
       usedP.add(j);
@@ -89,7 +94,8 @@ export function trackingScores(truth: TrackedBox[][], predicted: TrackedBox[][],
     fp += p.length - matched.size;
   }
   // IDF1: one global assignment of truth identities to track IDs, maximising shared frames.
-  const gList = [...gtIds], pList = [...prIds];
+  const gList = [...gtIds],
+    pList = [...prIds];
   let idtp = 0;
   if (gList.length && pList.length) {
     const most = Math.max(1, ...[...shared.values()].flatMap((r) => [...r.values()]));

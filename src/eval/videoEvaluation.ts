@@ -41,7 +41,9 @@ export function isAbawAnnotationFolder(path: string): boolean {
 
 /** A folder of `<video>.txt` files (annotations or abaw-expr predictions), by video name. */
 export function readTrackFolder(folder: string): Map<string, LabelTrack> {
-  const files = readdirSync(folder).filter((f) => extname(f).toLowerCase() === '.txt').sort(naturalCompare);
+  const files = readdirSync(folder)
+    .filter((f) => extname(f).toLowerCase() === '.txt')
+    .sort(naturalCompare);
   if (!files.length) throw new InputError(`${folder}: no .txt files`);
   return new Map(files.map((f) => [basename(f, extname(f)), readLabelTrack(join(folder, f))]));
 }
@@ -50,7 +52,8 @@ export function readTrackFolder(folder: string): Map<string, LabelTrack> {
 export function readAbawSingleFile(file: string): Map<string, LabelTrack> {
   const lines = readFileSync(file, 'utf8').split(/\r?\n/);
   const header = lines[0].split(',').map((c) => c.trim());
-  if (header[0] !== 'image_location') throw new InputError(`${file}: not an ABAW single file (the first line must start with image_location)`);
+  if (header[0] !== 'image_location')
+    throw new InputError(`${file}: not an ABAW single file (the first line must start with image_location)`);
   const classes = header.slice(1);
   const videos = new Map<string, LabelTrack>();
   lines.slice(1).forEach((line, i) => {
@@ -79,7 +82,8 @@ export function readVideoPredictions(path: string): Map<string, LabelTrack> {
 export function evaluateVideoPredictions(predictions: Map<string, LabelTrack>, annotations: Map<string, LabelTrack>): VideoEvalResult {
   const classes = [...annotations.values()][0].classes;
   for (const [video, a] of annotations) {
-    if (a.classes.join(',') !== classes.join(',')) throw new InputError(`annotation ${video}: classes ${a.classes.join(',')} differ from ${classes.join(',')}`);
+    if (a.classes.join(',') !== classes.join(','))
+      throw new InputError(`annotation ${video}: classes ${a.classes.join(',')} differ from ${classes.join(',')}`);
   }
   const index = new Map(classes.map((c, i) => [c.toLowerCase(), i]));
   const truth: number[] = [];
@@ -108,7 +112,8 @@ export function evaluateVideoPredictions(predictions: Map<string, LabelTrack>, a
       evaluated: t.length,
       accuracy: r.accuracy,
       macroF1: r.macroF1,
-      lengthMismatch: p && predictedFrames !== a.labels.length ? `${predictedFrames} predicted vs ${a.labels.length} annotated frames` : undefined,
+      lengthMismatch:
+        p && predictedFrames !== a.labels.length ? `${predictedFrames} predicted vs ${a.labels.length} annotated frames` : undefined,
     });
   }
   const unannotatedVideos = [...predictions.keys()].filter((v) => !annotations.has(v)).sort(naturalCompare);

@@ -20,7 +20,8 @@ async function decodeWithSharp(bytes: Buffer): Promise<RgbImage> {
     .toColourspace('srgb')
     .raw()
     .toBuffer({ resolveWithObject: true });
-  if (info.channels === 3) return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  if (info.channels === 3)
+    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
   // Gray inputs (FER2013 crops) come back with one channel even when asked for sRGB on some builds.
   return expandToRgb(data, info.width, info.height, info.channels);
 }

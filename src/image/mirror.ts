@@ -21,7 +21,8 @@ export function mirror(img: RgbImage): RgbImage {
  * one inference call.
  */
 export function withMirrors(batch: Float32Array, count: number, shape: number[], layout: 'NCHW' | 'NHWC'): Float32Array {
-  if (batch.length !== count * shape.reduce((a, d) => a * d, 1)) throw new RangeError(`a batch of ${count} [${shape.join(',')}] tensors has ${batch.length} values`);
+  if (batch.length !== count * shape.reduce((a, d) => a * d, 1))
+    throw new RangeError(`a batch of ${count} [${shape.join(',')}] tensors has ${batch.length} values`);
   const out = new Float32Array(2 * batch.length);
   out.set(batch);
   // NCHW: a row is `width` single values; NHWC: a row is `width` pixels of `channels` values.

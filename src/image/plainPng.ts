@@ -31,7 +31,7 @@ function isPlainPng(b: Uint8Array): boolean {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   // IHDR comes first: width, height, bit depth, colour type, compression, filter, interlace.
   if (chunkType(b, 12) !== 'IHDR' || b[24] !== 8 || !PLAIN_COLOUR_TYPES.has(b[25]) || b[28] !== 0) return false;
-  for (let at = 8; at + 8 <= b.length; ) {
+  for (let at = 8; at + 8 <= b.length;) {
     const type = chunkType(b, at + 4);
     if (!HARMLESS_CHUNKS.has(type)) return false;
     if (type === 'IEND') return true;

@@ -33,7 +33,13 @@ export function resampleToTensor(image: RgbImage, region: Box, spec: InputSpec, 
   const kx = Math.max(1, Math.ceil(sx / 2 - 0.01));
   const ky = Math.max(1, Math.ceil(sy / 2 - 0.01));
   if (angle === 0 && kx === 1 && ky === 1) return resampleUpright(image, region, spec, out, offset);
-  const { gain: [gain0, gain1, gain2], bias: [bias0, bias1, bias2], bgr, step, stride } = channelTransform(spec);
+  const {
+    gain: [gain0, gain1, gain2],
+    bias: [bias0, bias1, bias2],
+    bgr,
+    step,
+    stride,
+  } = channelTransform(spec);
   const src = image.data;
   const iw = image.width;
   const ih = image.height;

@@ -84,7 +84,13 @@ export function resampleUpright(image: RgbImage, region: Box, spec: InputSpec, o
     }
     return row;
   };
-  const { gain: [gain0, gain1, gain2], bias: [bias0, bias1, bias2], bgr, step, stride } = channelTransform(spec);
+  const {
+    gain: [gain0, gain1, gain2],
+    bias: [bias0, bias1, bias2],
+    bgr,
+    step,
+    stride,
+  } = channelTransform(spec);
   const grey = spec.color === 'GRAY';
   for (let oy = 0; oy < H; oy++) {
     const fy = sy * (oy + 0.5) + m12;

@@ -24,13 +24,21 @@ export function listFaceCrops(input: string): FaceCropItem[] {
   const st = statSync(path);
   if (st.isFile()) return readReleaseList(path);
   const entries = readdirSync(path, { withFileTypes: true }).filter((e) => !e.name.startsWith('.'));
-  const files = entries.filter((e) => e.isFile() && isImageName(e.name)).map((e) => e.name).sort(naturalCompare);
-  const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort(naturalCompare);
+  const files = entries
+    .filter((e) => e.isFile() && isImageName(e.name))
+    .map((e) => e.name)
+    .sort(naturalCompare);
+  const dirs = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort(naturalCompare);
   if (files.length > 0) return files.map((name) => ({ name, path: join(path, name) }));
   const items: FaceCropItem[] = [];
   for (const dir of dirs) {
     const label = canonicalLabel(dir);
-    const inner = readdirSync(join(path, dir)).filter((n) => !n.startsWith('.') && isImageName(n)).sort(naturalCompare);
+    const inner = readdirSync(join(path, dir))
+      .filter((n) => !n.startsWith('.') && isImageName(n))
+      .sort(naturalCompare);
     for (const name of inner) items.push({ name: `${dir}/${name}`, path: join(path, dir, name), label });
   }
   if (items.length === 0) {
@@ -43,7 +51,10 @@ export function listFaceCrops(input: string): FaceCropItem[] {
 
 function readReleaseList(file: string): FaceCropItem[] {
   if (isImageName(file)) return [{ name: basename(file), path: file }];
-  const lines = readFileSync(file, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   const header = lines[0]?.split(',').map((h) => h.trim().toLowerCase());
   if (!header || header[0] !== 'image') {
     throw new InputError(`--input ${file}: not an image, a folder or a release list (first line must be "image,expression")`);

@@ -16,7 +16,10 @@ export function classifyInput(path: string): InputKind {
   } catch {
     return extname(path).toLowerCase() === '.txt' ? { kind: 'crops' } : { kind: 'video', path };
   }
-  if (!isDir) return IMAGE_EXTENSIONS.has(extname(path).toLowerCase()) || ['.txt', '.csv'].includes(extname(path).toLowerCase()) ? { kind: 'crops' } : { kind: 'video', path };
+  if (!isDir)
+    return IMAGE_EXTENSIONS.has(extname(path).toLowerCase()) || ['.txt', '.csv'].includes(extname(path).toLowerCase())
+      ? { kind: 'crops' }
+      : { kind: 'video', path };
   if (isVideoName(path)) return { kind: 'video', path };
   const entries = readdirSync(path);
   const videos = entries.filter(isVideoName).sort(naturalCompare);

@@ -22,7 +22,10 @@ export function labelVideoFaces(labeler: VideoFaceLabeler, batchSize: number, ga
         } catch (err) {
           const e = err as Error;
           const first = batch[0].frameIndex;
-          throw Object.assign(new Error(`frame ${first}${batch.length > 1 ? `-${first + batch.length - 1}` : ''}: ${e.message}`, { cause: err }), { frameIndex: first });
+          throw Object.assign(
+            new Error(`frame ${first}${batch.length > 1 ? `-${first + batch.length - 1}` : ''}: ${e.message}`, { cause: err }),
+            { frameIndex: first },
+          );
         } finally {
           gate?.leave(batch.length);
         }

@@ -27,7 +27,8 @@ export class LiveTracks {
       if (!t) this.tracks.set(face.trackId, (t = { recent: [], areaSum: 0, lastFrame: record.frameIndex }));
       t.lastFrame = record.frameIndex;
       t.areaSum += face.box.width * face.box.height;
-      if (!main || t.areaSum > main.area || (t.areaSum === main.area && face.trackId < main.id)) main = { id: face.trackId, area: t.areaSum };
+      if (!main || t.areaSum > main.area || (t.areaSum === main.area && face.trackId < main.id))
+        main = { id: face.trackId, area: t.areaSum };
       if (this.window === 1) return face;
       t.recent.push(face.probs);
       if (t.recent.length > this.window) t.recent.shift();

@@ -50,7 +50,12 @@ export async function scoreFaceCrops(items: FaceCropItem[], ensemble: Ensemble, 
       // are placed by index, so the order they finish in does not matter.
       mergeMap(async (batch: { item: FaceCropItem; index: number; image: RgbImage }[]) => {
         if (failures.length) return;
-        const boxes = options.detector ? await largestFaces(options.detector, batch.map((b) => b.image)) : [];
+        const boxes = options.detector
+          ? await largestFaces(
+              options.detector,
+              batch.map((b) => b.image),
+            )
+          : [];
         const preds = await ensemble.predict(batch.map((b, i) => ({ image: b.image, box: boxes[i] })));
         batch.forEach((b, i) => (results[b.index] = { item: b.item, prediction: preds[i], box: boxes[i] }));
         done += batch.length;

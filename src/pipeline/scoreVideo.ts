@@ -62,7 +62,12 @@ export function labelledVideoFrames(
     const high = Math.max(options.batchSize + 1, options.maxBufferedFrames ?? Math.min(options.batchSize * 2, byMemory));
     const gate = new FlowGate(high, Math.min(options.batchSize, high - 1));
     const labeler = new VideoFaceLabeler(detector, ensemble, options);
-    return videoFrames(info, { gate, maxFrames: options.maxFrames, onDamage, acceptShort: options.acceptShort ? (onShort ?? (() => {})) : undefined }).pipe(labelVideoFaces(labeler, options.batchSize, gate));
+    return videoFrames(info, {
+      gate,
+      maxFrames: options.maxFrames,
+      onDamage,
+      acceptShort: options.acceptShort ? (onShort ?? (() => {})) : undefined,
+    }).pipe(labelVideoFaces(labeler, options.batchSize, gate));
   });
 }
 
@@ -71,7 +76,12 @@ export function labelledVideoFrames(
  * the whole result or an error, nothing partial. Whole-video steps (centred smoothing, gap filling, the
  * main face by summed area) run on this result.
  */
-export async function scoreVideo(video: string | VideoInfo, detector: Detector, ensemble: Ensemble, options: ScoreVideoOptions): Promise<ScoredVideo> {
+export async function scoreVideo(
+  video: string | VideoInfo,
+  detector: Detector,
+  ensemble: Ensemble,
+  options: ScoreVideoOptions,
+): Promise<ScoredVideo> {
   const started = performance.now();
   const info = typeof video === 'string' ? await probeVideo(video) : video;
   const damage: string[] = [];

@@ -20,8 +20,10 @@ export interface FaceSeries {
  */
 export function selectFaces(frames: FrameRecord[], mode: FaceMode, frameWidth: number): FaceSeries[] {
   const weight = new Map<number, number>();
-  for (const f of frames) for (const face of f.faces) weight.set(face.trackId, (weight.get(face.trackId) ?? 0) + face.box.width * face.box.height);
-  const ranked = (faces: FaceRecord[]) => [...faces].sort((a, b) => weight.get(b.trackId)! - weight.get(a.trackId)! || a.trackId - b.trackId);
+  for (const f of frames)
+    for (const face of f.faces) weight.set(face.trackId, (weight.get(face.trackId) ?? 0) + face.box.width * face.box.height);
+  const ranked = (faces: FaceRecord[]) =>
+    [...faces].sort((a, b) => weight.get(b.trackId)! - weight.get(a.trackId)! || a.trackId - b.trackId);
   const centre = (face: FaceRecord) => face.box.x + face.box.width / 2;
 
   if (mode === 'main') return [{ role: '', faces: frames.map((f) => ranked(f.faces)[0]) }];
@@ -33,7 +35,7 @@ export function selectFaces(frames: FrameRecord[], mode: FaceMode, frameWidth: n
       let l: FaceRecord | undefined;
       let r: FaceRecord | undefined;
       if (a && b) [l, r] = centre(a) <= centre(b) ? [a, b] : [b, a];
-      else if (a) (centre(a) < frameWidth / 2 ? (l = a) : (r = a));
+      else if (a) centre(a) < frameWidth / 2 ? (l = a) : (r = a);
       left.push(l);
       right.push(r);
     }

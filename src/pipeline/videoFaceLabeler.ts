@@ -98,7 +98,8 @@ export class VideoFaceLabeler {
     private readonly ensemble: Ensemble,
     private readonly options: LabelerOptions,
   ) {
-    if (!Number.isInteger(options.detectEvery) || options.detectEvery < 1) throw new RangeError(`detectEvery must be a positive integer, got ${options.detectEvery}`);
+    if (!Number.isInteger(options.detectEvery) || options.detectEvery < 1)
+      throw new RangeError(`detectEvery must be a positive integer, got ${options.detectEvery}`);
     this.tracker = new FaceTracker({ maxGapFrames: options.maxGapFrames });
     this.cuts = new SceneCutDetector(options.sceneCutThreshold);
     if (options.reidentify) this.gallery = new IdentityGallery({ maxDistance: options.reidentify.maxDistance });
@@ -118,7 +119,9 @@ export class VideoFaceLabeler {
     const found: DetectionSet[] = [];
     const step = this.options.detectBatch ?? DETECT_BATCH;
     for (let i = 0; i < frames.length; i += step) found.push(...(await this.detectSets(frames.slice(i, i + step).map((f) => f.image))));
-    const preds = await this.ensemble.predict(frames.flatMap((frame, i) => found[i].faces.map((d) => ({ image: frame.image, box: d.box, angle: 0 }))));
+    const preds = await this.ensemble.predict(
+      frames.flatMap((frame, i) => found[i].faces.map((d) => ({ image: frame.image, box: d.box, angle: 0 }))),
+    );
     const records: FrameRecord[] = [];
     let k = 0;
     for (const [i, frame] of frames.entries()) {
@@ -128,7 +131,12 @@ export class VideoFaceLabeler {
       // update() returns one track per detection, in detection order, each with its detection's box, then
       // the tracks that weak candidates continued: those are labelled now (rare, so not batched ahead).
       const tracks = this.tracker.update(frame.frameIndex, faces, await this.describeAmbiguous(frame, faces), weak);
-      const placed = this.place(frame, tracks, { frameIndex: frame.frameIndex, ptsMs: frame.ptsMs, faces: [], detected: true, sceneCut }, false);
+      const placed = this.place(
+        frame,
+        tracks,
+        { frameIndex: frame.frameIndex, ptsMs: frame.ptsMs, faces: [], detected: true, sceneCut },
+        false,
+      );
       const continued = placed.inputs.slice(faces.length);
       const framePreds = preds.slice(k, (k += faces.length));
       if (continued.length) framePreds.push(...(await this.ensemble.predict(continued)));
@@ -273,7 +281,12 @@ export class VideoFaceLabeler {
     if (!describer) return Promise.resolve(new Map());
     const wanted = faces.flatMap((f, j) => {
       const t = f.track;
-      if (f.source !== 'detector' || (t.describedAt !== undefined && frameIndex - t.describedAt < (this.mayReidentify(t, frameIndex) ? REID_RETRY_EVERY : DESCRIPTOR_REFRESH_FRAMES))) return [];
+      if (
+        f.source !== 'detector' ||
+        (t.describedAt !== undefined &&
+          frameIndex - t.describedAt < (this.mayReidentify(t, frameIndex) ? REID_RETRY_EVERY : DESCRIPTOR_REFRESH_FRAMES))
+      )
+        return [];
       t.describedAt = frameIndex;
       return [j];
     });
@@ -299,9 +312,12 @@ export class VideoFaceLabeler {
       onScreen.add(f.track.id);
       // A crop that lost its face asks for a detection as soon as one can be placed deterministically (frames
       // up to frameIndex + LANDMARK_LAG - 1 may already be placed), rather than at the next scheduled one.
-      if (!this.tracker.observe(f.track, record.frameIndex, f.box, landmarks, f.source === 'detector')) f.track.redetectAt ??= record.frameIndex + LANDMARK_LAG;
+      if (!this.tracker.observe(f.track, record.frameIndex, f.box, landmarks, f.source === 'detector'))
+        f.track.redetectAt ??= record.frameIndex + LANDMARK_LAG;
       const kept = this.options.keepLandmarks === false ? undefined : landmarks;
-      return [{ trackId: f.track.id, box: f.reported, angle: f.angle, source: f.source, detectorScore: f.detectorScore, probs, landmarks: kept }];
+      return [
+        { trackId: f.track.id, box: f.reported, angle: f.angle, source: f.source, detectorScore: f.detectorScore, probs, landmarks: kept },
+      ];
     });
   }
 

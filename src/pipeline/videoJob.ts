@@ -39,7 +39,15 @@ export interface VideoJobResult {
   info: VideoInfo;
   frames: FrameRecord[];
   reported: ReportedFace[];
-  stats: { frames: number; framesWithFace: number; faces: number; tracks: number; detectedFrames: number; seconds: number; framesPerSecond: number };
+  stats: {
+    frames: number;
+    framesWithFace: number;
+    faces: number;
+    tracks: number;
+    detectedFrames: number;
+    seconds: number;
+    framesPerSecond: number;
+  };
   damage: string[];
   damageCount: number;
   /** Why the file ended early, when `acceptShort` let its frames stand. */
@@ -52,7 +60,12 @@ export interface VideoJobResult {
  * frame, smooth each track, force the organisers' frame count, choose the reported faces and fill their
  * gaps, and count what happened. Writing is the sinks' job.
  */
-export async function runVideoJob(video: string | VideoInfo, detector: Detector, ensemble: Ensemble, o: VideoJobOptions): Promise<VideoJobResult> {
+export async function runVideoJob(
+  video: string | VideoInfo,
+  detector: Detector,
+  ensemble: Ensemble,
+  o: VideoJobOptions,
+): Promise<VideoJobResult> {
   const scored = await scoreVideo(video, detector, ensemble, o);
   let frames = o.smooth > 1 ? smoothTracks(scored.frames, o.smooth) : scored.frames;
   let frameCountChange: FrameCountChange | undefined;
@@ -85,8 +98,17 @@ export async function runVideoJob(video: string | VideoInfo, detector: Detector,
  * Frames forced to `target`: the extra ones at the end dropped, or missing ones added as copies of the last
  * frame's faces (`pad: 'last'`: the same label goes on) or with no face (`pad: 'none'`: -1).
  */
-export function forceFrameCount(frames: FrameRecord[], target: number, pad: 'last' | 'none'): { frames: FrameRecord[]; change: FrameCountChange } {
-  const change = { decoded: frames.length, target, padded: Math.max(0, target - frames.length), trimmed: Math.max(0, frames.length - target) };
+export function forceFrameCount(
+  frames: FrameRecord[],
+  target: number,
+  pad: 'last' | 'none',
+): { frames: FrameRecord[]; change: FrameCountChange } {
+  const change = {
+    decoded: frames.length,
+    target,
+    padded: Math.max(0, target - frames.length),
+    trimmed: Math.max(0, frames.length - target),
+  };
   if (frames.length >= target) return { frames: frames.slice(0, target), change };
   const last = frames.at(-1);
   const added = Array.from({ length: target - frames.length }, (_, k): FrameRecord => ({

@@ -43,7 +43,8 @@ export class LiveDaemon {
       // Not ready while a crashed inference worker is being replaced (or could not be).
       ready: () => this.ready && this.pool.healthy,
       inference: () => ({ healthy: this.pool.healthy, workerRestarts: this.pool.restarts.count, lastCrash: this.pool.restarts.lastError }),
-      streams: () => this.runners.map((r) => ({ name: r.name, state: r.state, fps: r.fps, width: r.width, height: r.height, counts: { ...r.counts } })),
+      streams: () =>
+        this.runners.map((r) => ({ name: r.name, state: r.state, fps: r.fps, width: r.width, height: r.height, counts: { ...r.counts } })),
       statuses: () => [...this.statuses.values()],
     });
     const address = await this.server.listen();
@@ -62,8 +63,15 @@ export class LiveDaemon {
     let describer: Promise<FaceDescriber> | undefined;
     const describerFor = (reid: string) => (reid === 'off' ? undefined : (describer ??= FaceDescriber.load(this.pool, this.config.device)));
     for (const spec of this.config.streams) {
-      const [ensemble, detector, faceDescriber] = await Promise.all([ensembleFor(spec.manifest), detectorFor(spec.detector), describerFor(spec.reid)]);
-      this.sinks.set(spec.name, spec.sinks.map((s) => new LiveFileSink(spec.name, s)));
+      const [ensemble, detector, faceDescriber] = await Promise.all([
+        ensembleFor(spec.manifest),
+        detectorFor(spec.detector),
+        describerFor(spec.reid),
+      ]);
+      this.sinks.set(
+        spec.name,
+        spec.sinks.map((s) => new LiveFileSink(spec.name, s)),
+      );
       this.runners.push(
         new StreamRunner(spec, {
           ensemble,
@@ -93,14 +101,18 @@ export class LiveDaemon {
       } catch (err) {
         this.log(`${stream}: cannot write ${sink.stream} file sink (${(err as Error).message}); it is closed`);
         sink.close();
-        this.sinks.set(stream, (this.sinks.get(stream) ?? []).filter((s) => s !== sink));
+        this.sinks.set(
+          stream,
+          (this.sinks.get(stream) ?? []).filter((s) => s !== sink),
+        );
       }
     }
   }
 
   private onStatus(status: StatusMessage): void {
     this.statuses.set(status.stream, status);
-    if (status.state !== 'live' || status.detail) this.log(`${status.stream}: ${status.state}${status.detail ? ` (${status.detail})` : ''}`);
+    if (status.state !== 'live' || status.detail)
+      this.log(`${status.stream}: ${status.state}${status.detail ? ` (${status.detail})` : ''}`);
     else this.log(`${status.stream}: live`);
     this.server?.publish(status, status.stream);
   }

@@ -73,7 +73,8 @@ export function frameMessage(
         probs: Object.fromEntries(CANONICAL_LABELS.map((l, k) => [l, round(f.probs[k], 5)])) as LiveFace['probs'],
         main: f.trackId === mainTrackId,
       };
-      if (withLandmarks && f.landmarks) face.landmarks = Array.from({ length: 68 }, (_, k) => [round(f.landmarks![2 * k], 1), round(f.landmarks![2 * k + 1], 1)]);
+      if (withLandmarks && f.landmarks)
+        face.landmarks = Array.from({ length: 68 }, (_, k) => [round(f.landmarks![2 * k], 1), round(f.landmarks![2 * k + 1], 1)]);
       return face;
     }),
   };

@@ -10,12 +10,25 @@ export class LiveMetrics {
   readonly registry = new Registry();
   readonly framesDecoded = this.counter('fer_stream_frames_decoded_total', 'Frames delivered by the source.');
   readonly framesLabelled = this.counter('fer_stream_frames_labelled_total', 'Frames labelled and published.');
-  readonly framesDropped = this.counter('fer_stream_frames_dropped_total', 'Frames dropped unlabelled because labelling was behind (newest wins).');
+  readonly framesDropped = this.counter(
+    'fer_stream_frames_dropped_total',
+    'Frames dropped unlabelled because labelling was behind (newest wins).',
+  );
   readonly faces = this.counter('fer_stream_faces_total', 'Faces published.');
   readonly reconnects = this.counter('fer_stream_reconnects_total', 'Connection attempts after the first.');
   readonly stalls = this.counter('fer_stream_stalls_total', 'Times no frame came for stallSeconds and the source was restarted.');
-  readonly fps = new Gauge({ name: 'fer_stream_labelled_fps', help: 'Frames labelled per second over the last few seconds.', labelNames: ['stream'], registers: [this.registry] });
-  readonly up = new Gauge({ name: 'fer_stream_stream_up', help: '1 while the stream delivers frames, else 0.', labelNames: ['stream'], registers: [this.registry] });
+  readonly fps = new Gauge({
+    name: 'fer_stream_labelled_fps',
+    help: 'Frames labelled per second over the last few seconds.',
+    labelNames: ['stream'],
+    registers: [this.registry],
+  });
+  readonly up = new Gauge({
+    name: 'fer_stream_stream_up',
+    help: '1 while the stream delivers frames, else 0.',
+    labelNames: ['stream'],
+    registers: [this.registry],
+  });
   readonly latency = new Histogram({
     name: 'fer_stream_frame_to_message_latency_seconds',
     help: 'From a frame leaving the decoder to its message being published.',
@@ -23,10 +36,22 @@ export class LiveMetrics {
     buckets: [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
-  readonly inferenceQueue = new Gauge({ name: 'fer_stream_inference_queue_depth', help: 'Inference requests waiting or running.', registers: [this.registry] });
+  readonly inferenceQueue = new Gauge({
+    name: 'fer_stream_inference_queue_depth',
+    help: 'Inference requests waiting or running.',
+    registers: [this.registry],
+  });
   readonly clients = new Gauge({ name: 'fer_stream_ws_clients', help: 'Connected WebSocket clients.', registers: [this.registry] });
-  readonly clientDrops = new Counter({ name: 'fer_stream_ws_messages_dropped_total', help: 'Messages dropped from slow clients\' queues.', registers: [this.registry] });
-  readonly clientsClosedSlow = new Counter({ name: 'fer_stream_ws_clients_closed_slow_total', help: 'Clients closed for staying behind.', registers: [this.registry] });
+  readonly clientDrops = new Counter({
+    name: 'fer_stream_ws_messages_dropped_total',
+    help: "Messages dropped from slow clients' queues.",
+    registers: [this.registry],
+  });
+  readonly clientsClosedSlow = new Counter({
+    name: 'fer_stream_ws_clients_closed_slow_total',
+    help: 'Clients closed for staying behind.',
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'fer_stream_' });

@@ -179,7 +179,8 @@ export class LiveServer {
       };
       ws.on('close', gone);
       ws.on('error', gone);
-      for (const s of this.state.statuses()) if (!stream || (s as { stream?: string }).stream === stream) client.channel.send(JSON.stringify(s));
+      for (const s of this.state.statuses())
+        if (!stream || (s as { stream?: string }).stream === stream) client.channel.send(JSON.stringify(s));
     });
   }
 
@@ -195,7 +196,11 @@ export class LiveServer {
     if (url.pathname === '/readyz') {
       const streams = this.state.streams().map(({ name, state, fps }) => ({ name, state, fps: Number(fps.toFixed(1)) }));
       const ready = this.state.ready();
-      return send(ready ? 200 : 503, 'application/json', JSON.stringify({ ready, modelsLoaded: ready, inference: this.state.inference(), streams }) + '\n');
+      return send(
+        ready ? 200 : 503,
+        'application/json',
+        JSON.stringify({ ready, modelsLoaded: ready, inference: this.state.inference(), streams }) + '\n',
+      );
     }
     if (!this.authorised(req, url)) return send(401, 'text/plain', 'token required: Authorization: Bearer <token> or ?token=<token>\n');
     if (url.pathname === '/metrics') return send(200, this.metrics.registry.contentType, await this.metrics.registry.metrics());
@@ -205,7 +210,8 @@ export class LiveServer {
       // A page opened with ?token= keeps it as a cookie its own scripts, styles and socket then carry;
       // HttpOnly (scripts cannot read it), SameSite=Strict (no other site's page sends it).
       const token = url.searchParams.get('token');
-      if (token && this.needsToken) res.setHeader('set-cookie', `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
+      if (token && this.needsToken)
+        res.setHeader('set-cookie', `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
       return send(200, file[1], readFileSync(join(DASHBOARD, file[0])));
     }
     send(404, 'text/plain', 'not found\n');

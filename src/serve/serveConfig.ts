@@ -17,7 +17,11 @@ const sinkSpec = z.strictObject({
   /** Appended to; relative to the config file. */
   path: z.string().min(1),
   /** Rotate when the file passes this size: `<path>.1` is the previous file, and so on. */
-  maxBytes: z.number().int().positive().default(100 * 1024 * 1024),
+  maxBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(100 * 1024 * 1024),
   /** Rotated files kept. */
   keep: z.number().int().min(0).default(5),
   landmarks: z.boolean().default(false),
@@ -57,10 +61,16 @@ const streamSpec = z.strictObject({
       initialSeconds: z.number().positive().default(0.5),
       maxSeconds: z.number().positive().default(30),
     })
-    .refine((r) => r.initialSeconds <= r.maxSeconds, { message: 'initialSeconds must not be above maxSeconds (the backoff starts at one and doubles up to the other)', path: ['initialSeconds'] })
+    .refine((r) => r.initialSeconds <= r.maxSeconds, {
+      message: 'initialSeconds must not be above maxSeconds (the backoff starts at one and doubles up to the other)',
+      path: ['initialSeconds'],
+    })
     .default({ initialSeconds: 0.5, maxSeconds: 30 }),
   /** Cameras (/dev/videoN): requested size and frame rate. */
-  videoSize: z.string().regex(/^\d+x\d+$/, 'expected WIDTHxHEIGHT, e.g. 640x480').optional(),
+  videoSize: z
+    .string()
+    .regex(/^\d+x\d+$/, 'expected WIDTHxHEIGHT, e.g. 640x480')
+    .optional(),
   frameRate: z.number().positive().optional(),
   sinks: z.array(sinkSpec).default([]),
 });
@@ -124,7 +134,9 @@ export function parseServeConfig(raw: unknown, origin: string, baseDir = process
     config.token = envToken;
   }
   if (!isLoopback(config.host) && !config.token) {
-    throw new ConfigError(`${origin}: token: binding ${config.host} (off loopback) needs a token (--token, FER_STREAM_TOKEN or "token:"), at least 8 characters`);
+    throw new ConfigError(
+      `${origin}: token: binding ${config.host} (off loopback) needs a token (--token, FER_STREAM_TOKEN or "token:"), at least 8 characters`,
+    );
   }
   return config;
 }

@@ -12,11 +12,14 @@ import { ConfigError, type ServeConfig } from './serveConfig.js';
  * model) nor another sink's file, and its folder exists (made, as file mode makes it) and accepts files.
  */
 export function checkSinks(config: ServeConfig): void {
-  const sinks = config.streams.flatMap((stream, s) => stream.sinks.map((sink, k) => ({ stream, sink, field: `streams[${s}].sinks[${k}].path` })));
+  const sinks = config.streams.flatMap((stream, s) =>
+    stream.sinks.map((sink, k) => ({ stream, sink, field: `streams[${s}].sinks[${k}].path` })),
+  );
   if (!sinks.length) return;
   const manifests = [...new Set(config.streams.map((s) => s.manifest ?? DEFAULT_MANIFEST))];
   const inputs = runInputs(loadManifest(manifests[0]), ...config.streams.map((s) => s.source), ...manifests.slice(1));
-  for (const m of manifests.slice(1)) for (const member of loadManifest(m).members) if (!member.modelRef.startsWith('builtin:')) inputs.add(member.modelRef);
+  for (const m of manifests.slice(1))
+    for (const member of loadManifest(m).members) if (!member.modelRef.startsWith('builtin:')) inputs.add(member.modelRef);
   const owner = new Map<string, string>();
   for (const { stream, sink, field } of sinks) {
     const files = [sink.path, ...Array.from({ length: sink.keep }, (_, i) => `${sink.path}.${i + 1}`)];

@@ -187,7 +187,12 @@ export class StreamRunner {
     this.attempt++;
     this.counts.reconnects++;
     this.deps.metrics.reconnects.inc({ stream: this.name });
-    const delay = backoffMs(this.attempt, this.spec.reconnect.initialSeconds * 1000, this.spec.reconnect.maxSeconds * 1000, this.deps.random ?? Math.random);
+    const delay = backoffMs(
+      this.attempt,
+      this.spec.reconnect.initialSeconds * 1000,
+      this.spec.reconnect.maxSeconds * 1000,
+      this.deps.random ?? Math.random,
+    );
     this.deps.log(`${this.name}: ${reason}; reconnecting in ${(delay / 1000).toFixed(1)} s (attempt ${this.attempt})`);
     this.setState('reconnecting', `${reason}; next attempt in ${Math.round(delay)} ms`);
     clearTimeout(this.timer);
@@ -203,6 +208,14 @@ export class StreamRunner {
     if (state === this.state && !detail) return;
     this.state = state;
     this.deps.metrics.up.set({ stream: this.name }, state === 'live' ? 1 : 0);
-    this.deps.onStatus({ type: 'status', stream: this.name, state, wallTimeMs: Date.now(), detail, reconnects: this.counts.reconnects, framesDropped: this.counts.dropped });
+    this.deps.onStatus({
+      type: 'status',
+      stream: this.name,
+      state,
+      wallTimeMs: Date.now(),
+      detail,
+      reconnects: this.counts.reconnects,
+      framesDropped: this.counts.dropped,
+    });
   }
 }

@@ -24,7 +24,9 @@ export function formatAbawExpr(labels: number[]): string {
 export function refuseUnwritableSingleFileNames(names: string[]): void {
   const bad = names.find((n) => /[,\r\n]/.test(n));
   if (bad !== undefined) {
-    throw new InputError(`--format abaw-expr-single cannot name video ${JSON.stringify(bad)}: its rows are "<video>/<frame>.jpg,<label>" with no quoting, so a comma or line break would break them; rename the file or use --format csv`);
+    throw new InputError(
+      `--format abaw-expr-single cannot name video ${JSON.stringify(bad)}: its rows are "<video>/<frame>.jpg,<label>" with no quoting, so a comma or line break would break them; rename the file or use --format csv`,
+    );
   }
 }
 
@@ -50,12 +52,17 @@ export const isLabelHeader = (line: string) => /[A-Za-z]/.test(line) && line.inc
  */
 export function readLabelTrack(file: string): LabelTrack {
   const lines = readFileSync(file, 'utf8').split(/\r?\n/);
-  if (!isLabelHeader(lines[0])) throw new InputError(`${file}: the first line must name the classes (e.g. Neutral,Anger,...), got "${lines[0]}"`);
+  if (!isLabelHeader(lines[0]))
+    throw new InputError(`${file}: the first line must name the classes (e.g. Neutral,Anger,...), got "${lines[0]}"`);
   const classes = lines[0].split(',').map((c) => c.trim());
-  const labels = lines.slice(1).filter((l) => l.trim() !== '').map((l, i) => {
-    const n = Number(l.trim());
-    if (!Number.isInteger(n) || n < -1 || n >= classes.length) throw new InputError(`${file}:${i + 2}: expected a class index 0-${classes.length - 1} or -1, got "${l.trim()}"`);
-    return n;
-  });
+  const labels = lines
+    .slice(1)
+    .filter((l) => l.trim() !== '')
+    .map((l, i) => {
+      const n = Number(l.trim());
+      if (!Number.isInteger(n) || n < -1 || n >= classes.length)
+        throw new InputError(`${file}:${i + 2}: expected a class index 0-${classes.length - 1} or -1, got "${l.trim()}"`);
+      return n;
+    });
   return { classes, labels };
 }

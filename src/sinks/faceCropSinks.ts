@@ -47,7 +47,11 @@ export function formatCropJsonl(results: ScoredCrop[]): string {
 
 const round = (v: number, digits: number) => Number(v.toFixed(digits));
 
-const FORMATTERS: Record<CropFormat, (results: ScoredCrop[]) => string> = { 'abaw-lsd': formatAbawLsd, csv: formatCropCsv, jsonl: formatCropJsonl };
+const FORMATTERS: Record<CropFormat, (results: ScoredCrop[]) => string> = {
+  'abaw-lsd': formatAbawLsd,
+  csv: formatCropCsv,
+  jsonl: formatCropJsonl,
+};
 
 /** `.csv` -> csv, `.jsonl`/`.ndjson` -> jsonl, else abaw-lsd (the competition's text file). */
 export function cropFormatFor(out: string): CropFormat {

@@ -30,13 +30,32 @@ const fixed = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(dig
 /** One row per face per frame, plus one for each frame without a face (`expression` -1, face columns empty). */
 export function formatFaceCsv(videos: VideoTable[], options: TableOptions = {}): string {
   const lmCols = options.landmarks ? Array.from({ length: 68 }, (_, i) => [`lm_x${i}`, `lm_y${i}`]).flat() : [];
-  const header = ['video', 'frame', 'pts_ms', 'role', 'track_id', 'source', 'x', 'y', 'w', 'h', 'detector_score', 'roll_deg', 'label', 'expression', ...CANONICAL_LABELS.map((l) => `p_${l}`), ...lmCols];
+  const header = [
+    'video',
+    'frame',
+    'pts_ms',
+    'role',
+    'track_id',
+    'source',
+    'x',
+    'y',
+    'w',
+    'h',
+    'detector_score',
+    'roll_deg',
+    'label',
+    'expression',
+    ...CANONICAL_LABELS.map((l) => `p_${l}`),
+    ...lmCols,
+  ];
   const lines = [header.join(',')];
   for (const video of videos) {
     for (const { frame, role, face } of rows(video)) {
       const head = [csvField(video.name), String(frame.frameIndex), fixed(frame.ptsMs, 3), role];
       if (!face) {
-        lines.push([...head, '', '', '', '', '', '', '', '', 'no_face', '-1', ...CANONICAL_LABELS.map(() => ''), ...lmCols.map(() => '')].join(','));
+        lines.push(
+          [...head, '', '', '', '', '', '', '', '', 'no_face', '-1', ...CANONICAL_LABELS.map(() => ''), ...lmCols.map(() => '')].join(','),
+        );
         continue;
       }
       const expression = abawExpressionIndex(face.probs);
@@ -71,7 +90,10 @@ export function formatFaceJsonl(videos: VideoTable[], options: TableOptions = {}
         continue;
       }
       const expression = abawExpressionIndex(face.probs);
-      const marks = options.landmarks && face.landmarks ? Array.from({ length: 68 }, (_, k) => [round(face.landmarks![2 * k], 1), round(face.landmarks![2 * k + 1], 1)]) : undefined;
+      const marks =
+        options.landmarks && face.landmarks
+          ? Array.from({ length: 68 }, (_, k) => [round(face.landmarks![2 * k], 1), round(face.landmarks![2 * k + 1], 1)])
+          : undefined;
       lines.push(
         JSON.stringify({
           ...base,

@@ -77,7 +77,9 @@ export function writeVideoOutputs(out: string, format: VideoFormat, videos: Scor
     write(out, (format === 'csv' ? formatFaceCsv : formatFaceJsonl)(selected, { landmarks: options.landmarks }));
     return [out];
   }
-  const named = selected.flatMap((v) => v.series.map((s) => ({ name: s.role ? `${v.name}_${s.role}` : v.name, labels: s.probs.map(abawExpressionIndex) })));
+  const named = selected.flatMap((v) =>
+    v.series.map((s) => ({ name: s.role ? `${v.name}_${s.role}` : v.name, labels: s.probs.map(abawExpressionIndex) })),
+  );
   if (format === 'abaw-expr-single') {
     options.inputs?.refuseOverwrite([out]);
     write(out, formatAbawExprSingle(named));

@@ -161,7 +161,11 @@ export class FaceTracker {
       for (const [r, c] of munkres(cost) as [number, number][]) if (cost[r][c] < UNMATCHABLE) matchedTrack.set(c, candidates[r]);
     }
     const taken = new Set(matchedTrack.values());
-    const continued = this.matchWeak(frameIndex, this.live.filter((t) => !taken.has(t)), weak);
+    const continued = this.matchWeak(
+      frameIndex,
+      this.live.filter((t) => !taken.has(t)),
+      weak,
+    );
     for (const t of continued.keys()) taken.add(t);
     for (const t of candidates) t.redetectAt = undefined;
     const next: Track[] = [];
@@ -176,7 +180,19 @@ export class FaceTracker {
     detections.forEach((d, i) => {
       const t = matchedTrack.get(i);
       if (t) detected(t, d);
-      else next.push({ id: this.nextId++, firstFrame: frameIndex, box: d.box, angle: 0, detectorScore: d.score, history: [], lastDetectedFrame: frameIndex, frames: 0, areaSum: 0, motion: new BoxMotion(d.box, frameIndex) });
+      else
+        next.push({
+          id: this.nextId++,
+          firstFrame: frameIndex,
+          box: d.box,
+          angle: 0,
+          detectorScore: d.score,
+          history: [],
+          lastDetectedFrame: frameIndex,
+          frames: 0,
+          areaSum: 0,
+          motion: new BoxMotion(d.box, frameIndex),
+        });
     });
     for (const [t, d] of continued) detected(t, d);
     // The gap is counted from here, not from the last detection: a face followed by its landmarks since the
@@ -214,7 +230,11 @@ export class FaceTracker {
     // The prediction, or where the track was last placed, whichever the detection fits better.
     const overlap = Math.max(iou(predicted, box), iou(track.box, box));
     const size = Math.sqrt(predicted.width * predicted.height);
-    const shift = Math.hypot(predicted.x + predicted.width / 2 - (box.x + box.width / 2), predicted.y + predicted.height / 2 - (box.y + box.height / 2)) / size;
+    const shift =
+      Math.hypot(
+        predicted.x + predicted.width / 2 - (box.x + box.width / 2),
+        predicted.y + predicted.height / 2 - (box.y + box.height / 2),
+      ) / size;
     const scaleOk = (b: Box) => {
       const k = Math.sqrt((box.width * box.height) / (b.width * b.height));
       return k >= 0.5 && k <= 2;
@@ -261,7 +281,8 @@ export class FaceTracker {
       const dt = frameIndex - seen.frameIndex;
       t.box = { ...t.box, x: t.box.x + vx * dt, y: t.box.y + vy * dt };
     }
-    const inside = (b: Box) => b.x + b.width / 2 >= 0 && b.x + b.width / 2 < width && b.y + b.height / 2 >= 0 && b.y + b.height / 2 < height;
+    const inside = (b: Box) =>
+      b.x + b.width / 2 >= 0 && b.x + b.width / 2 < width && b.y + b.height / 2 >= 0 && b.y + b.height / 2 < height;
     this.live = this.live.filter((t) => inside(t.box));
     return this.live;
   }

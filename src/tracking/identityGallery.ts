@@ -68,7 +68,8 @@ export class IdentityGallery {
     for (const [id, identity] of this.identities) {
       if (exclude.has(id)) continue;
       const distance = Math.min(...identity.samples.map((s) => euclidean(s, descriptor)));
-      if (distance <= this.maxDistance && (!best || distance < best.distance || (distance === best.distance && id < best.id))) best = { id, distance };
+      if (distance <= this.maxDistance && (!best || distance < best.distance || (distance === best.distance && id < best.id)))
+        best = { id, distance };
     }
     return best;
   }

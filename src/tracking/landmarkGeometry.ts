@@ -7,7 +7,10 @@ import type { Box } from '../image/rgbImage.js';
 
 /** Roll in radians: the angle of the line from the subject's right eye (points 36-41) to the left (42-47). */
 export function eyeLineAngle(lm: ArrayLike<number>): number {
-  let rx = 0, ry = 0, lx = 0, ly = 0;
+  let rx = 0,
+    ry = 0,
+    lx = 0,
+    ly = 0;
   for (let i = 36; i < 42; i++) {
     rx += lm[2 * i] / 6;
     ry += lm[2 * i + 1] / 6;
@@ -20,7 +23,8 @@ export function eyeLineAngle(lm: ArrayLike<number>): number {
 /** Centroid and RMS spread of the points: a position and a scale that do not depend on pose as much as a box. */
 export function landmarkFrame(lm: ArrayLike<number>): { cx: number; cy: number; spread: number } {
   const n = lm.length / 2;
-  let cx = 0, cy = 0;
+  let cx = 0,
+    cy = 0;
   for (let i = 0; i < n; i++) {
     cx += lm[2 * i] / n;
     cy += lm[2 * i + 1] / n;

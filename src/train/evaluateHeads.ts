@@ -34,11 +34,20 @@ export async function evaluateHeads(
   const sources = await openFeatureSources(pool, o.features);
   const known = new Set<string>([...FEATURE_SETS, ...sources.extra.map((m) => m.name)]);
   const missing = heads.members.flatMap((m) => m.features).find((f) => !known.has(f));
-  if (missing) throw new RangeError(`${headsJson}: its heads read the feature set "${missing}", which neither the trunk nor ${o.features ?? 'a --features manifest'} gives`);
+  if (missing)
+    throw new RangeError(
+      `${headsJson}: its heads read the feature set "${missing}", which neither the trunk nor ${o.features ?? 'a --features manifest'} gives`,
+    );
   const out: HeadsScore[] = [];
   for (const { name, dir } of sets) {
     const read = readTrainingSet(dir, 'hard');
-    const plain = await loadView(pool, sources, read.faces, 'plain', (what) => (n) => o.progress?.(`features ${name}${what}: ${n}/${read.faces.length}`));
+    const plain = await loadView(
+      pool,
+      sources,
+      read.faces,
+      'plain',
+      (what) => (n) => o.progress?.(`features ${name}${what}: ${n}/${read.faces.length}`),
+    );
     const set: SetData = { name, faces: read.faces, plain, views: [plain] };
     const labels = labelsOf(set);
     const members = await Promise.all(heads.members.map((m) => probsOn(m.weights, set, m.features)));

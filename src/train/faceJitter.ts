@@ -17,7 +17,8 @@ export function jitterFace(img: RgbImage, index: number): { image: RgbImage; reg
   const contrast = 0.7 + 0.6 * random();
   const brightness = (random() - 0.5) * 50;
   const data = new Uint8Array(image.data.length);
-  for (let i = 0; i < data.length; i++) data[i] = Math.max(0, Math.min(255, Math.round((image.data[i] - 128) * contrast + 128 + brightness)));
+  for (let i = 0; i < data.length; i++)
+    data[i] = Math.max(0, Math.min(255, Math.round((image.data[i] - 128) * contrast + 128 + brightness)));
   image = { width: image.width, height: image.height, data };
   if (random() < 1 / 3) image = blur3x3(image);
   return { image, region: { x: (img.width - side) / 2 + dx, y: (img.height - side) / 2 + dy, width: side, height: side } };

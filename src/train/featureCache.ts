@@ -5,7 +5,7 @@ import { decodeImageFile } from '../image/decodeImage.js';
 import { resampleToTensor } from '../image/resampleToTensor.js';
 import { mirror } from '../image/mirror.js';
 import type { Box, RgbImage } from '../image/rgbImage.js';
-import { TRUNK_FEATURE_SIZES } from '../models/import/builtinModels.js';
+import { TRUNK_FEATURE_SIZES } from '../models/import/trunkGraph.js';
 import { ensureBuiltinModel } from '../models/import/modelImporter.js';
 import type { InputSpec } from '../models/manifest.js';
 import type { InferencePool } from '../models/ort/inferencePool.js';
@@ -42,7 +42,12 @@ export type FeatureView = 'plain' | 'mirrored' | 'jittered';
  * image's path, size and mtime: training runs again in seconds, and a changed image or model is never served
  * stale. The crop is the whole image padded to a square, as the members see a face crop.
  */
-export async function extractFeatures(pool: InferencePool, paths: string[], view: FeatureView, onProgress?: (done: number) => void): Promise<FaceFeatures> {
+export async function extractFeatures(
+  pool: InferencePool,
+  paths: string[],
+  view: FeatureView,
+  onProgress?: (done: number) => void,
+): Promise<FaceFeatures> {
   const model = ensureBuiltinModel('trunk-features');
   const key = hashImages(createHash('sha256').update(basename(model)).update(view), paths);
   const dir = join(PACKAGE_ROOT, '.cache', 'features');
@@ -51,13 +56,20 @@ export async function extractFeatures(pool: InferencePool, paths: string[], view
   if (existsSync(file) && existsSync(sidecar)) return unpack(readFileSync(file), paths.length, JSON.parse(readFileSync(sidecar, 'utf8')));
 
   await pool.load('train/trunk', model, 'cpu');
-  const out = Object.fromEntries(OUTPUTS.map((o) => [o, new Float32Array(paths.length * WIDTHS[o])])) as Record<(typeof OUTPUTS)[number], Float32Array>;
+  const out = Object.fromEntries(OUTPUTS.map((o) => [o, new Float32Array(paths.length * WIDTHS[o])])) as Record<
+    (typeof OUTPUTS)[number],
+    Float32Array
+  >;
   const BATCH = 64;
   const size = 3 * 112 * 112;
   const unreadable: number[] = [];
   // An image that cannot be decoded becomes a blank one here and is reported by index, never a crash mid-set.
   const decode = (from: number) =>
-    Promise.all(paths.slice(from, from + BATCH).map((p, i) => decodeImageFile(p).catch(() => (unreadable.push(from + i), { width: 1, height: 1, data: new Uint8Array(3) }))));
+    Promise.all(
+      paths
+        .slice(from, from + BATCH)
+        .map((p, i) => decodeImageFile(p).catch(() => (unreadable.push(from + i), { width: 1, height: 1, data: new Uint8Array(3) }))),
+    );
   let next: Promise<RgbImage[]> = decode(0);
   for (let start = 0; start < paths.length; start += BATCH) {
     const images = await next;
@@ -86,7 +98,10 @@ export async function extractFeatures(pool: InferencePool, paths: string[], view
 export function faceView(img: RgbImage, view: FeatureView, index: number): { image: RgbImage; region: Box } {
   if (view === 'jittered') return jitterFace(img, index);
   const side = Math.max(img.width, img.height);
-  return { image: view === 'mirrored' ? mirror(img) : img, region: { x: (img.width - side) / 2, y: (img.height - side) / 2, width: side, height: side } };
+  return {
+    image: view === 'mirrored' ? mirror(img) : img,
+    region: { x: (img.width - side) / 2, y: (img.height - side) / 2, width: side, height: side },
+  };
 }
 
 /** Adds every image's path, size and mtime to a cache key: a changed image is never served stale. */

@@ -64,7 +64,11 @@ export const lsdMacroF1 = (probs: Float32Array, labels: Int32Array): number => l
  * logits (weighted soft cross-entropy) and 68 landmarks (MSE), loss = CE + lambda * MSE, mini-batch Adam.
  * Keeps the epoch with the best validation macro F1 (six classes) and stops after `patience` epochs without one.
  */
-export async function trainHead(train: Rows, val: Rows, o: HeadOptions): Promise<{ weights: HeadWeights; history: EpochLog[]; bestEpoch: number }> {
+export async function trainHead(
+  train: Rows,
+  val: Rows,
+  o: HeadOptions,
+): Promise<{ weights: HeadWeights; history: EpochLog[]; bestEpoch: number }> {
   const tf = await tfjs();
   const random = seededRandom(o.seed);
   const d = train.width;
@@ -143,19 +147,23 @@ export async function trainHead(train: Rows, val: Rows, o: HeadOptions): Promise
         wb[k] = o.classWeights[train.labels[r]];
       });
       const dropSeed = Math.floor(random() * 2 ** 31);
-      const loss = tf.tidy(() =>
-        optimizer.minimize(() => {
-          const out = forward(tf.tensor2d(xb, [n, d]), true, dropSeed);
-          const ce = tf.neg(tf.sum(tf.mul(tf.tensor2d(tb, [n, CLASSES]), tf.logSoftmax(out.logits)), 1));
-          const weighted = tf.div(tf.sum(tf.mul(ce, tf.tensor1d(wb))), tf.sum(tf.tensor1d(wb)));
-          const mse = tf.mean(tf.square(tf.sub(out.landmarks, tf.tensor2d(lb, [n, 136]))));
-          return tf.add(weighted, tf.mul(mse, o.lambda)) as import('@tensorflow/tfjs').Scalar;
-        }, true) as import('@tensorflow/tfjs').Scalar,
+      const loss = tf.tidy(
+        () =>
+          optimizer.minimize(() => {
+            const out = forward(tf.tensor2d(xb, [n, d]), true, dropSeed);
+            const ce = tf.neg(tf.sum(tf.mul(tf.tensor2d(tb, [n, CLASSES]), tf.logSoftmax(out.logits)), 1));
+            const weighted = tf.div(tf.sum(tf.mul(ce, tf.tensor1d(wb))), tf.sum(tf.tensor1d(wb)));
+            const mse = tf.mean(tf.square(tf.sub(out.landmarks, tf.tensor2d(lb, [n, 136]))));
+            return tf.add(weighted, tf.mul(mse, o.lambda)) as import('@tensorflow/tfjs').Scalar;
+          }, true) as import('@tensorflow/tfjs').Scalar,
       );
       const value = loss.dataSync()[0];
       loss.dispose();
       // A non-finite loss has already spread into every weight: stop rather than export a broken head.
-      if (!Number.isFinite(value)) throw new Error(`training diverged: the loss became ${value} in epoch ${epoch} (batch ${batches + 1}); check the labels for rows without a target, or lower the learning rate`);
+      if (!Number.isFinite(value))
+        throw new Error(
+          `training diverged: the loss became ${value} in epoch ${epoch} (batch ${batches + 1}); check the labels for rows without a target, or lower the learning rate`,
+        );
       lossSum += value;
       batches++;
     }

@@ -24,10 +24,16 @@ export function featureMembers(manifest: EnsembleManifest, reserved: readonly st
   const found = manifest.members.flatMap((m, i): FeatureMember[] => {
     if (!m.outputs.features) return [];
     if (m.kind !== 'image') throw new ManifestError(manifest.source, `members[${i}]`, 'a stacked member cannot give features for training');
-    if (reserved.includes(m.name)) throw new ManifestError(manifest.source, `members[${i}].name`, `"${m.name}" is the name of one of the trunk's feature sets (${reserved.join(', ')})`);
+    if (reserved.includes(m.name))
+      throw new ManifestError(
+        manifest.source,
+        `members[${i}].name`,
+        `"${m.name}" is the name of one of the trunk's feature sets (${reserved.join(', ')})`,
+      );
     return [{ name: m.name, ref: `${m.name}.${m.outputs.features}`, spec: m }];
   });
-  if (!found.length) throw new ManifestError(manifest.source, 'members', 'no member declares outputs.features (the output whose values feed the heads)');
+  if (!found.length)
+    throw new ManifestError(manifest.source, 'members', 'no member declares outputs.features (the output whose values feed the heads)');
   return found;
 }
 
@@ -58,12 +64,18 @@ export async function extractMemberFeatures(
   hashImages(key, paths);
   const file = join(PACKAGE_ROOT, '.cache', 'features', `members-${key.digest('hex').slice(0, 24)}.bin`);
   const sidecar = `${file}.json`;
-  if (existsSync(file) && existsSync(sidecar)) return unpack(readFileSync(file), JSON.parse(readFileSync(sidecar, 'utf8')) as Record<string, number>, paths.length);
+  if (existsSync(file) && existsSync(sidecar))
+    return unpack(readFileSync(file), JSON.parse(readFileSync(sidecar, 'utf8')) as Record<string, number>, paths.length);
 
   const out: Record<string, Float32Array> = {};
   const BATCH = 64;
   // An image that cannot be decoded is a blank one here; the trunk's pass has already counted it as unreadable.
-  const decode = (from: number) => Promise.all(paths.slice(from, from + BATCH).map((p) => decodeImageFile(p).catch((): RgbImage => ({ width: 1, height: 1, data: new Uint8Array(3) }))));
+  const decode = (from: number) =>
+    Promise.all(
+      paths
+        .slice(from, from + BATCH)
+        .map((p) => decodeImageFile(p).catch((): RgbImage => ({ width: 1, height: 1, data: new Uint8Array(3) }))),
+    );
   let next = decode(0);
   for (let start = 0; start < paths.length; start += BATCH) {
     const images = await next;
@@ -81,7 +93,11 @@ export async function extractMemberFeatures(
       }
       landmarks.push(marks);
     });
-    const result = await ensemble.outputsOf(faces, members.map((m) => m.ref), landmarks);
+    const result = await ensemble.outputsOf(
+      faces,
+      members.map((m) => m.ref),
+      landmarks,
+    );
     for (const m of members) {
       const rows = result[m.ref];
       const width = rows.length / faces.length;

@@ -38,10 +38,25 @@ export async function openFeatureSources(pool: InferencePool, featuresManifest?:
 }
 
 /** Every feature set of one view of faces, from the caches or by running the branches once. */
-export async function loadView(pool: InferencePool, sources: FeatureSources, faces: LabelledFace[], view: FeatureView, say: (what: string) => (done: number) => void): Promise<ViewData> {
+export async function loadView(
+  pool: InferencePool,
+  sources: FeatureSources,
+  faces: LabelledFace[],
+  view: FeatureView,
+  say: (what: string) => (done: number) => void,
+): Promise<ViewData> {
   const paths = faces.map((f) => f.path);
   const trunk = await extractFeatures(pool, paths, view, say(''));
-  const members = sources.ensemble ? await extractMemberFeatures(sources.ensemble, sources.extra, paths, view, trunk.landmarks, say(` of ${sources.extra.map((m) => m.name).join(', ')}`)) : {};
+  const members = sources.ensemble
+    ? await extractMemberFeatures(
+        sources.ensemble,
+        sources.extra,
+        paths,
+        view,
+        trunk.landmarks,
+        say(` of ${sources.extra.map((m) => m.name).join(', ')}`),
+      )
+    : {};
   return { ...trunk, sets: { ...trunk.features, ...members } };
 }
 
@@ -50,7 +65,14 @@ export function rowsOf(set: SetData, features: string[], indices: number[]): Row
   const width = features.reduce((a, f) => a + set.plain.sets[f].length / set.plain.count, 0);
   const views = set.views;
   const count = indices.length * views.length;
-  const rows: Rows = { count, width, x: new Float32Array(count * width), targets: new Float32Array(count * 7), landmarks: new Float32Array(count * 136), labels: new Int32Array(count) };
+  const rows: Rows = {
+    count,
+    width,
+    x: new Float32Array(count * width),
+    targets: new Float32Array(count * 7),
+    landmarks: new Float32Array(count * 136),
+    labels: new Int32Array(count),
+  };
   let r = 0;
   for (const view of views) {
     for (const i of indices) {
@@ -71,7 +93,11 @@ export function rowsOf(set: SetData, features: string[], indices: number[]): Row
 
 /** A head's expression probabilities (CANONICAL_LABELS) on every face of a set, in its views' order. */
 export async function probsOn(w: HeadWeights, set: SetData, features: string[]): Promise<Float32Array> {
-  const rows = rowsOf(set, features, set.faces.map((_, i) => i));
+  const rows = rowsOf(
+    set,
+    features,
+    set.faces.map((_, i) => i),
+  );
   return headProbs(w, rows.x, rows.count);
 }
 

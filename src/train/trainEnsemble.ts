@@ -6,14 +6,24 @@ import { CANONICAL_LABELS } from '../models/labels.js';
 import type { InferencePool } from '../models/ort/inferencePool.js';
 import { writeFileAtomic } from '../util/atomicFile.js';
 import { seededRandom } from '../util/seededRandom.js';
-import { blendVotes, buildEnsembleGraph, buildStackedHeadsGraph, encodeHeads, FEATURE_SETS, pretrainedVote, meanOfHeads, type HeadWeights } from '../models/import/baggedEnsembleGraph.js';
-import { FACE_API_EXPRESSION_LABELS } from '../models/import/builtinModels.js';
+import {
+  blendVotes,
+  buildEnsembleGraph,
+  buildStackedHeadsGraph,
+  encodeHeads,
+  FEATURE_SETS,
+  pretrainedVote,
+  meanOfHeads,
+  type HeadWeights,
+} from '../models/import/baggedEnsembleGraph.js';
+import { FACE_API_EXPRESSION_LABELS } from '../models/import/trunkGraph.js';
 import type { FeatureMember } from './memberFeatures.js';
 import type { FeatureSet, FeatureView } from './featureCache.js';
 import { lsdMacroF1, lsdReport, trainHead, type EpochLog } from './headTrainer.js';
 import { labelsOf, loadView, openFeatureSources, probsOn, rowsOf, type SetData, type ViewData } from './setFeatures.js';
 import { trainingReportHtml } from './trainingReport.js';
 import { readTrainingSet, type LabelledFace } from './trainingSet.js';
+import type { MemberReport, TrainingReport, TrainOptions } from './trainingContract.js';
 
 /**
  * Member configurations: which frozen feature sets feed a member's head. As the paper's members differ in their
@@ -24,60 +34,6 @@ export const MEMBER_CONFIGS: FeatureSet[][] = [
   ['faceApiExpression', 'faceApiLandmarks'],
   ['faceApiExpression', 'human'],
 ];
-
-export interface TrainOptions {
-  data: string;
-  /** Validation sets: early stopping on `val[earlyStop]`, the blend with the pretrained vote chosen on `val[blendOn]`. */
-  val: string[];
-  earlyStop: number;
-  blendOn: number;
-  members: number;
-  fraction: number;
-  seed: number;
-  out: string;
-  targets: 'soft' | 'hard';
-  lambda: number;
-  hidden: number;
-  epochs: number;
-  configs: 'cycle' | 'same';
-  /** `jitter`: a third view of every training face, degraded (train/faceJitter.ts). */
-  augment: 'none' | 'jitter';
-  /** Blend weights of the pretrained vote to choose from; [0] keeps the heads alone. */
-  alphas: number[];
-  /**
-   * A manifest whose members with `outputs.features` (user networks: e.g. an expression net's penultimate layer)
-   * feed every head beside the trunk's features; the export is then a manifest of the trunk, those members
-   * and the heads as a stacked member.
-   */
-  features?: string;
-  log: (line: string) => void;
-  progress: (line: string) => void;
-}
-
-export interface MemberReport {
-  index: number;
-  features: string[];
-  sampled: number;
-  bestEpoch: number;
-  seconds: number;
-  history: EpochLog[];
-  /** Macro F1 (six classes) of this member alone on each validation set. */
-  f1: Record<string, number>;
-}
-
-export interface TrainingReport {
-  options: Omit<TrainOptions, 'log' | 'progress'> & { log?: undefined; progress?: undefined };
-  trainFaces: number;
-  skipped: Record<string, number>;
-  classWeights: Record<string, number>;
-  members: MemberReport[];
-  alpha: number;
-  /** Macro F1 on the blend set with alpha chosen on the other half of its people (two folds, averaged). */
-  blendOutOfFold?: number;
-  /** Per validation set: the bagged heads alone, the pretrained vote, and the exported blend; F1 and accuracy. */
-  results: Record<string, { bagged: { f1: number; acc: number }; pretrained: { f1: number; acc: number }; ensemble: { f1: number; acc: number }; confusion: number[][] }>;
-  seconds: { features: number; training: number; total: number };
-}
 
 function scores(probs: Float32Array, labels: Int32Array): { f1: number; acc: number; confusion: number[][] } {
   const r = lsdReport(probs, labels);
@@ -103,13 +59,30 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
   const vals = o.val.map((v) => readTrainingSet(v, 'hard'));
   const drawn = Math.round(o.fraction * train.faces.length);
   if (drawn < MIN_MEMBER_FACES) {
-    throw new InputError(`--fraction ${o.fraction} of ${train.faces.length} training faces draws ${drawn} per member; a head needs at least ${MIN_MEMBER_FACES} (the paper's 0.2 of FER+ is 5,600)`);
+    throw new InputError(
+      `--fraction ${o.fraction} of ${train.faces.length} training faces draws ${drawn} per member; a head needs at least ${MIN_MEMBER_FACES} (the paper's 0.2 of FER+ is 5,600)`,
+    );
   }
-  o.log(`training set ${train.name}: ${train.faces.length} faces${Object.keys(train.skipped).length ? `, left out: ${Object.entries(train.skipped).map(([k, n]) => `${n} ${k}`).join(', ')}` : ''}`);
+  o.log(
+    `training set ${train.name}: ${train.faces.length} faces${
+      Object.keys(train.skipped).length
+        ? `, left out: ${Object.entries(train.skipped)
+            .map(([k, n]) => `${n} ${k}`)
+            .join(', ')}`
+        : ''
+    }`,
+  );
   const load = (faces: LabelledFace[], name: string, view: FeatureView): Promise<ViewData> =>
-    loadView(pool, sources, faces, view, (what) => (n) => o.progress(`features ${name}${view === 'plain' ? '' : ` (${view})`}${what}: ${n}/${faces.length}`));
+    loadView(
+      pool,
+      sources,
+      faces,
+      view,
+      (what) => (n) => o.progress(`features ${name}${view === 'plain' ? '' : ` (${view})`}${what}: ${n}/${faces.length}`),
+    );
   const trainViews: ViewData[] = [];
-  for (const view of ['plain', 'mirrored', ...(o.augment === 'jitter' ? ['jittered'] : [])] as FeatureView[]) trainViews.push(await load(train.faces, train.name, view));
+  for (const view of ['plain', 'mirrored', ...(o.augment === 'jitter' ? ['jittered'] : [])] as FeatureView[])
+    trainViews.push(await load(train.faces, train.name, view));
   const trainSet: SetData = { name: train.name, faces: train.faces, plain: trainViews[0], views: trainViews };
   const valSets: SetData[] = [];
   for (const v of vals) {
@@ -118,7 +91,8 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
   }
   const featureSeconds = (performance.now() - started) / 1000;
   const unreadable = new Set(trainViews.flatMap((v) => v.unreadable));
-  if (unreadable.size) o.log(`left out ${unreadable.size} training image(s) that could not be read (first: ${train.faces[[...unreadable][0]].path})`);
+  if (unreadable.size)
+    o.log(`left out ${unreadable.size} training image(s) that could not be read (first: ${train.faces[[...unreadable][0]].path})`);
   const usable = train.faces.map((_, i) => i).filter((i) => !unreadable.has(i));
 
   // Class weights: inverse square root of frequency, so disgust (under 1% of FER+) counts without dominating.
@@ -131,13 +105,20 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
   const trainStarted = performance.now();
   for (let k = 0; k < o.members; k++) {
     // Feature members' sets join every configuration: the user's network is one more frozen branch.
-    const features = [...(o.configs === 'cycle' ? MEMBER_CONFIGS[k % MEMBER_CONFIGS.length] : MEMBER_CONFIGS[0]), ...extra.map((m) => m.name)];
+    const features = [
+      ...(o.configs === 'cycle' ? MEMBER_CONFIGS[k % MEMBER_CONFIGS.length] : MEMBER_CONFIGS[0]),
+      ...extra.map((m) => m.name),
+    ];
     const random = seededRandom(o.seed * 1000 + k);
     const sampled = Math.max(1, Math.round(o.fraction * usable.length));
     const sample = o.fraction >= 1 ? usable : Array.from({ length: sampled }, () => usable[Math.floor(random() * usable.length)]);
     const memberStarted = performance.now();
     const rows = rowsOf(trainSet, features, sample);
-    const valRows = rowsOf(earlyStopSet, features, earlyStopSet.faces.map((_, i) => i));
+    const valRows = rowsOf(
+      earlyStopSet,
+      features,
+      earlyStopSet.faces.map((_, i) => i),
+    );
     const result = await trainHead(rows, valRows, {
       hidden: o.hidden,
       lambda: o.lambda,
@@ -151,14 +132,30 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
       onEpoch: (e) => {
         const elapsed = (performance.now() - trainStarted) / 1000;
         const done = k + e.epoch / o.epochs;
-        o.progress(`member ${k + 1}/${o.members} epoch ${e.epoch}/${o.epochs} loss ${e.loss.toFixed(4)} val F1 ${e.valF1.toFixed(3)} ETA ${Math.round((elapsed / done) * (o.members - done))} s`);
+        o.progress(
+          `member ${k + 1}/${o.members} epoch ${e.epoch}/${o.epochs} loss ${e.loss.toFixed(4)} val F1 ${e.valF1.toFixed(3)} ETA ${Math.round((elapsed / done) * (o.members - done))} s`,
+        );
       },
     });
     weights.push(result.weights);
     const f1: Record<string, number> = {};
     for (const v of valSets) f1[v.name] = lsdMacroF1(await probsOn(result.weights, v, features), labelsOf(v));
-    members.push({ index: k, features, sampled: sample.length, bestEpoch: result.bestEpoch, seconds: (performance.now() - memberStarted) / 1000, history: result.history, f1 });
-    o.log(`member ${k + 1}/${o.members} (${features.join('+')}, ${sample.length} faces x ${trainViews.length} views): best epoch ${result.bestEpoch}, ${Object.entries(f1).map(([n, v]) => `${n} F1 ${v.toFixed(3)}`).join(', ')}`);
+    members.push({
+      index: k,
+      features,
+      sampled: sample.length,
+      bestEpoch: result.bestEpoch,
+      seconds: (performance.now() - memberStarted) / 1000,
+      history: result.history,
+      f1,
+    });
+    o.log(
+      `member ${k + 1}/${o.members} (${features.join('+')}, ${sample.length} faces x ${trainViews.length} views): best epoch ${result.bestEpoch}, ${Object.entries(
+        f1,
+      )
+        .map(([n, v]) => `${n} F1 ${v.toFixed(3)}`)
+        .join(', ')}`,
+    );
   }
   const trainingSeconds = (performance.now() - trainStarted) / 1000;
 
@@ -172,7 +169,11 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
   const blendSet = valSets[o.blendOn];
   const chooseAlpha = (rows: number[]) => {
     const sub = (p: Float32Array) => Float32Array.from(rows.flatMap((i) => Array.from(p.subarray(i * 7, i * 7 + 7))));
-    const [b, p, labels] = [sub(bagged.get(blendSet.name)!), sub(pretrained.get(blendSet.name)!), Int32Array.from(rows, (i) => blendSet.faces[i].label)];
+    const [b, p, labels] = [
+      sub(bagged.get(blendSet.name)!),
+      sub(pretrained.get(blendSet.name)!),
+      Int32Array.from(rows, (i) => blendSet.faces[i].label),
+    ];
     const f = (x: number) => scores(blendVotes(b, p, x), labels).f1;
     return { alpha: o.alphas.reduce((best, a) => (f(a) > f(best) + 1e-9 ? a : best), o.alphas[0]), f };
   };
@@ -188,16 +189,25 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
   for (const v of valSets) {
     const labels = labelsOf(v);
     const ens = scores(blendVotes(bagged.get(v.name)!, pretrained.get(v.name)!, alpha), labels);
-    results[v.name] = { bagged: pick(scores(bagged.get(v.name)!, labels)), pretrained: pick(scores(pretrained.get(v.name)!, labels)), ensemble: pick(ens), confusion: ens.confusion };
+    results[v.name] = {
+      bagged: pick(scores(bagged.get(v.name)!, labels)),
+      pretrained: pick(scores(pretrained.get(v.name)!, labels)),
+      ensemble: pick(ens),
+      confusion: ens.confusion,
+    };
   }
-  o.log(`blend with the pretrained vote chosen on ${blendSet.name}: alpha ${alpha}${blendOutOfFold === undefined ? '' : `; chosen on half of its people, macro F1 on the other half ${blendOutOfFold.toFixed(3)} (averaged over both halves)`}`);
+  o.log(
+    `blend with the pretrained vote chosen on ${blendSet.name}: alpha ${alpha}${blendOutOfFold === undefined ? '' : `; chosen on half of its people, macro F1 on the other half ${blendOutOfFold.toFixed(3)} (averaged over both halves)`}`,
+  );
 
   mkdirSync(o.out, { recursive: true });
   const description = `bagged ensemble: ${o.members} heads on ${basename(resolve(o.data))} (fraction ${o.fraction}, seed ${o.seed}), blended with the pretrained vote at alpha ${alpha}`;
   const exported = members.map((m, k) => ({ features: m.features, weights: weights[k] }));
   exported.forEach((m, k) => refuseNonFiniteWeights(m.weights, `member ${k + 1}`));
   if (o.features) {
-    const widths = Object.fromEntries(Object.entries(trainSet.plain.sets).map(([name, rows]) => [name, rows.length / trainSet.plain.count]));
+    const widths = Object.fromEntries(
+      Object.entries(trainSet.plain.sets).map(([name, rows]) => [name, rows.length / trainSet.plain.count]),
+    );
     writeFileAtomic(join(o.out, 'heads.onnx'), buildStackedHeadsGraph(exported, alpha, widths, description));
     const models: Record<string, string> = {};
     for (const m of extra) {
@@ -232,7 +242,10 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
   return report;
 }
 
-const personFold = (path: string) => createHash('md5').update(basename(path).replace(/_\d+\.\w+$/, '')).digest()[0] % 2;
+const personFold = (path: string) =>
+  createHash('md5')
+    .update(basename(path).replace(/_\d+\.\w+$/, ''))
+    .digest()[0] % 2;
 const pick = ({ f1, acc }: { f1: number; acc: number }) => ({ f1, acc });
 
 function uniqueName(name: string, taken: SetData[]): string {
@@ -263,7 +276,6 @@ export function ensembleManifest(description: string) {
     ],
   };
 }
-
 
 /**
  * The manifest of an ensemble whose heads also take feature members' outputs: the trunk (landmarks, its feature
@@ -297,7 +309,15 @@ export function stackedManifest(description: string, extra: FeatureMember[], mod
         labels: spec.labels,
         weight: 0,
       })),
-      { name: 'bagged', model: 'heads.onnx', from, outputs: { expression: 'expression' }, labels: [...CANONICAL_LABELS], weight: 1, temperature: 1 },
+      {
+        name: 'bagged',
+        model: 'heads.onnx',
+        from,
+        outputs: { expression: 'expression' },
+        labels: [...CANONICAL_LABELS],
+        weight: 1,
+        temperature: 1,
+      },
     ],
   };
 }

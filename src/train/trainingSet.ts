@@ -60,7 +60,10 @@ function readClassFolders(dir: string): TrainingSet {
     if (!images.length) throw new InputError(`${path}: class folder ${sub} has no images`);
     for (const f of images) faces.push({ path: join(path, f), target: oneHot(label), label });
   }
-  if (unknown.length) throw new InputError(`${dir}: unknown class folder(s) ${unknown.join(', ')}; expected ${CANONICAL_LABELS.join(', ')} (or ABAW4 LSD's ANGRER, DISGUST, ...)`);
+  if (unknown.length)
+    throw new InputError(
+      `${dir}: unknown class folder(s) ${unknown.join(', ')}; expected ${CANONICAL_LABELS.join(', ')} (or ABAW4 LSD's ANGRER, DISGUST, ...)`,
+    );
   if (!faces.length) throw new InputError(`${dir}: no class folders with images (expected ${CANONICAL_LABELS.join(', ')})`);
   return { name: basename(dir), faces, skipped };
 }
@@ -70,7 +73,9 @@ function readFerPlus(dir: string, targets: 'soft' | 'hard'): TrainingSet {
   const skipped: Record<string, number> = {};
   const skip = (why: string) => (skipped[why] = (skipped[why] ?? 0) + 1);
   const present = new Set(readdirSync(dir));
-  const lines = readFileSync(join(dir, 'label.csv'), 'utf8').split(/\r?\n/).filter((l) => l.trim());
+  const lines = readFileSync(join(dir, 'label.csv'), 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.trim());
   for (const [i, line] of lines.entries()) {
     // fer0000000.png,"(0, 0, 48, 48)",4,0,0,1,3,2,0,0,0,0
     const m = /^([^,]+),"[^"]*",(.*)$/.exec(line);
@@ -79,7 +84,8 @@ function readFerPlus(dir: string, targets: 'soft' | 'hard'): TrainingSet {
       throw new InputError(`${join(dir, 'label.csv')}:${i + 1}: expected "<file>,\\"(box)\\",<10 votes>", got "${line.slice(0, 80)}"`);
     }
     const at = `${join(dir, 'label.csv')}:${i + 1}`;
-    if (votes!.some((v) => v < 0)) throw new InputError(`${at}: a negative vote count in "${line.slice(0, 80)}"; votes are counts of annotators`);
+    if (votes!.some((v) => v < 0))
+      throw new InputError(`${at}: a negative vote count in "${line.slice(0, 80)}"; votes are counts of annotators`);
     if (!present.has(m[1])) {
       skip('image missing');
       continue;

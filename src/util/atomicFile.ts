@@ -1,4 +1,16 @@
-import { closeSync, fsyncSync, lstatSync, openSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fsReason, OutputError } from './outputSafety.js';
 
@@ -97,7 +109,7 @@ export function writeOutput(path: string, data: string | Uint8Array, label = pat
   let fd = 1;
   try {
     if (path !== STDOUT) fd = openSync(path, 'w');
-    for (let at = 0; at < bytes.length; ) {
+    for (let at = 0; at < bytes.length;) {
       try {
         at += writeSync(fd, bytes, at, bytes.length - at);
       } catch (err) {

@@ -2,7 +2,24 @@ import { extname } from 'node:path';
 
 /** File names fer-stream reads as images (face crops) and as videos. */
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.bmp', '.tif', '.tiff', '.gif']);
-export const VIDEO_EXTENSIONS = new Set(['.mp4', '.mov', '.m4v', '.mkv', '.webm', '.avi', '.mpg', '.mpeg', '.ts', '.mts', '.m2ts', '.flv', '.wmv', '.3gp', '.ogv', '.y4m']);
+export const VIDEO_EXTENSIONS = new Set([
+  '.mp4',
+  '.mov',
+  '.m4v',
+  '.mkv',
+  '.webm',
+  '.avi',
+  '.mpg',
+  '.mpeg',
+  '.ts',
+  '.mts',
+  '.m2ts',
+  '.flv',
+  '.wmv',
+  '.3gp',
+  '.ogv',
+  '.y4m',
+]);
 
 export const isImageName = (name: string) => IMAGE_EXTENSIONS.has(extname(name).toLowerCase());
 export const isVideoName = (name: string) => VIDEO_EXTENSIONS.has(extname(name).toLowerCase());

@@ -131,7 +131,9 @@ function writtenAsStream(out: string, flag: string): boolean {
     return false;
   }
   if (st.isBlockDevice() || st.isSocket()) {
-    throw new OutputError(`${flag} ${out}: is a ${st.isSocket() ? 'socket' : 'block device'}; fer-stream writes files, pipes and character devices only`);
+    throw new OutputError(
+      `${flag} ${out}: is a ${st.isSocket() ? 'socket' : 'block device'}; fer-stream writes files, pipes and character devices only`,
+    );
   }
   if (!st.isFIFO() && !st.isCharacterDevice()) return false;
   try {

@@ -31,7 +31,8 @@ export function shortfall(info: VideoInfo, ptsMs: readonly number[]): string | u
   const interval = delivered > 1 ? covered / delivered : info.durationMs;
   const fromContainer = info.durationBasis === 'container';
   let tolerance = Math.max(3 * interval, info.durationMs * 0.01);
-  if (fromContainer) tolerance += info.hasAudio ? Math.max(CONTAINER_SLACK_MS, info.durationMs * CONTAINER_WITH_AUDIO_SLACK) : CONTAINER_SLACK_MS;
+  if (fromContainer)
+    tolerance += info.hasAudio ? Math.max(CONTAINER_SLACK_MS, info.durationMs * CONTAINER_WITH_AUDIO_SLACK) : CONTAINER_SLACK_MS;
   if (info.durationMs - covered <= tolerance) return undefined;
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   return `decoded ${delivered} frames covering ${s(covered)} of the ${s(info.durationMs)} its ${fromContainer ? 'container' : 'stream'} duration declares: the file is cut short or still being written`;
@@ -40,7 +41,10 @@ export function shortfall(info: VideoInfo, ptsMs: readonly number[]): string | u
 /** First frame to the end of the last, the last frame lasting as long as the median gap between frames. */
 function coveredMs(ptsMs: readonly number[], fps: number): number {
   const sorted = [...ptsMs].sort((a, b) => a - b);
-  const gaps = sorted.slice(1).map((t, i) => t - sorted[i]).sort((a, b) => a - b);
+  const gaps = sorted
+    .slice(1)
+    .map((t, i) => t - sorted[i])
+    .sort((a, b) => a - b);
   const last = gaps.length ? gaps[gaps.length >> 1] : fps > 0 ? 1000 / fps : 0;
   return sorted[sorted.length - 1] - sorted[0] + last;
 }

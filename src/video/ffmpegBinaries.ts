@@ -47,7 +47,10 @@ export function ffmpegTools(): FfmpegTools {
   const ffmpeg = process.env.FFMPEG_PATH || onPath('ffmpeg') || fromNpm('@ffmpeg-installer/ffmpeg');
   const ffprobe = process.env.FFPROBE_PATH || onPath('ffprobe') || fromNpm('@ffprobe-installer/ffprobe');
   if (!ffmpeg || !ffprobe) {
-    throw new VideoError('spawn-failed', `fer-stream needs ffmpeg and ffprobe: set FFMPEG_PATH and FFPROBE_PATH, install them, or run npm install (missing: ${[!ffmpeg && 'ffmpeg', !ffprobe && 'ffprobe'].filter(Boolean).join(', ')})`);
+    throw new VideoError(
+      'spawn-failed',
+      `fer-stream needs ffmpeg and ffprobe: set FFMPEG_PATH and FFPROBE_PATH, install them, or run npm install (missing: ${[!ffmpeg && 'ffmpeg', !ffprobe && 'ffprobe'].filter(Boolean).join(', ')})`,
+    );
   }
   cached = { ffmpeg, ffprobe, passthroughArgs: supportsFpsMode(ffmpeg) ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough'] };
   return cached;
@@ -55,10 +58,15 @@ export function ffmpegTools(): FfmpegTools {
 
 /** ffmpeg 7 warns on `-vsync` and a later release may drop it; ffmpeg 4 (the npm binary) lacks `-fps_mode`. */
 function supportsFpsMode(ffmpeg: string): boolean {
-  const probe = spawnSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=s=16x16:d=0.04', '-fps_mode', 'passthrough', '-f', 'null', '-'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    timeout: 10_000,
-  });
-  if (probe.error) throw new VideoError('spawn-failed', `cannot run ffmpeg at ${ffmpeg} (${probe.error.message}); check FFMPEG_PATH or reinstall`);
+  const probe = spawnSync(
+    ffmpeg,
+    ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=s=16x16:d=0.04', '-fps_mode', 'passthrough', '-f', 'null', '-'],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 10_000,
+    },
+  );
+  if (probe.error)
+    throw new VideoError('spawn-failed', `cannot run ffmpeg at ${ffmpeg} (${probe.error.message}); check FFMPEG_PATH or reinstall`);
   return probe.status === 0;
 }

@@ -53,10 +53,12 @@ export function liveInputArgs(source: string, tool: string, options: LiveInputOp
       return ['-rw_timeout', micros, '-i', source];
     case 'v4l2':
       return [
-        '-f', 'v4l2',
+        '-f',
+        'v4l2',
         ...(options.videoSize ? ['-video_size', options.videoSize] : []),
         ...(options.frameRate ? ['-framerate', String(options.frameRate)] : []),
-        '-i', source,
+        '-i',
+        source,
       ];
     case 'file':
       return ['-re', ...(options.loop ? ['-stream_loop', '-1'] : []), '-i', source];

@@ -86,7 +86,16 @@ export async function probeSource(source: string, inputArgs: string[] = [], time
   let out: string;
   const { ffprobe } = ffmpegTools();
   try {
-    const args = ['-v', 'error', '-show_entries', 'stream:stream_tags=rotate,DURATION:stream_disposition=attached_pic:stream_side_data=rotation:format=duration', '-of', 'json', ...inputArgs, source];
+    const args = [
+      '-v',
+      'error',
+      '-show_entries',
+      'stream:stream_tags=rotate,DURATION:stream_disposition=attached_pic:stream_side_data=rotation:format=duration',
+      '-of',
+      'json',
+      ...inputArgs,
+      source,
+    ];
     ({ stdout: out } = await run(ffprobe, args, { maxBuffer: 16 << 20, timeout: timeoutMs, killSignal: 'SIGKILL', signal }));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EACCES') {
@@ -94,7 +103,11 @@ export async function probeSource(source: string, inputArgs: string[] = [], time
     }
     if ((err as Error).name === 'AbortError') throw new VideoError('unreadable', `${source}: probe stopped`);
     if ((err as { killed?: boolean }).killed) throw new VideoError('unreadable', `${source}: no answer within ${timeoutMs} ms`);
-    const stderr = String((err as { stderr?: string }).stderr ?? '').trim().split('\n').pop() ?? '';
+    const stderr =
+      String((err as { stderr?: string }).stderr ?? '')
+        .trim()
+        .split('\n')
+        .pop() ?? '';
     throw new VideoError('unreadable', `${source} is not a readable video (${stderr.replace(/^.*?: /, '') || (err as Error).message})`);
   }
   const path = source;
@@ -104,7 +117,10 @@ export async function probeSource(source: string, inputArgs: string[] = [], time
   const video = streams.find((s) => s.codec_type === 'video' && (s.width ?? 0) > 0 && !s.disposition?.attached_pic);
   if (!video) {
     const kinds = streams.map((s) => (s.disposition?.attached_pic ? 'cover art' : s.codec_type)).filter(Boolean);
-    throw new VideoError('no-video-stream', `${path} has no video stream${kinds.length ? ` (only ${[...new Set(kinds)].join(', ')})` : ''}`);
+    throw new VideoError(
+      'no-video-stream',
+      `${path} has no video stream${kinds.length ? ` (only ${[...new Set(kinds)].join(', ')})` : ''}`,
+    );
   }
   if (!video.codec_name || video.codec_name === 'none' || video.codec_name === 'unknown') {
     throw new VideoError('unsupported-codec', `${path}: its video codec is not one ffmpeg can decode`);

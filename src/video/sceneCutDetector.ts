@@ -60,7 +60,12 @@ function thumbnail({ width, height, data }: RgbImage): Float32Array {
     for (let tx = 0; tx < THUMB_W; tx++) {
       const x = Math.min(width - 2, Math.max(0, Math.floor(((tx + 0.5) * width) / THUMB_W)));
       let v = 0;
-      for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
+      for (const [dx, dy] of [
+        [0, 0],
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ]) {
         const i = ((y + dy) * width + x + dx) * 3;
         v += 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2];
       }

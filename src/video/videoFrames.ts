@@ -62,15 +62,28 @@ export function videoFrames(info: VideoInfo, options: VideoFramesOptions = {}): 
     const { width, height } = info;
     const frameBytes = width * height * 3;
     const args = [
-      '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info',
+      '-hide_banner',
+      '-nostdin',
+      '-nostats',
+      '-loglevel',
+      'info',
       ...(options.inputArgs ?? ['-i', info.path]),
-      '-map', `0:${info.streamIndex}`, '-an', '-sn', '-dn',
+      '-map',
+      `0:${info.streamIndex}`,
+      '-an',
+      '-sn',
+      '-dn',
       // showinfo reports each frame's pts. It runs on a 2x2 crop (no copy) of a split, because on whole
       // frames its checksums cost more than the decode's colour conversion. The explicit scale keeps every
       // frame at the probed size even if the stream changes resolution mid-way.
-      '-vf', `split[out][info];[info]crop=2:2:0:0,showinfo,nullsink;[out]scale=${width}:${height},format=rgb24`,
+      '-vf',
+      `split[out][info];[info]crop=2:2:0:0,showinfo,nullsink;[out]scale=${width}:${height},format=rgb24`,
       ...tools.passthroughArgs,
-      '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      'pipe:1',
     ];
     const proc = spawn(tools.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const cutter = new FrameCutter(frameBytes);
@@ -89,13 +102,24 @@ export function videoFrames(info: VideoInfo, options: VideoFramesOptions = {}): 
       finished = true;
       subscriber.error(err);
     };
-    const details = (code?: number | null, signal?: string | null) => ({ exitCode: code, signal, stderrTail: tail.join('\n'), framesDelivered: delivered });
+    const details = (code?: number | null, signal?: string | null) => ({
+      exitCode: code,
+      signal,
+      stderrTail: tail.join('\n'),
+      framesDelivered: delivered,
+    });
 
     const flush = () => {
       // pts[] holds one entry per frame ffmpeg reported; a frame waits here until its entry arrives.
       while (waiting.length && pts.length > delivered && delivered < limit && !finished) {
         const data = waiting.shift()!;
-        const frame: VideoFrame = { frameIndex: delivered, ptsMs: pts[delivered], image: { width, height, data }, release: () => cutter.recycle(data), receivedAtMs: Date.now() };
+        const frame: VideoFrame = {
+          frameIndex: delivered,
+          ptsMs: pts[delivered],
+          image: { width, height, data },
+          release: () => cutter.recycle(data),
+          receivedAtMs: Date.now(),
+        };
         delivered++;
         options.gate?.enter();
         subscriber.next(frame);
@@ -142,10 +166,24 @@ export function videoFrames(info: VideoInfo, options: VideoFramesOptions = {}): 
       const where = `${info.path}: decoding stopped after ${delivered} frame(s)`;
       if (code !== 0) {
         const last = tail[tail.length - 1] ?? 'no message';
-        return fail(new VideoError(truncated ? 'truncated' : 'decode-failed', `${where}: ffmpeg exited with ${code ?? signal} (${last})`, details(code, signal)));
+        return fail(
+          new VideoError(
+            truncated ? 'truncated' : 'decode-failed',
+            `${where}: ffmpeg exited with ${code ?? signal} (${last})`,
+            details(code, signal),
+          ),
+        );
       }
-      if (waiting.length) return fail(new VideoError('decode-failed', `${where}: ${waiting.length} frame(s) came without a timestamp`, details(code)));
-      if (delivered === 0) return fail(new VideoError('decode-failed', `${info.path}: no frame could be decoded (${tail[tail.length - 1] ?? 'no message'})`, details(code)));
+      if (waiting.length)
+        return fail(new VideoError('decode-failed', `${where}: ${waiting.length} frame(s) came without a timestamp`, details(code)));
+      if (delivered === 0)
+        return fail(
+          new VideoError(
+            'decode-failed',
+            `${info.path}: no frame could be decoded (${tail[tail.length - 1] ?? 'no message'})`,
+            details(code),
+          ),
+        );
       const short = endedEarly();
       if (short && !options.acceptShort) return fail(new VideoError('truncated', `${where}: ${short}`, details(code)));
       if (short) options.acceptShort!(`${where}: ${short}`);

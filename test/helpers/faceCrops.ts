@@ -7,7 +7,10 @@ import { shared } from './sharedData.js';
 /** Real face crops: the install-built samples, plus labelled faces from ../shared when present. */
 export function realFaceCropPaths(): string[] {
   const samples = join(PACKAGE_ROOT, 'samples', 'crops');
-  const paths = readdirSync(samples).filter((f) => f.endsWith('.jpg')).slice(0, 3).map((f) => join(samples, f));
+  const paths = readdirSync(samples)
+    .filter((f) => f.endsWith('.jpg'))
+    .slice(0, 3)
+    .map((f) => join(samples, f));
   const fer = shared('fer2013_test', 'test', 'happy');
   if (fer) paths.push(join(fer, readdirSync(fer).sort()[0]));
   const stills = shared('pyfeat_media', 'sad_asian.jpg');
@@ -17,7 +20,12 @@ export function realFaceCropPaths(): string[] {
 
 /** An image resized to size x size RGB (stretch), as bytes HWC. */
 export async function rgbSquare(path: string, size: number): Promise<Uint8Array> {
-  const { data } = await sharp(path).resize(size, size, { fit: 'fill' }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  const { data } = await sharp(path)
+    .resize(size, size, { fit: 'fill' })
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return new Uint8Array(data);
 }
 

@@ -13,7 +13,25 @@ export function makeTestSet(dir: string, count: number, frames: number, corrupt 
   const paths: string[] = [];
   for (let i = 0; i < count; i++) {
     const path = join(dir, `clip${i + 1}.mp4`);
-    execFileSync(ffmpegTools().ffmpeg, ['-v', 'error', '-y', '-ss', String(i * 2), '-i', join(PACKAGE_ROOT, 'samples', 'video.mp4'), '-frames:v', String(frames), '-vf', 'scale=640:360', '-an', '-c:v', 'libx264', '-preset', 'ultrafast', path]);
+    execFileSync(ffmpegTools().ffmpeg, [
+      '-v',
+      'error',
+      '-y',
+      '-ss',
+      String(i * 2),
+      '-i',
+      join(PACKAGE_ROOT, 'samples', 'video.mp4'),
+      '-frames:v',
+      String(frames),
+      '-vf',
+      'scale=640:360',
+      '-an',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      path,
+    ]);
     paths.push(path);
   }
   if (corrupt) {

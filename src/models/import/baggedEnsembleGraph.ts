@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { canonicalLabel, CANONICAL_LABELS } from '../labels.js';
 // builtinModels imports this module too: only functions of it are used here, never at load time.
-import { addTrunk, FACE_API_EXPRESSION_LABELS, HUMAN_EMOTION_LABELS } from './builtinModels.js';
+import { addTrunk, FACE_API_EXPRESSION_LABELS, HUMAN_EMOTION_LABELS } from './trunkGraph.js';
 import { OnnxGraphBuilder } from './onnxGraphBuilder.js';
 
 /** The trunk's feature outputs (256 values each; builtinModels.ts TRUNK_FEATURE_SIZES). */

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import { PACKAGE_ROOT, packageDir } from '../../util/paths.js';
-import { addFaceApiFeatureNet, addFaceApiFeatures, FACE_API_INPUT_SIZE } from './faceApiFeatureNet.js';
-import { dense } from './tfLayers.js';
+import { PACKAGE_ROOT } from '../../util/paths.js';
+import { addFaceApiFeatureNet } from './faceApiFeatureNet.js';
 import { addFaceRecognitionNet, FACE_RECOGNITION_INPUT_SIZE } from './faceRecognitionNet.js';
 import { buildEnsembleGraph, buildStackedHeadsGraph, readHeads } from './baggedEnsembleGraph.js';
 import { buildOpencvFerFeatures, OPENCV_FER_FEATURES, OPENCV_FER_MODEL } from './opencvFerFeatures.js';
@@ -9,6 +8,8 @@ import { OnnxGraphBuilder } from './onnxGraphBuilder.js';
 import { addTfjsGraph, loadTfjsGraph } from './tfjsGraphConverter.js';
 import { readTfjsWeightsManifest, type WeightMap } from './tfjsWeights.js';
 import { addTinyFaceDetectorNet } from './tinyFaceDetectorNet.js';
+import { FACE_API_EXPRESSION, FACE_API_LANDMARKS, FACE_API_RECOGNITION, HUMAN_BLAZEFACE, HUMAN_EMOTION, shards, TINY_FACE } from './modelSources.js';
+import { addTrunk, CROP_SHAPE, cropToHumanEmotionInput, HUMAN_EMOTION_INPUT_SIZE, TRUNK_FEATURE_SIZES, trunkSources } from './trunkGraph.js';
 
 /**
  * The pretrained networks fer-stream builds from MIT-licensed TF.js weights shipped in npm packages.
@@ -24,33 +25,12 @@ export interface BuiltinModel {
   build: () => Uint8Array;
 }
 
-const faceApiModel = (file: string) => join(packageDir('@vladmandic/face-api'), 'model', file);
-const humanModel = (file: string) => join(packageDir('@vladmandic/human'), 'models', file);
-
-const FACE_API_EXPRESSION = () => faceApiModel('face_expression_model-weights_manifest.json');
-const FACE_API_LANDMARKS = () => faceApiModel('face_landmark_68_model-weights_manifest.json');
-const FACE_API_RECOGNITION = () => faceApiModel('face_recognition_model-weights_manifest.json');
-const TINY_FACE = () => faceApiModel('tiny_face_detector_model-weights_manifest.json');
-const HUMAN_EMOTION = () => humanModel('emotion.json');
-const HUMAN_BLAZEFACE = () => humanModel('blazeface.json');
 export const BLAZEFACE_INPUT_SIZE = 256;
 
 /** The default ensemble's trained heads (`npm run train:default` writes them; docs/training.md has the recipe). */
 export const DEFAULT_HEADS = () => join(PACKAGE_ROOT, 'config', 'default-heads', 'heads.json');
 /** The accurate ensemble's heads, on the trunk's and OpenCV Zoo's features (`npm run train:accurate`). */
 export const ACCURATE_HEADS = () => join(PACKAGE_ROOT, 'config', 'accurate-heads', 'heads.json');
-
-const shards = (manifest: string, bins: string[]) => [manifest, ...bins.map((b) => join(manifest, '..', b))];
-
-/** face-api labels in its output order. */
-export const FACE_API_EXPRESSION_LABELS = ['neutral', 'happy', 'sad', 'angry', 'fearful', 'disgusted', 'surprised'];
-/** human's oarriaga emotion net labels in its output order (human/src/gear/emotion.ts). */
-export const HUMAN_EMOTION_LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];
-/** human converts RGB to gray with these weights before its emotion net. */
-export const HUMAN_GRAY_WEIGHTS = [0.2989, 0.587, 0.114];
-export const HUMAN_EMOTION_INPUT_SIZE = 64;
-
-const CROP_SHAPE = ['batch', 3, FACE_API_INPUT_SIZE, FACE_API_INPUT_SIZE];
 
 function faceApiHead(g: OnnxGraphBuilder, weights: WeightMap, input: string, scope: string): string {
   return g.scope(scope, () => addFaceApiFeatureNet(g, weights, input));
@@ -70,65 +50,6 @@ function faceApiLandmarks(g: OnnxGraphBuilder, input: string): string {
 function humanEmotion(g: OnnxGraphBuilder, gray: string): string {
   const graph = loadTfjsGraph(HUMAN_EMOTION());
   return g.scope('human_emotion', () => addTfjsGraph(g, graph, { input_1: gray }, ['Identity']).Identity);
-}
-
-/**
- * From a [N,3,112,112] RGB 0..255 crop to human's emotion input: bilinear resize to 64x64 the way
- * tf.image.resizeBilinear does (align_corners = half_pixel_centers = false, i.e. 'asymmetric'), weighted
- * gray, then (x/255 - 0.5) * 2.
- */
-function cropToHumanEmotionInput(g: OnnxGraphBuilder, crop: string): string {
-  const batch = g.node('Slice', [g.node('Shape', [crop]), g.int64Constant('zero', [0]), g.int64Constant('two', [2])]);
-  const sizes = g.node('Concat', [batch, g.int64Constant('hw', [HUMAN_EMOTION_INPUT_SIZE, HUMAN_EMOTION_INPUT_SIZE])], {
-    attrs: { axis: 0 },
-  });
-  const resized = g.node('Resize', [crop, '', '', sizes], {
-    attrs: { mode: 'linear', coordinate_transformation_mode: 'asymmetric' },
-  });
-  const grayWeights = g.constant('gray_w', HUMAN_GRAY_WEIGHTS.map((w) => w / 255), [1, 3, 1, 1]);
-  const gray = g.node('Conv', [resized, grayWeights], { attrs: { kernel_shape: [1, 1] } });
-  return g.node('Mul', [g.node('Sub', [gray, g.constant('half', [0.5], [1])]), g.constant('two_f', [2], [1])]);
-}
-
-/** The penultimate layer of human's emotion net: after its last residual block, before the class convolution. */
-const HUMAN_PENULTIMATE = 'StatefulPartitionedCall/model_1/add_2/add';
-
-/** The frozen branches' outputs for one crop: what trained heads learn from, and the members' own outputs. */
-export interface TrunkOutputs {
-  /** [N,256] each: face-api expression net, face-api landmark net, human's emotion net (global average). */
-  features: { faceApiExpression: string; faceApiLandmarks: string; human: string };
-  /** [N,7] probabilities of the two pretrained expression branches, in their own label orders. */
-  faceApiProbs: string;
-  humanProbs: string;
-  /** [N,136] landmarks relative to the crop. */
-  landmarks: string;
-}
-
-const trunkSources = () => [
-  ...shards(FACE_API_EXPRESSION(), ['face_expression_model.bin']),
-  ...shards(FACE_API_LANDMARKS(), ['face_landmark_68_model.bin']),
-  ...shards(HUMAN_EMOTION(), ['emotion.bin']),
-];
-
-export const TRUNK_FEATURE_SIZES = { faceApiExpression: 256, faceApiLandmarks: 256, human: 256 } as const;
-
-/**
- * The frozen branches of the default members on one [N,3,112,112] RGB 0..255 crop, each run once: face-api's
- * expression and landmark nets (features and outputs) and human's emotion net (features and probabilities).
- */
-export function addTrunk(g: OnnxGraphBuilder, crop: string): TrunkOutputs {
-  const expressionWeights = readTfjsWeightsManifest(FACE_API_EXPRESSION());
-  const landmarkWeights = readTfjsWeightsManifest(FACE_API_LANDMARKS());
-  const faceApiExpression = g.scope('face_api_expression', () => addFaceApiFeatures(g, expressionWeights, crop));
-  const faceApiProbs = g.node('Softmax', [dense(g, faceApiExpression, expressionWeights.get('fc/weights')!, expressionWeights.get('fc/bias')!)], { attrs: { axis: -1 } });
-  const faceApiLandmarks = g.scope('face_api_landmarks', () => addFaceApiFeatures(g, landmarkWeights, crop));
-  const landmarks = dense(g, faceApiLandmarks, landmarkWeights.get('fc/weights')!, landmarkWeights.get('fc/bias')!);
-  const graph = loadTfjsGraph(HUMAN_EMOTION());
-  const gray = cropToHumanEmotionInput(g, crop);
-  const human = g.scope('human_emotion', () => addTfjsGraph(g, graph, { input_1: gray }, ['Identity', HUMAN_PENULTIMATE]));
-  // addTfjsGraph hands 4-D outputs back in TF's NHWC: the global average is over axes 1 and 2.
-  const humanFeatures = g.node('ReduceMean', [human[HUMAN_PENULTIMATE]], { attrs: { axes: [1, 2], keepdims: 0 } });
-  return { features: { faceApiExpression, faceApiLandmarks, human: humanFeatures }, faceApiProbs, humanProbs: human.Identity, landmarks };
 }
 
 export const BUILTIN_MODELS: BuiltinModel[] = [
