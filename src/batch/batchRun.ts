@@ -68,6 +68,8 @@ export interface BatchSummary {
   /** Every video of the batch, all shards (names), so `merge` can say which are missing. */
   allVideos: string[];
   settings: BatchOutputSettings;
+  /** The execution provider each model ran on (cpu, cuda, tensorrt, webgpu): what `--device` became. */
+  providers: Record<string, string>;
   startedAt: string;
   finishedAt: string;
   /** The single ABAW file of this run (abaw-expr-single), when every video of it is done. */
@@ -144,6 +146,7 @@ export async function runBatch(videos: BatchVideo[], models: BatchModels, o: Bat
     shard: o.shard,
     allVideos: o.allVideos.map((v) => v.name),
     settings: o.settings,
+    providers: models.ensemble.providers,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     singleFile,

@@ -86,7 +86,8 @@ Face crop options:
 Common options:
   --manifest <file>       ensemble manifest, JSON or YAML (default: config/default-ensemble.json); "accurate":
                           the bundled accurate ensemble (about a third of the speed; docs/ensemble.md)
-  --device auto|cpu|cuda|tensorrt   execution provider (default auto: CUDA if installed, else CPU)
+  --device auto|cpu|cuda|tensorrt|webgpu   execution provider (default auto: CUDA if installed, then
+                          WebGPU where a GPU is, else CPU; webgpu: any GPU with a Vulkan driver, docs/gpu.md)
   --batch <n>             faces per inference batch (default 32 for crops; video: frames per batch,
                           default 16, at most 256 MB of decoded frames; 128 faces per model call)
   --workers <n>           inference worker threads (default 2 for video, 1 for crops; at most one per

@@ -26,6 +26,8 @@ export class LiveDaemon {
   private readonly statuses = new Map<string, StatusMessage>();
   private server?: LiveServer;
   private ready = false;
+  /** The execution provider of each loaded model, for /readyz (what `device` became). */
+  private readonly providers: Record<string, string> = {};
   private queueGauge?: NodeJS.Timeout;
   private closing?: Promise<void>;
 
@@ -42,7 +44,12 @@ export class LiveDaemon {
     this.server = new LiveServer(this.config, this.metrics, {
       // Not ready while a crashed inference worker is being replaced (or could not be).
       ready: () => this.ready && this.pool.healthy,
-      inference: () => ({ healthy: this.pool.healthy, workerRestarts: this.pool.restarts.count, lastCrash: this.pool.restarts.lastError }),
+      inference: () => ({
+        healthy: this.pool.healthy,
+        workerRestarts: this.pool.restarts.count,
+        lastCrash: this.pool.restarts.lastError,
+        providers: this.providers,
+      }),
       streams: () =>
         this.runners.map((r) => ({ name: r.name, state: r.state, fps: r.fps, width: r.width, height: r.height, counts: { ...r.counts } })),
       statuses: () => [...this.statuses.values()],
@@ -68,6 +75,7 @@ export class LiveDaemon {
         detectorFor(spec.detector),
         describerFor(spec.reid),
       ]);
+      Object.assign(this.providers, ensemble.providers);
       this.sinks.set(
         spec.name,
         spec.sinks.map((s) => new LiveFileSink(spec.name, s)),

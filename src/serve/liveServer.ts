@@ -18,7 +18,7 @@ export interface LiveState {
   /** The latest status message of each stream, sent to a client when it connects. */
   statuses: () => LiveMessage[];
   /** The inference pool's health: crashed workers are replaced, and /readyz says so meanwhile. */
-  inference: () => { healthy: boolean; workerRestarts: number; lastCrash?: string };
+  inference: () => { healthy: boolean; workerRestarts: number; lastCrash?: string; providers: Record<string, string> };
 }
 
 interface Client {

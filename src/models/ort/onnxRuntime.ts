@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -38,6 +38,32 @@ function providerLibraryPresent(provider: Provider): boolean {
   return existsSync(join(binDir, `libonnxruntime_providers_${provider}.so`));
 }
 
+/** An explicitly requested provider: a failure says what is missing, never falls back. */
+async function explicitly(device: Device, open: () => Promise<ort.InferenceSession>): Promise<ort.InferenceSession> {
+  try {
+    return await open();
+  } catch (err) {
+    // ORT's message starts with its source file and the failed check; what matters is after it.
+    const message = String((err as Error).message ?? err);
+    const adapter = /Failed to get a WebGPU adapter: (.*)/.exec(message);
+    throw new DeviceUnavailableError(device, adapter ? `no WebGPU adapter: ${adapter[1]}` : err);
+  }
+}
+
+/**
+ * Whether this machine shows a GPU to programs: an NVIDIA device node or a DRM render node. Without one,
+ * the only Vulkan adapter would be a software rasterizer (Mesa's lavapipe), far slower than the CPU
+ * provider, so `auto` does not try WebGPU.
+ */
+function gpuDevicePresent(): boolean {
+  if (existsSync('/dev/nvidia0')) return true;
+  try {
+    return readdirSync('/dev/dri').some((n) => n.startsWith('renderD'));
+  } catch {
+    return false;
+  }
+}
+
 function tensorInfo(meta: readonly ort.InferenceSession.ValueMetadata[] | undefined, names: readonly string[]): TensorInfo[] {
   return names.map((name, i) => {
     const m = meta?.[i] as { isTensor?: boolean; shape?: (number | string)[] } | undefined;
@@ -68,35 +94,38 @@ async function create(model: string | Uint8Array, provider: Provider, threads: n
  * falls back to the CPU, recording why; `cuda`/`tensorrt` fail with how to install the provider.
  */
 export async function loadSession(model: string | Uint8Array, device: Device, threads = 0): Promise<LoadedSession> {
-  let session: ort.InferenceSession;
-  let provider: Provider;
+  let session: ort.InferenceSession | undefined;
+  let provider: Provider = 'cpu';
   let fallbackReason: string | undefined;
   if (device === 'cpu') {
     session = await create(model, 'cpu', threads);
-    provider = 'cpu';
   } else if (device === 'cuda' || device === 'tensorrt') {
     if (!providerLibraryPresent(device)) throw new DeviceUnavailableError(device, `libonnxruntime_providers_${device}.so is not installed`);
-    try {
-      session = await create(model, device, threads);
-    } catch (err) {
-      throw new DeviceUnavailableError(device, err);
-    }
+    session = await explicitly(device, () => create(model, device, threads));
     provider = device;
-  } else if (providerLibraryPresent('cuda')) {
-    try {
-      session = await create(model, 'cuda', threads);
-      provider = 'cuda';
-    } catch (err) {
-      fallbackReason = `CUDA provider failed to load: ${String((err as Error).message).split('\n')[0]}`;
-      session = await create(model, 'cpu', threads);
-      provider = 'cpu';
-    }
+  } else if (device === 'webgpu') {
+    session = await explicitly(device, () => create(model, 'webgpu', threads));
+    provider = 'webgpu';
   } else {
-    fallbackReason = 'CUDA provider not installed';
-    session = await create(model, 'cpu', threads);
-    provider = 'cpu';
+    // auto: CUDA where installed, then WebGPU where a GPU is, then the CPU; the first fallback's reason is kept.
+    const reasons: string[] = [];
+    for (const candidate of ['cuda', 'webgpu'] as const) {
+      const missing = candidate === 'cuda' ? !providerLibraryPresent('cuda') && 'CUDA provider not installed' : !gpuDevicePresent() && 'no GPU device node for WebGPU';
+      if (missing) {
+        reasons.push(missing);
+        continue;
+      }
+      try {
+        session = await create(model, candidate, threads);
+        provider = candidate;
+        break;
+      } catch (err) {
+        reasons.push(`${candidate === 'cuda' ? 'CUDA' : 'WebGPU'} provider failed to load: ${String((err as Error).message).split('\n')[0]}`);
+      }
+    }
+    session ??= await create(model, 'cpu', threads);
+    if (provider === 'cpu') fallbackReason = reasons.join('; ');
   }
-
   return {
     provider,
     fallbackReason,
