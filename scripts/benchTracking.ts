@@ -4,7 +4,9 @@
  * speed on the shared real videos, for the detector every 10 frames (default) and every frame.
  * Seeds 1-4 are the clips the tracker was tuned on, 5 and up were held out (docs/tracking.md); each group's IDF1
  * is printed under the table.
- *   npm run bench:tracking [-- --seeds 1,...,12] [--detect-every 10,1] [--reid off,within-shots,across-cuts]
+ * Real composites (scripts/realCompositeClips.ts: real single-person videos, two to four on one canvas) are
+ * a second group, none of them used to choose anything.
+ *   npm run bench:tracking [-- --seeds 1,...,12] [--composites 1,...,6] [--detect-every 10,1] [--reid off,within-shots,across-cuts]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -18,7 +20,9 @@ import { loadManifest } from '../src/models/manifest.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
 import { scoreVideo } from '../src/pipeline/scoreVideo.js';
 import type { ReidMode } from '../src/pipeline/videoFaceLabeler.js';
+import { iou as iouOf } from '../src/image/rgbImage.js';
 import { PACKAGE_ROOT, SHARED_DATA } from '../src/util/paths.js';
+import { makeRealComposite } from './realCompositeClips.js';
 import { makeTrackingClips, type ClipTruth } from './trackingClips.js';
 
 const { values } = parseArgs({
@@ -27,6 +31,7 @@ const { values } = parseArgs({
     'detect-every': { type: 'string', default: '10,1' },
     reid: { type: 'string', default: 'off,within-shots,across-cuts' },
     'reid-distance': { type: 'string' },
+    composites: { type: 'string', default: '1,2,3,4,5,6' },
   },
 });
 const seeds = values.seeds!.split(',').map(Number);
@@ -82,6 +87,67 @@ for (const detectEvery of values['detect-every']!.split(',').map(Number))
         .map(([name, g]) => `${name} ${((2 * g.idtp) / g.n).toFixed(3)}`)
         .join(', ')}`,
     );
+
+    // Real faces composed on one canvas (scripts/realCompositeClips.ts). Nothing was tuned on them: all held out.
+    const people = ['WolfgangLanger_Pexels.mp4', 'single_face.mp4', 'face_noface.mov', 'noface_face.mov'].map((f) =>
+      join(SHARED_DATA, 'pyfeat_media', f),
+    );
+    if (people.every((p) => existsSync(p))) {
+      // single_face.mp4 and the two .mov clips show the same man: composites with two of them put him on screen
+      // twice, which only co-presence (not appearance) can keep apart.
+      console.log('\n| real composite | sources | IDF1 | ID switches | MOTA | track IDs |');
+      console.log('|---|---|---|---|---|---|');
+      const sum = { idtp: 0, n: 0, idsw: 0, fn: 0, fp: 0, gt: 0 };
+      for (const seed of values.composites!.split(',').map(Number)) {
+        const count = 2 + (seed % 3);
+        const chosen = Array.from({ length: count }, (_, k) => people[(seed + k) % people.length]);
+        const { video, truth } = await makeRealComposite(join(PACKAGE_ROOT, '.cache', 'tracking-composites'), seed, chosen, detector);
+        const r = await scoreVideo(video, detector, ensemble, { batchSize: 16, detectEvery, reidentify: reidentify(reid) });
+        const s = trackingScores(
+          truth.frames,
+          r.frames.map((f) => f.faces.map((x) => ({ id: x.trackId, box: x.box }))),
+        );
+        Object.assign(sum, {
+          idtp: sum.idtp + s.idtp,
+          n: sum.n + s.gt + s.predicted,
+          idsw: sum.idsw + s.idSwitches,
+          fn: sum.fn + s.fn,
+          fp: sum.fp + s.fp,
+          gt: sum.gt + s.gt,
+        });
+        console.log(
+          `| real${seed}.mp4 | ${chosen.map((c) => basename(c).replace(/\..*$/, '')).join(' + ')} | ${s.idf1.toFixed(3)} | ${s.idSwitches} | ${s.mota.toFixed(3)} | ${s.predictedIds} |`,
+        );
+      }
+      console.log(
+        `| **all (held out)** | | **${((2 * sum.idtp) / sum.n).toFixed(3)}** | ${sum.idsw} | ${(1 - (sum.fn + sum.fp + sum.idsw) / sum.gt).toFixed(3)} | |`,
+      );
+    }
+
+    // Hamilton, identities by eye every 10th frame (bench/hamilton-identities.json; its two people are in bench:reid-distances, on which maxDistance was chosen).
+    const hamilton = join(SHARED_DATA, 'hamilton_clip', 'short_hamilton_clip.mp4');
+    if (existsSync(hamilton)) {
+      const notes = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'bench', 'hamilton-identities.json'), 'utf8')) as {
+        frames: { frame: number; faces: { box: TrackedBox['box']; person: string }[] }[];
+      };
+      const people = [...new Set(notes.frames.flatMap((f) => f.faces.map((x) => x.person)))];
+      const r = await scoreVideo(hamilton, detector, ensemble, { batchSize: 16, detectEvery, reidentify: reidentify(reid) });
+      const truth = notes.frames.map((f) => f.faces.map((x) => ({ id: people.indexOf(x.person) + 1, box: x.box })));
+      const predicted = notes.frames.map((f) => r.frames[f.frame].faces.map((x) => ({ id: x.trackId, box: x.box })));
+      const s = trackingScores(truth, predicted);
+      // Which IDs each person got, and which people each ID was given to (an ID on two people passed between them).
+      const ids = new Map<number, Set<string>>();
+      notes.frames.forEach((f, i) =>
+        f.faces.forEach((x) => {
+          const hit = predicted[i].find((p) => iouOf(p.box, x.box) >= 0.5);
+          if (hit) ids.set(hit.id, (ids.get(hit.id) ?? new Set()).add(x.person));
+        }),
+      );
+      const shared = [...ids.entries()].filter(([, who]) => who.size > 1).map(([id, who]) => `ID ${id}: ${[...who].join(' + ')}`);
+      console.log(
+        `\nshort_hamilton_clip.mp4, identities by eye (every 10th frame; its two people are among the faces re-identification's threshold was chosen on): IDF1 ${s.idf1.toFixed(3)}, ID switches ${s.idSwitches}, MOTA ${s.mota.toFixed(3)}; IDs given to two people: ${shared.length ? shared.join('; ') : 'none'}`,
+      );
+    }
 
     console.log('\n| real video | frames | frames with a face | track IDs | tracks >= 100 frames | scene cuts | frames/s |');
     console.log('|---|---|---|---|---|---|---|');

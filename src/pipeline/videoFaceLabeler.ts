@@ -334,7 +334,8 @@ export class VideoFaceLabeler {
     if (!this.gallery) return;
     if (!descriptor) return this.gallery.touch(track.id, frameIndex);
     if (this.mayReidentify(track, frameIndex)) {
-      const known = this.gallery.match(descriptor, onScreen);
+      // Never the ID of someone on screen now, or at any time since this track began (co-presence).
+      const known = this.gallery.match(descriptor, onScreen, track.firstFrame);
       if (known) {
         this.gallery.merge(track.id, known.id);
         this.tracker.adopt(track, known.id);

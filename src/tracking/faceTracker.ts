@@ -51,6 +51,16 @@ export interface Track {
   motion: BoxMotion;
 }
 
+/** Widest gate, in face sizes between the predicted and the detected centre (see cost()). */
+const MAX_GATE = 1.5;
+/**
+ * Overlap between a detection and a live track's predicted box above which that detection is the live
+ * track's face, never a lost track's: a lost track's prediction must not claim a face someone visible has.
+ */
+const LIVE_CLAIM_IOU = 0.3;
+/** Overlap between two tracks' landmark-placed crops above which both ask for a detection (one may be drifting onto the other). */
+const CROPS_OVERLAP_IOU = 0.3;
+
 /** Cost added for re-attaching a lost track rather than continuing a live one. */
 const LOST_PENALTY = 0.3;
 /**
@@ -149,11 +159,16 @@ export class FaceTracker {
       const d = descriptors?.get(c);
       return d && t.descriptor ? APPEARANCE_WEIGHT * euclidean(d, t.descriptor) : 0;
     };
+    // A detection on a live track's predicted box belongs to someone on screen: no lost track may take it.
+    const predictedLive = this.live.map((t) => t.motion.at(frameIndex));
+    const onLiveFace = detections.map((d) => predictedLive.some((p) => iou(p, d.box) > LIVE_CLAIM_IOU));
     // Candidates are the live tracks, then the lost ones.
     const cost = candidates.map((t, r) =>
       detections.map((d, c) => {
+        const lost = r >= this.live.length;
+        if (lost && onLiveFace[c]) return UNMATCHABLE;
         const motion = this.cost(t, d.box, frameIndex);
-        return motion >= UNMATCHABLE ? motion : motion + appearance(t, c) + (r < this.live.length ? 0 : LOST_PENALTY);
+        return motion >= UNMATCHABLE ? motion : motion + appearance(t, c) + (lost ? LOST_PENALTY : 0);
       }),
     );
     const matchedTrack = new Map<number, Track>();
@@ -239,8 +254,11 @@ export class FaceTracker {
       const k = Math.sqrt((box.width * box.height) / (b.width * b.height));
       return k >= 0.5 && k <= 2;
     };
-    // The further the last sighting, the less the prediction is worth: the gate widens with the frames since.
-    const gate = this.maxCentreShift * (1 + Math.max(0, frameIndex - track.motion.lastFrame) / 5);
+    // The further the last sighting, the less the prediction is worth: the gate widens with the frames since,
+    // but in units of the face's own size and never past MAX_GATE of them: a gate that grows for ever
+    // reaches a neighbour (on real footage, IDs passed between people standing side by side). A face
+    // away longer comes back by appearance (re-identification), not by where it was.
+    const gate = Math.min(MAX_GATE, this.maxCentreShift * (1 + Math.max(0, frameIndex - track.motion.lastFrame) / 5));
     if ((overlap < this.minIou && shift > gate) || !(scaleOk(predicted) || scaleOk(track.box))) return UNMATCHABLE;
     return 1 - overlap + shift;
   }
@@ -284,6 +302,15 @@ export class FaceTracker {
     const inside = (b: Box) =>
       b.x + b.width / 2 >= 0 && b.x + b.width / 2 < width && b.y + b.height / 2 >= 0 && b.y + b.height / 2 < height;
     this.live = this.live.filter((t) => inside(t.box));
+    // Two crops on one place: one of them may be following its landmarks onto the other's face. The detector
+    // runs on the next frame and re-associates both, rather than two IDs labelling one face.
+    for (const [i, a] of this.live.entries()) {
+      for (const b of this.live.slice(i + 1)) {
+        if (iou(a.box, b.box) <= CROPS_OVERLAP_IOU) continue;
+        a.redetectAt = Math.min(a.redetectAt ?? Infinity, frameIndex + 1);
+        b.redetectAt = Math.min(b.redetectAt ?? Infinity, frameIndex + 1);
+      }
+    }
     return this.live;
   }
 }

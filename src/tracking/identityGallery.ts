@@ -8,8 +8,11 @@ export interface GalleryOptions {
   /**
    * Largest Euclidean distance between descriptors of one person. face-api's recognition net (dlib's
    * ResNet) is calibrated so that 0.6 separates people (99.4% on LFW pairs); re-attaching a wrong person
-   * is worse than a new ID, so the default is a little stricter. On the synthetic tracking clips the
-   * returning faces matched at 0.24-0.52 and the nearest other person was 0.56 or more (docs/tracking.md).
+   * is worse than a new ID, so the default is stricter. Measured on real faces (npm run
+   * bench:reid-distances: 128 faces of 4 people in the shared videos, 5,199 pairs of different people): the
+   * closest two different people were 0.513 apart, 0.67% of such pairs fell within 0.55 (Hamilton's
+   * performer and a woman in the audience were given one ID at 0.55), none within 0.50, which still keeps
+   * 70.8% of same-person pairs. Chosen on those distributions, which include Hamilton's two people.
    */
   maxDistance?: number;
   /** Descriptors kept per ID: the first sight and the latest ones (a face turns, the light changes). */
@@ -30,7 +33,7 @@ export class IdentityGallery {
   private readonly capacity: number;
 
   constructor(options: GalleryOptions = {}) {
-    this.maxDistance = options.maxDistance ?? 0.55;
+    this.maxDistance = options.maxDistance ?? 0.5;
     this.samplesPerIdentity = options.samplesPerIdentity ?? 4;
     this.capacity = options.capacity ?? 512;
   }
@@ -61,12 +64,15 @@ export class IdentityGallery {
 
   /**
    * The remembered ID nearest to `descriptor` within `maxDistance`, leaving out `exclude` (the IDs on screen
-   * in the same frame: one person is never two faces). Ties go to the lower ID, so results are reproducible.
+   * in the same frame: one person is never two faces) and, given `seenSince`, every ID seen since then. Ties go to the lower ID, so results are reproducible.
    */
-  match(descriptor: Float32Array, exclude: ReadonlySet<number>): { id: number; distance: number } | undefined {
+  match(descriptor: Float32Array, exclude: ReadonlySet<number>, seenSince?: number): { id: number; distance: number } | undefined {
     let best: { id: number; distance: number } | undefined;
     for (const [id, identity] of this.identities) {
       if (exclude.has(id)) continue;
+      // Seen at or after `seenSince` (the new track's first frame): the two were on screen together, so
+      // they are two people, however alike they look.
+      if (seenSince !== undefined && identity.lastFrame >= seenSince) continue;
       const distance = Math.min(...identity.samples.map((s) => euclidean(s, descriptor)));
       if (distance <= this.maxDistance && (!best || distance < best.distance || (distance === best.distance && id < best.id)))
         best = { id, distance };
