@@ -257,6 +257,14 @@ describe('training: sets, export parity, the command', () => {
       assert.match(r.stderr, /member 3\/3 \(faceApiExpression\+human, 42 faces x 3 views\)/);
       const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
       assert.equal(report.members.length, 3);
+      // Bagging is real: each member draws round(0.5 x 84) = 42 faces with replacement, so some repeat and
+      // the members' samples differ.
+      for (const m of report.members)
+        assert.ok(m.sampled === 42 && m.distinct < 42 && m.distinct > 20, `${m.sampled} drawn, ${m.distinct} distinct`);
+      assert.ok(
+        new Set(report.members.map((m: { distinct: number }) => m.distinct)).size > 1 ||
+          report.members[0].history[0].loss !== report.members[1].history[0].loss,
+      );
       assert.ok(report.results.set.ensemble.f1 >= 0);
       assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<svg/);
       const scored = await cli(['--input', join(dir, 'set'), '--manifest', join(out, 'manifest.json'), '--out', join(dir, 'preds.csv')]);

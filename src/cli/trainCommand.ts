@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InferencePool } from '../models/ort/inferencePool.js';
+import { TRAINING_RECIPES } from '../train/recipes.js';
 import { trainEnsemble } from '../train/trainEnsemble.js';
 import { assertWritable } from '../util/outputSafety.js';
 import { parseOptions, UsageError } from './parseOptions.js';
@@ -10,6 +11,8 @@ export const TRAIN_HELP = `fer-stream train — a bagged ensemble of multi-task 
 
 Usage:
   fer-stream train --data <training set> [--val <set>]... --out <dir> [options]
+  fer-stream train --recipe default|accurate --out <dir> [options]   what ships in config/*-heads, from
+                          ../shared/data (any option below overrides the recipe's)
 
 Training and validation sets: a FER+ folder (PNG faces and label.csv with 10 crowd votes each) or a
 class-folder tree (ABAW4 LSD's ANGRER, DISGUST, FEAR, HAPPINESS, SADNESS, SURPRISE, or lower-case names;
@@ -17,8 +20,10 @@ neutral allowed).
 
 Options:
   --members <k>           members of the bag (default 5)
-  --fraction <f>          each member's bootstrap sample, a fraction of the training faces drawn with
-                          replacement (default 0.2; 1 = every face once, no bootstrap)
+  --fraction <f>          each member's bootstrap sample: round(f x faces) drawn with replacement
+                          (default 0.2, the paper's; 1 = the classic bootstrap, about 63% distinct faces)
+  --sampling bootstrap|all   bootstrap (default): bagging as above; all: every face once for each member
+                          (members differ by features and seed only; what the shipped default used)
   --seed <s>              makes the run reproducible (default 1)
   --targets soft|hard     FER+: train on the vote distribution (default) or its majority
   --lambda <x>            weight of the landmark MSE beside the expression cross-entropy (default 10; 0 =
@@ -55,8 +60,10 @@ function positiveNumber(name: string, value: string | undefined, fallback: numbe
 
 export async function train(argv: string[]): Promise<number> {
   const v = parseOptions(argv, {
+    recipe: { type: 'string' },
     data: { type: 'string' },
     val: { type: 'string', multiple: true },
+    sampling: { type: 'string' },
     out: { type: 'string', short: 'o' },
     members: { type: 'string' },
     fraction: { type: 'string' },
@@ -73,9 +80,12 @@ export async function train(argv: string[]): Promise<number> {
     features: { type: 'string' },
     quiet: { type: 'boolean', short: 'q', default: false },
   });
-  if (!v.data) throw new UsageError('train needs --data <training set>');
+  const recipe =
+    v.recipe === undefined ? undefined : TRAINING_RECIPES[oneOf('recipe', v.recipe, ['default', 'accurate'] as const, 'default')];
+  const data = v.data ?? recipe?.data;
+  if (!data) throw new UsageError('train needs --data <training set> (or --recipe default|accurate)');
   if (!v.out) throw new UsageError('train needs --out <dir>');
-  const val = (v.val ?? []).map((p) => resolve(p));
+  const val = (v.val ?? recipe?.val ?? []).map((p) => resolve(p));
   if (!val.length)
     throw new UsageError('train needs at least one --val <set> (early stopping and the blend are chosen on validation data)');
   const index = (name: string, value: string | undefined, fallback: number) => {
@@ -85,7 +95,7 @@ export async function train(argv: string[]): Promise<number> {
       throw new UsageError(`--${name}: expected an index of --val from 0 to ${val.length - 1}, got "${value}"`);
     return n;
   };
-  const fraction = positiveNumber('fraction', v.fraction, 0.2, 1);
+  const fraction = positiveNumber('fraction', v.fraction, recipe?.fraction ?? 0.2, 1);
   if (fraction === 0) throw new UsageError('--fraction: must be above 0');
   assertWritable(join(v.out, 'manifest.json'));
   const tty = Boolean(process.stderr.isTTY) && !v.quiet;
@@ -101,22 +111,23 @@ export async function train(argv: string[]): Promise<number> {
   const pool = new InferencePool({ workers: Math.min(2, availableParallelism()) });
   try {
     const report = await trainEnsemble(pool, {
-      data: resolve(v.data),
+      data: resolve(data),
       val,
-      earlyStop: index('early-stop', v['early-stop'], 0),
-      blendOn: index('blend-on', v['blend-on'], val.length - 1),
-      members: positiveInt('members', v.members, 5),
+      earlyStop: index('early-stop', v['early-stop'], recipe?.earlyStop ?? 0),
+      blendOn: index('blend-on', v['blend-on'], recipe?.blendOn ?? val.length - 1),
+      members: positiveInt('members', v.members, recipe?.members ?? 5),
       fraction,
-      seed: positiveInt('seed', v.seed, 1),
+      sampling: oneOf('sampling', v.sampling, ['bootstrap', 'all'] as const, recipe?.sampling ?? 'bootstrap'),
+      seed: positiveInt('seed', v.seed, recipe?.seed ?? 1),
       out: v.out,
-      targets: oneOf('targets', v.targets, ['soft', 'hard'] as const, 'soft'),
-      lambda: positiveNumber('lambda', v.lambda, 10),
-      hidden: positiveInt('hidden', v.hidden, 128),
-      epochs: positiveInt('epochs', v.epochs, 30),
-      configs: oneOf('configs', v.configs, ['cycle', 'same'] as const, 'cycle'),
-      augment: oneOf('augment', v.augment, ['none', 'jitter'] as const, 'none'),
-      alphas: v['no-blend'] ? [0] : [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
-      features: v.features === undefined ? undefined : resolve(v.features),
+      targets: oneOf('targets', v.targets, ['soft', 'hard'] as const, recipe?.targets ?? 'soft'),
+      lambda: positiveNumber('lambda', v.lambda, recipe?.lambda ?? 10),
+      hidden: positiveInt('hidden', v.hidden, recipe?.hidden ?? 128),
+      epochs: positiveInt('epochs', v.epochs, recipe?.epochs ?? 30),
+      configs: oneOf('configs', v.configs, ['cycle', 'same'] as const, recipe?.configs ?? 'cycle'),
+      augment: oneOf('augment', v.augment, ['none', 'jitter'] as const, recipe?.augment ?? 'none'),
+      alphas: v['no-blend'] ? [0] : (recipe?.alphas ?? [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]),
+      features: v.features === undefined ? recipe?.features : resolve(v.features),
       log,
       progress,
     });

@@ -57,7 +57,7 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
   const extra = sources.extra;
   const train = readTrainingSet(o.data, o.targets);
   const vals = o.val.map((v) => readTrainingSet(v, 'hard'));
-  const drawn = Math.round(o.fraction * train.faces.length);
+  const drawn = o.sampling === 'all' ? train.faces.length : Math.round(o.fraction * train.faces.length);
   if (drawn < MIN_MEMBER_FACES) {
     throw new InputError(
       `--fraction ${o.fraction} of ${train.faces.length} training faces draws ${drawn} per member; a head needs at least ${MIN_MEMBER_FACES} (the paper's 0.2 of FER+ is 5,600)`,
@@ -110,8 +110,9 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
       ...extra.map((m) => m.name),
     ];
     const random = seededRandom(o.seed * 1000 + k);
+    // Bagging: round(f x N) faces drawn with replacement (f = 1: the classic bootstrap, about 63% distinct).
     const sampled = Math.max(1, Math.round(o.fraction * usable.length));
-    const sample = o.fraction >= 1 ? usable : Array.from({ length: sampled }, () => usable[Math.floor(random() * usable.length)]);
+    const sample = o.sampling === 'all' ? usable : Array.from({ length: sampled }, () => usable[Math.floor(random() * usable.length)]);
     const memberStarted = performance.now();
     const rows = rowsOf(trainSet, features, sample);
     const valRows = rowsOf(
@@ -144,6 +145,7 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
       index: k,
       features,
       sampled: sample.length,
+      distinct: new Set(sample).size,
       bestEpoch: result.bestEpoch,
       seconds: (performance.now() - memberStarted) / 1000,
       history: result.history,
@@ -201,7 +203,7 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
   );
 
   mkdirSync(o.out, { recursive: true });
-  const description = `bagged ensemble: ${o.members} heads on ${basename(resolve(o.data))} (fraction ${o.fraction}, seed ${o.seed}), blended with the pretrained vote at alpha ${alpha}`;
+  const description = `bagged ensemble: ${o.members} heads on ${basename(resolve(o.data))} (${o.sampling === 'all' ? 'every face for each member' : `bootstrap of ${o.fraction}`}, seed ${o.seed}), blended with the pretrained vote at alpha ${alpha}`;
   const exported = members.map((m, k) => ({ features: m.features, weights: weights[k] }));
   exported.forEach((m, k) => refuseNonFiniteWeights(m.weights, `member ${k + 1}`));
   if (o.features) {

@@ -9,7 +9,10 @@ export interface TrainOptions {
   earlyStop: number;
   blendOn: number;
   members: number;
+  /** Each member's sample: round(fraction x faces), drawn with replacement (`sampling: 'bootstrap'`). */
   fraction: number;
+  /** `bootstrap`: each member draws its own sample with replacement (bagging); `all`: every face once, each member. */
+  sampling: 'bootstrap' | 'all';
   seed: number;
   out: string;
   targets: 'soft' | 'hard';
@@ -35,6 +38,8 @@ export interface MemberReport {
   index: number;
   features: string[];
   sampled: number;
+  /** Distinct faces among them (a bootstrap of the full size holds about 63%). */
+  distinct: number;
   bestEpoch: number;
   seconds: number;
   history: EpochLog[];
