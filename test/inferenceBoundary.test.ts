@@ -30,7 +30,7 @@ describe('ONNX Runtime boundary', () => {
   });
 
   test('rejects an unknown --device value naming it', () => {
-    assert.throws(() => parseDevice('gpu'), /--device: expected one of auto, cpu, cuda, tensorrt, got "gpu"/);
+    assert.throws(() => parseDevice('gpu'), /--device: expected one of auto, cpu, cuda, tensorrt, webgpu, got "gpu"/);
   });
 
   test('inference runs off the main thread: timers keep firing during a large batch', async () => {

@@ -121,15 +121,18 @@ describe('live streams with real parts', () => {
           { timeout: 10_000 },
         );
         // Painted (non-transparent) pixels of the timeline canvas.
+        // Painted (non-transparent) pixels of every track's timeline: a track that left (the sample has cuts)
+        // stops growing, the others go on.
         const paintedPixels = () =>
-          page.$eval('canvas.timeline', (c) => {
-            const data = (c as HTMLCanvasElement)
-              .getContext('2d')!
-              .getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
-            let n = 0;
-            for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
-            return n;
-          });
+          page.$$eval('canvas.timeline', (canvases) =>
+            canvases.reduce((n, c) => {
+              const data = (c as HTMLCanvasElement)
+                .getContext('2d')!
+                .getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
+              for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
+              return n;
+            }, 0),
+          );
         const painted = await paintedPixels();
         assert.ok(painted > 0, 'the timeline has painted labels');
         await sleep(3000);

@@ -192,6 +192,7 @@ export class VideoFaceLabeler {
         let tracks: readonly Track[];
         if (due) {
           const detection = early.get(i) ?? this.detectOne(frame.image);
+          detection.catch(() => undefined); // awaited below, after the frames before it are applied (which may fail first)
           // A detection is associated with everything before it.
           await applyUntil(0);
           const { faces, weak } = await detection;

@@ -119,6 +119,8 @@ export function writeOutput(path: string, data: string | Uint8Array, label = pat
       }
     }
   } catch (err) {
+    // The reader went away (`| head`): what it wanted it has; as for any command-line tool, not an error.
+    if ((err as NodeJS.ErrnoException).code === 'EPIPE') return;
     throw new OutputError(`${label}: cannot write (${fsReason(err)})`);
   } finally {
     if (fd !== 1) closeSync(fd);

@@ -234,6 +234,11 @@ export class InferencePool {
   }
 
   private dispatch(): void {
+    // Closed: what still waits fails now; nothing more is sent to workers that are releasing their sessions.
+    if (this.closed) {
+      for (const job of this.queue.splice(0)) job.reject(new Error('inference pool is closed'));
+      return;
+    }
     for (let i = 0; i < this.queue.length; ) {
       const job = this.queue[i];
       // Only workers that hold the model; a model no live worker can ever run fails now, not never.

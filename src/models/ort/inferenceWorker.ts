@@ -7,6 +7,8 @@ const sessions = new Map<string, LoadedSession>();
 const port = parentPort!;
 // Runs still in ONNX Runtime: a session released under a running run() aborts the process natively.
 const running = new Set<Promise<unknown>>();
+// Set by 'close': a run that arrives after it would start on a session about to be released.
+let closing = false;
 
 function reply(msg: WorkerResponse, transfer: ArrayBuffer[] = []) {
   port.postMessage(msg, transfer);
@@ -19,6 +21,7 @@ port.on('message', async (msg: WorkerRequest) => {
       sessions.set(msg.key, s);
       reply({ type: 'loaded', id: msg.id, provider: s.provider, fallbackReason: s.fallbackReason, inputs: s.inputs, outputs: s.outputs });
     } else if (msg.type === 'run') {
+      if (closing) throw new Error('inference pool is closed');
       const s = sessions.get(msg.key);
       if (!s) throw new Error(`model ${msg.key} is not loaded in this worker`);
       const run = s.run(msg.feeds);
@@ -29,6 +32,7 @@ port.on('message', async (msg: WorkerRequest) => {
       for (const [name, t] of Object.entries(outputs)) owned[name] = { data: Float32Array.from(t.data), dims: t.dims };
       reply({ type: 'result', id: msg.id, outputs: owned }, Object.values(owned).map((t) => t.data.buffer as ArrayBuffer));
     } else if (msg.type === 'close') {
+      closing = true;
       await Promise.allSettled([...running]);
       await Promise.all([...sessions.values()].map((s) => s.release()));
       sessions.clear();
