@@ -14,7 +14,7 @@ export function parseDevice(value: string): Device {
   throw new RangeError(`--device: expected one of ${DEVICES.join(', ')}, got "${value}"`);
 }
 
-/** How a GPU user installs what onnxruntime-node leaves out by default (see README "GPU"). */
+/** How a GPU user installs what onnxruntime-node leaves out by default (see docs/usage.md "GPU"). */
 export const GPU_INSTALL_HINT =
   'onnxruntime-node ships without its CUDA/TensorRT provider libraries; install them with ' +
   '`npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12` (needs CUDA 12 + cuDNN 9; TensorRT 10 for tensorrt), ' +
