@@ -9,11 +9,9 @@ WORKDIR /opt/fer-stream
 COPY package.json package-lock.json tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
-COPY scripts ./scripts
 COPY config ./config
 COPY models ./models
 COPY schema ./schema
-COPY test ./test
 RUN npm ci --include=dev && npm prune --omit=dev && npm cache clean --force
 USER node
 ENTRYPOINT ["node", "/opt/fer-stream/bin/fer-stream.js"]

@@ -19,7 +19,7 @@ import { DEFAULT_MANIFEST } from '../src/models/defaultManifest.js';
 import { Ensemble } from '../src/models/ensemble.js';
 import { loadManifest } from '../src/models/manifest.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
-import { scoreVideo } from '../src/pipeline/scoreVideo.js';
+import { RAW_FRAMES, runVideoJob } from '../src/pipeline/videoJob.js';
 import { PACKAGE_ROOT, SHARED_DATA } from '../src/util/paths.js';
 import { ffmpegTools } from '../src/video/ffmpegBinaries.js';
 
@@ -61,7 +61,7 @@ const ensemble = await Ensemble.load(loadManifest(DEFAULT_MANIFEST), pool, 'cpu'
 const detector = await TinyFaceDetector.load(pool, 'cpu', { inputSize: [608, 320] });
 
 async function count(path: string, rejectNonFaces: boolean) {
-  const r = await scoreVideo(path, detector, ensemble, { batchSize: 16, detectEvery: 10, rejectNonFaces });
+  const r = await runVideoJob(path, detector, ensemble, { ...RAW_FRAMES, batchSize: 16, detectEvery: 10, rejectNonFaces });
   return {
     frames: r.frames.length,
     withFace: r.frames.filter((f) => f.faces.length).length,

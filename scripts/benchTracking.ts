@@ -18,7 +18,7 @@ import { Ensemble } from '../src/models/ensemble.js';
 import { FaceDescriber } from '../src/models/faceDescriber.js';
 import { loadManifest } from '../src/models/manifest.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
-import { scoreVideo } from '../src/pipeline/scoreVideo.js';
+import { RAW_FRAMES, runVideoJob } from '../src/pipeline/videoJob.js';
 import type { ReidMode } from '../src/pipeline/videoFaceLabeler.js';
 import { iou as iouOf } from '../src/image/rgbImage.js';
 import { PACKAGE_ROOT, SHARED_DATA } from '../src/util/paths.js';
@@ -59,7 +59,12 @@ for (const detectEvery of values['detect-every']!.split(',').map(Number))
     const groups = { 'tuned (seeds 1-4)': { idtp: 0, n: 0 }, 'held out (seeds 5 and up)': { idtp: 0, n: 0 } };
     for (const clip of clips) {
       const truth = JSON.parse(readFileSync(clip.truth, 'utf8')) as ClipTruth;
-      const r = await scoreVideo(clip.video, detector, ensemble, { batchSize: 16, detectEvery, reidentify: reidentify(reid) });
+      const r = await runVideoJob(clip.video, detector, ensemble, {
+        ...RAW_FRAMES,
+        batchSize: 16,
+        detectEvery,
+        reidentify: reidentify(reid),
+      });
       const predicted: TrackedBox[][] = r.frames.map((f) => f.faces.map((x) => ({ id: x.trackId, box: x.box })));
       const s = trackingScores(
         truth.frames.map((f) => f.map((o) => ({ id: o.id, box: o.box }))),
@@ -75,7 +80,7 @@ for (const detectEvery of values['detect-every']!.split(',').map(Number))
       group.idtp += s.idtp;
       group.n += s.gt + s.predicted;
       console.log(
-        `| ${basename(clip.video)} | ${s.gtIds} | ${truth.cuts.length ? `frame ${truth.cuts[0]}` : '-'} | ${s.idf1.toFixed(3)} | ${s.idSwitches} | ${s.mota.toFixed(3)} | ${s.predictedIds} | ${(r.frames.length / r.seconds).toFixed(1)} |`,
+        `| ${basename(clip.video)} | ${s.gtIds} | ${truth.cuts.length ? `frame ${truth.cuts[0]}` : '-'} | ${s.idf1.toFixed(3)} | ${s.idSwitches} | ${s.mota.toFixed(3)} | ${s.predictedIds} | ${(r.frames.length / r.stats.seconds).toFixed(1)} |`,
       );
     }
     console.log(
@@ -102,7 +107,7 @@ for (const detectEvery of values['detect-every']!.split(',').map(Number))
         const count = 2 + (seed % 3);
         const chosen = Array.from({ length: count }, (_, k) => people[(seed + k) % people.length]);
         const { video, truth } = await makeRealComposite(join(PACKAGE_ROOT, '.cache', 'tracking-composites'), seed, chosen, detector);
-        const r = await scoreVideo(video, detector, ensemble, { batchSize: 16, detectEvery, reidentify: reidentify(reid) });
+        const r = await runVideoJob(video, detector, ensemble, { ...RAW_FRAMES, batchSize: 16, detectEvery, reidentify: reidentify(reid) });
         const s = trackingScores(
           truth.frames,
           r.frames.map((f) => f.faces.map((x) => ({ id: x.trackId, box: x.box }))),
@@ -131,7 +136,12 @@ for (const detectEvery of values['detect-every']!.split(',').map(Number))
         frames: { frame: number; faces: { box: TrackedBox['box']; person: string }[] }[];
       };
       const people = [...new Set(notes.frames.flatMap((f) => f.faces.map((x) => x.person)))];
-      const r = await scoreVideo(hamilton, detector, ensemble, { batchSize: 16, detectEvery, reidentify: reidentify(reid) });
+      const r = await runVideoJob(hamilton, detector, ensemble, {
+        ...RAW_FRAMES,
+        batchSize: 16,
+        detectEvery,
+        reidentify: reidentify(reid),
+      });
       const truth = notes.frames.map((f) => f.faces.map((x) => ({ id: people.indexOf(x.person) + 1, box: x.box })));
       const predicted = notes.frames.map((f) => r.frames[f.frame].faces.map((x) => ({ id: x.trackId, box: x.box })));
       const s = trackingScores(truth, predicted);
@@ -158,11 +168,11 @@ for (const detectEvery of values['detect-every']!.split(',').map(Number))
     ]) {
       const path = join(SHARED_DATA, ...parts);
       if (!existsSync(path)) continue;
-      const r = await scoreVideo(path, detector, ensemble, { batchSize: 16, detectEvery, reidentify: reidentify(reid) });
+      const r = await runVideoJob(path, detector, ensemble, { ...RAW_FRAMES, batchSize: 16, detectEvery, reidentify: reidentify(reid) });
       const lengths = new Map<number, number>();
       for (const f of r.frames) for (const x of f.faces) lengths.set(x.trackId, (lengths.get(x.trackId) ?? 0) + 1);
       console.log(
-        `| ${parts[1]} | ${r.frames.length} | ${r.frames.filter((f) => f.faces.length).length} | ${lengths.size} | ${[...lengths.values()].filter((n) => n >= 100).length} | ${r.frames.filter((f) => f.sceneCut).length} | ${(r.frames.length / r.seconds).toFixed(1)} |`,
+        `| ${parts[1]} | ${r.frames.length} | ${r.frames.filter((f) => f.faces.length).length} | ${lengths.size} | ${[...lengths.values()].filter((n) => n >= 100).length} | ${r.frames.filter((f) => f.sceneCut).length} | ${(r.frames.length / r.stats.seconds).toFixed(1)} |`,
       );
     }
   }

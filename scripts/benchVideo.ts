@@ -20,7 +20,7 @@ import { canonicalLabel, CANONICAL_LABELS } from '../src/models/labels.js';
 import { loadManifest } from '../src/models/manifest.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
 import type { FrameRecord } from '../src/pipeline/faceRecords.js';
-import { scoreVideo, type ScoredVideo } from '../src/pipeline/scoreVideo.js';
+import { RAW_FRAMES, runVideoJob, type VideoJobResult } from '../src/pipeline/videoJob.js';
 import { selectFaces } from '../src/pipeline/selectFaces.js';
 import { smoothTracks } from '../src/pipeline/smoothTracks.js';
 import { abawExpressionIndex } from '../src/sinks/abawExpr.js';
@@ -28,7 +28,7 @@ import { PACKAGE_ROOT, SHARED_DATA } from '../src/util/paths.js';
 import { ffmpegTools } from '../src/video/ffmpegBinaries.js';
 import { probeVideo } from '../src/video/probeVideo.js';
 import { videoFrames } from '../src/video/videoFrames.js';
-import { makeSlideshow } from './slideshow.js';
+import { makeSlideshow } from '../src/video/slideshow.js';
 
 const { values } = parseArgs({
   options: { 'peer-frames': { type: 'string', default: '120' }, every: { type: 'string', default: '10,5' } },
@@ -127,9 +127,9 @@ console.log(`|${'---|'.repeat(4 + modes.length * 2 - 1 + 3)}`);
 for (const clip of [...clips, ...(labelled ? [labelled.clip] : [])]) {
   const info = await probeVideo(clip);
   const dec = await decodeFps(clip);
-  const runs: ScoredVideo[] = [];
-  for (const detectEvery of modes) runs.push(await scoreVideo(clip, detector, ensemble, { batchSize: 16, detectEvery }));
-  const fps = runs.map((r) => r.frames.length / r.seconds);
+  const runs: VideoJobResult[] = [];
+  for (const detectEvery of modes) runs.push(await runVideoJob(clip, detector, ensemble, { ...RAW_FRAMES, batchSize: 16, detectEvery }));
+  const fps = runs.map((r) => r.frames.length / r.stats.seconds);
   const labels = runs.map((r) => mainLabels(r.frames, info.width));
   const agree = labels.slice(1).map((l) => {
     const both = l.flatMap((v, i) => (v >= 0 && labels[0][i] >= 0 ? [v === labels[0][i]] : []));

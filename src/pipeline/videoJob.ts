@@ -17,6 +17,9 @@ export interface VideoJobOptions extends ScoreVideoOptions {
   frameCount?: { target: number; pad: 'last' | 'none' };
 }
 
+/** The job's whole-video steps left out (no smoothing, every face, no filling): the benches' raw records. */
+export const RAW_FRAMES = { smooth: 1, faces: 'all', fill: 'none' } as const;
+
 /** One person as the outputs report them: a name suffix (`''`, `left`, `track3`) and, per frame, their face and probabilities. */
 export interface ReportedFace {
   role: string;

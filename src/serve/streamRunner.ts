@@ -5,10 +5,8 @@ import type { FaceDescriber } from '../models/faceDescriber.js';
 import { labelNewest, type LiveRecord } from '../pipeline/labelNewest.js';
 import { LiveTracks } from '../pipeline/liveTracks.js';
 import { reidentifyOptions, VideoFaceLabeler } from '../pipeline/videoFaceLabeler.js';
-import { ffmpegTools } from '../video/ffmpegBinaries.js';
-import { liveInputArgs, liveProbeArgs, liveSourceKind } from '../video/liveInput.js';
-import { probeSource } from '../video/probeVideo.js';
-import { videoFrames } from '../video/videoFrames.js';
+import { liveSourceKind } from '../video/liveInput.js';
+import { liveSource } from '../video/liveSource.js';
 import type { LiveMetrics } from './liveMetrics.js';
 import type { FaceRecord } from '../pipeline/faceRecords.js';
 import type { StatusMessage, StreamState } from './liveMessages.js';
@@ -106,11 +104,15 @@ export class StreamRunner {
     if (this.stopped) return;
     this.setState(this.attempt === 0 ? 'connecting' : 'reconnecting', this.attempt ? `attempt ${this.attempt + 1}` : undefined);
     const { spec } = this;
-    const tools = ffmpegTools();
-    const options = { loop: spec.loop, timeoutMs: spec.timeoutSeconds * 1000, videoSize: spec.videoSize, frameRate: spec.frameRate };
+    const source = liveSource(spec.source, {
+      loop: spec.loop,
+      timeoutMs: spec.timeoutSeconds * 1000,
+      videoSize: spec.videoSize,
+      frameRate: spec.frameRate,
+    });
     const started = Date.now();
     this.probing = new AbortController();
-    probeSource(spec.source, liveProbeArgs(spec.source, tools.ffprobe, options), spec.timeoutSeconds * 1000, this.probing.signal).then(
+    source.probe(this.probing.signal).then(
       (info) => {
         this.probing = undefined;
         if (this.stopped) return;
@@ -118,7 +120,8 @@ export class StreamRunner {
         this.height = info.height;
         this.lastFrameAt = Date.now();
         const offset = this.frameOffset;
-        this.subscription = videoFrames(info, { inputArgs: liveInputArgs(spec.source, tools.ffmpeg, options) })
+        this.subscription = source
+          .frames(info)
           .pipe(
             tap(() => this.onDecoded()),
             // Frame numbers continue across reconnects, so tracks and clients see one timeline.

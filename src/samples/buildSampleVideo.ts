@@ -5,8 +5,8 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PACKAGE_ROOT, packageDir } from '../src/util/paths.js';
-import { makeSlideshow } from './slideshow.js';
+import { PACKAGE_ROOT, packageDir } from '../util/paths.js';
+import { makeSlideshow } from '../video/slideshow.js';
 
 const out = join(PACKAGE_ROOT, 'samples', 'video.mp4');
 if (existsSync(out) && !process.argv.includes('--force')) process.exit(0);

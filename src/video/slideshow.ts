@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { renameSync } from 'node:fs';
-import { ffmpegTools } from '../src/video/ffmpegBinaries.js';
+import { ffmpegTools } from './ffmpegBinaries.js';
 
 export interface SlideshowOptions {
   width: number;

@@ -6,11 +6,11 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { TinyFaceDetector } from '../src/detection/tinyFaceDetector.js';
-import { decodeImageFile } from '../src/image/decodeImage.js';
-import { InferencePool } from '../src/models/ort/inferencePool.js';
-import { naturalCompare } from '../src/util/mediaNames.js';
-import { PACKAGE_ROOT, packageDir } from '../src/util/paths.js';
+import { TinyFaceDetector } from '../detection/tinyFaceDetector.js';
+import { decodeImageFile } from '../image/decodeImage.js';
+import { InferencePool } from '../models/ort/inferencePool.js';
+import { naturalCompare } from '../util/mediaNames.js';
+import { PACKAGE_ROOT, packageDir } from '../util/paths.js';
 
 const out = join(PACKAGE_ROOT, 'samples', 'crops');
 const release = join(out, 'release.txt');
