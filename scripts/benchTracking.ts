@@ -94,10 +94,10 @@ for (const detectEvery of values['detect-every']!.split(',').map(Number))
     );
 
     // Real faces composed on one canvas (scripts/realCompositeClips.ts). Nothing was tuned on them: all held out.
-    const people = ['WolfgangLanger_Pexels.mp4', 'single_face.mp4', 'face_noface.mov', 'noface_face.mov'].map((f) =>
+    const sources = ['WolfgangLanger_Pexels.mp4', 'single_face.mp4', 'face_noface.mov', 'noface_face.mov'].map((f) =>
       join(SHARED_DATA, 'pyfeat_media', f),
     );
-    if (people.every((p) => existsSync(p))) {
+    if (sources.every((p) => existsSync(p))) {
       // single_face.mp4 and the two .mov clips show the same man: composites with two of them put him on screen
       // twice, which only co-presence (not appearance) can keep apart.
       console.log('\n| real composite | sources | IDF1 | ID switches | MOTA | track IDs |');
@@ -105,7 +105,7 @@ for (const detectEvery of values['detect-every']!.split(',').map(Number))
       const sum = { idtp: 0, n: 0, idsw: 0, fn: 0, fp: 0, gt: 0 };
       for (const seed of values.composites!.split(',').map(Number)) {
         const count = 2 + (seed % 3);
-        const chosen = Array.from({ length: count }, (_, k) => people[(seed + k) % people.length]);
+        const chosen = Array.from({ length: count }, (_, k) => sources[(seed + k) % sources.length]);
         const { video, truth } = await makeRealComposite(join(PACKAGE_ROOT, '.cache', 'tracking-composites'), seed, chosen, detector);
         const r = await runVideoJob(video, detector, ensemble, { ...RAW_FRAMES, batchSize: 16, detectEvery, reidentify: reidentify(reid) });
         const s = trackingScores(
@@ -135,14 +135,14 @@ for (const detectEvery of values['detect-every']!.split(',').map(Number))
       const notes = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'bench', 'hamilton-identities.json'), 'utf8')) as {
         frames: { frame: number; faces: { box: TrackedBox['box']; person: string }[] }[];
       };
-      const people = [...new Set(notes.frames.flatMap((f) => f.faces.map((x) => x.person)))];
+      const persons = [...new Set(notes.frames.flatMap((f) => f.faces.map((x) => x.person)))];
       const r = await runVideoJob(hamilton, detector, ensemble, {
         ...RAW_FRAMES,
         batchSize: 16,
         detectEvery,
         reidentify: reidentify(reid),
       });
-      const truth = notes.frames.map((f) => f.faces.map((x) => ({ id: people.indexOf(x.person) + 1, box: x.box })));
+      const truth = notes.frames.map((f) => f.faces.map((x) => ({ id: persons.indexOf(x.person) + 1, box: x.box })));
       const predicted = notes.frames.map((f) => r.frames[f.frame].faces.map((x) => ({ id: x.trackId, box: x.box })));
       const s = trackingScores(truth, predicted);
       // Which IDs each person got, and which people each ID was given to (an ID on two people passed between them).

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InferencePool } from '../models/ort/inferencePool.js';
-import { TRAINING_RECIPES } from '../train/recipes.js';
+import { TRAIN_DEFAULTS, TRAINING_RECIPES } from '../train/recipes.js';
 import { trainEnsemble } from '../train/trainEnsemble.js';
 import { assertWritable } from '../util/outputSafety.js';
 import { parseOptions, UsageError } from './parseOptions.js';
@@ -82,6 +82,8 @@ export async function train(argv: string[]): Promise<number> {
   });
   const recipe =
     v.recipe === undefined ? undefined : TRAINING_RECIPES[oneOf('recipe', v.recipe, ['default', 'accurate'] as const, 'default')];
+  // The recipe's settings, else the command's own; a flag overrides either.
+  const d = { ...TRAIN_DEFAULTS, ...recipe };
   const data = v.data ?? recipe?.data;
   if (!data) throw new UsageError('train needs --data <training set> (or --recipe default|accurate)');
   if (!v.out) throw new UsageError('train needs --out <dir>');
@@ -95,7 +97,7 @@ export async function train(argv: string[]): Promise<number> {
       throw new UsageError(`--${name}: expected an index of --val from 0 to ${val.length - 1}, got "${value}"`);
     return n;
   };
-  const fraction = positiveNumber('fraction', v.fraction, recipe?.fraction ?? 0.2, 1);
+  const fraction = positiveNumber('fraction', v.fraction, d.fraction, 1);
   if (fraction === 0) throw new UsageError('--fraction: must be above 0');
   assertWritable(join(v.out, 'manifest.json'));
   const tty = Boolean(process.stderr.isTTY) && !v.quiet;
@@ -113,20 +115,20 @@ export async function train(argv: string[]): Promise<number> {
     const report = await trainEnsemble(pool, {
       data: resolve(data),
       val,
-      earlyStop: index('early-stop', v['early-stop'], recipe?.earlyStop ?? 0),
+      earlyStop: index('early-stop', v['early-stop'], d.earlyStop),
       blendOn: index('blend-on', v['blend-on'], recipe?.blendOn ?? val.length - 1),
-      members: positiveInt('members', v.members, recipe?.members ?? 5),
+      members: positiveInt('members', v.members, d.members),
       fraction,
-      sampling: oneOf('sampling', v.sampling, ['bootstrap', 'all'] as const, recipe?.sampling ?? 'bootstrap'),
-      seed: positiveInt('seed', v.seed, recipe?.seed ?? 1),
+      sampling: oneOf('sampling', v.sampling, ['bootstrap', 'all'] as const, d.sampling),
+      seed: positiveInt('seed', v.seed, d.seed),
       out: v.out,
-      targets: oneOf('targets', v.targets, ['soft', 'hard'] as const, recipe?.targets ?? 'soft'),
-      lambda: positiveNumber('lambda', v.lambda, recipe?.lambda ?? 10),
-      hidden: positiveInt('hidden', v.hidden, recipe?.hidden ?? 128),
-      epochs: positiveInt('epochs', v.epochs, recipe?.epochs ?? 30),
-      configs: oneOf('configs', v.configs, ['cycle', 'same'] as const, recipe?.configs ?? 'cycle'),
-      augment: oneOf('augment', v.augment, ['none', 'jitter'] as const, recipe?.augment ?? 'none'),
-      alphas: v['no-blend'] ? [0] : (recipe?.alphas ?? [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]),
+      targets: oneOf('targets', v.targets, ['soft', 'hard'] as const, d.targets),
+      lambda: positiveNumber('lambda', v.lambda, d.lambda),
+      hidden: positiveInt('hidden', v.hidden, d.hidden),
+      epochs: positiveInt('epochs', v.epochs, d.epochs),
+      configs: oneOf('configs', v.configs, ['cycle', 'same'] as const, d.configs),
+      augment: oneOf('augment', v.augment, ['none', 'jitter'] as const, d.augment),
+      alphas: v['no-blend'] ? [0] : d.alphas,
       features: v.features === undefined ? recipe?.features : resolve(v.features),
       log,
       progress,

@@ -17,9 +17,10 @@ export function checkSinks(config: ServeConfig): void {
   );
   if (!sinks.length) return;
   const manifests = [...new Set(config.streams.map((s) => s.manifest ?? DEFAULT_MANIFEST))];
-  const inputs = runInputs(loadManifest(manifests[0]), ...config.streams.map((s) => s.source), ...manifests.slice(1));
-  for (const m of manifests.slice(1))
-    for (const member of loadManifest(m).members) if (!member.modelRef.startsWith('builtin:')) inputs.add(member.modelRef);
+  const inputs = runInputs(
+    manifests.map((m) => loadManifest(m)),
+    ...config.streams.map((s) => s.source),
+  );
   const owner = new Map<string, string>();
   for (const { stream, sink, field } of sinks) {
     const files = [sink.path, ...Array.from({ length: sink.keep }, (_, i) => `${sink.path}.${i + 1}`)];

@@ -5,6 +5,28 @@ import type { TrainOptions } from './trainingContract.js';
 /** A training run as it ships: everything but where it writes and how it talks. */
 export type TrainingRecipe = Omit<TrainOptions, 'out' | 'log' | 'progress'>;
 
+/** Blend weights of the pretrained vote that training chooses from. */
+export const BLEND_ALPHAS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
+
+/**
+ * What `fer-stream train` does when neither a flag nor a recipe says otherwise: the paper's bags (20%
+ * bootstrap samples), without the jittered view.
+ */
+export const TRAIN_DEFAULTS: Omit<TrainingRecipe, 'data' | 'val' | 'blendOn' | 'features'> = {
+  earlyStop: 0,
+  members: 5,
+  fraction: 0.2,
+  sampling: 'bootstrap',
+  seed: 1,
+  targets: 'soft',
+  lambda: 10,
+  hidden: 128,
+  epochs: 30,
+  configs: 'cycle',
+  augment: 'none',
+  alphas: BLEND_ALPHAS,
+};
+
 /**
  * The recipes whose heads ship in config/default-heads and config/accurate-heads: `fer-stream train --recipe
  * default` (or `accurate`) reproduces them from ../shared/data (`npm run train:default` wraps it).
@@ -30,7 +52,7 @@ const DEFAULT_RECIPE: TrainingRecipe = {
   epochs: 30,
   configs: 'cycle',
   augment: 'jitter',
-  alphas: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
+  alphas: BLEND_ALPHAS,
 };
 
 export const TRAINING_RECIPES: Record<'default' | 'accurate', TrainingRecipe> = {

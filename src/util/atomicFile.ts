@@ -12,22 +12,11 @@ import {
   type Stats,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { fsReason, OutputError } from './outputSafety.js';
+import { fsReason, isStreamOutput, OutputError, specialKind, STDOUT } from './outputSafety.js';
 
 /** A temporary name beside `path`, so that the final rename stays on one file system. */
 export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
-}
-
-/** What a path that is not a regular file is, in words; undefined for a regular file. */
-export function specialKind(st: Stats): string | undefined {
-  if (st.isFile()) return undefined;
-  if (st.isDirectory()) return 'a folder';
-  if (st.isFIFO()) return 'a FIFO (named pipe)';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  if (st.isSocket()) return 'a socket';
-  return 'not a regular file';
 }
 
 /**
@@ -78,24 +67,6 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, label =
   } catch (err) {
     rmSync(tmp, { force: true });
     throw new OutputError(`${label}: cannot write (${fsReason(err)}); ${path} was left as it was`);
-  }
-}
-
-/** `--out -`: standard output, which users of command-line tools expect. */
-export const STDOUT = '-';
-
-/**
- * Whether `path` is written as a stream rather than a file: standard output, or a FIFO or character
- * device (a pipe someone reads, a terminal, /dev/null), followed through symbolic links. A block device
- * or a socket never is (assertWritable refuses them before the work; writeFileAtomic never replaces them).
- */
-export function isStreamOutput(path: string): boolean {
-  if (path === STDOUT) return true;
-  try {
-    const st = statSync(path);
-    return st.isFIFO() || st.isCharacterDevice();
-  } catch {
-    return false;
   }
 }
 

@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, openSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readdirSync, rmSync, statSync, type Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 /**
@@ -118,12 +118,41 @@ export function assertWritable(out: string, asFolder = false, flag = '--out'): v
   rmSync(probe, { force: true });
 }
 
+/** What a path that is not a regular file is, in words; undefined for a regular file. */
+export function specialKind(st: Stats): string | undefined {
+  if (st.isFile()) return undefined;
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/** `--out -`: standard output, which users of command-line tools expect. */
+export const STDOUT = '-';
+
 /**
- * `-` (standard output), a FIFO or a character device is written as a stream: it must accept writing. A
- * block device or a socket is refused (never replaced by a file). False for anything else.
+ * Whether `path` is written as a stream rather than a file: standard output, or a FIFO or character
+ * device (a pipe someone reads, a terminal, /dev/null), followed through symbolic links. A block device
+ * or a socket never is (assertWritable refuses them before the work; writeFileAtomic never replaces them).
+ */
+export function isStreamOutput(path: string): boolean {
+  if (path === STDOUT) return true;
+  try {
+    const st = statSync(path);
+    return st.isFIFO() || st.isCharacterDevice();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `-` (standard output), a FIFO or a character device is written as a stream (isStreamOutput): it must accept
+ * writing. A block device or a socket is refused (never replaced by a file). False for anything else.
  */
 function writtenAsStream(out: string, flag: string): boolean {
-  if (out === '-') return true;
+  if (out === STDOUT) return true;
   let st;
   try {
     st = statSync(out);
@@ -131,11 +160,9 @@ function writtenAsStream(out: string, flag: string): boolean {
     return false;
   }
   if (st.isBlockDevice() || st.isSocket()) {
-    throw new OutputError(
-      `${flag} ${out}: is a ${st.isSocket() ? 'socket' : 'block device'}; fer-stream writes files, pipes and character devices only`,
-    );
+    throw new OutputError(`${flag} ${out}: is ${specialKind(st)}; fer-stream writes files, pipes and character devices only`);
   }
-  if (!st.isFIFO() && !st.isCharacterDevice()) return false;
+  if (!isStreamOutput(out)) return false;
   try {
     accessSync(out, constants.W_OK);
   } catch (err) {
