@@ -9,10 +9,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import type { Detector } from '../src/detection/detector.js';
 import type { Box } from '../src/image/rgbImage.js';
+import { SHARED_DATA } from '../src/util/paths.js';
 import { seededRandom } from '../src/util/seededRandom.js';
 import { ffmpegTools } from '../src/video/ffmpegBinaries.js';
 import { probeVideo } from '../src/video/probeVideo.js';
@@ -28,7 +29,16 @@ export interface CompositeTruth {
   sources: string[];
   /** Per frame, the visible faces: `id` is the source's index + 1. */
   frames: { id: number; box: Box }[][];
+  /**
+   * Per frame, the visible parts of layers whose face is not known there (the source's detector found none
+   * or two): a face may be there, so a predicted box centred in one that matches no true face is neither
+   * right nor wrong (MOT's ignore regions).
+   */
+  ignore: Box[][];
 }
+
+/** Longest run of source frames without a single-face detection that is bridged (the face was still there). */
+const BRIDGE_FRAMES = 12;
 
 /** Each source's face box per decoded frame (undefined where the detector did not find exactly one face). */
 async function sourceTrack(
@@ -36,7 +46,7 @@ async function sourceTrack(
   detector: Detector,
   cacheDir: string,
 ): Promise<{ width: number; height: number; boxes: (Box | undefined)[] }> {
-  const cache = join(cacheDir, `${path.replace(/\W+/g, '_')}.track.json`);
+  const cache = join(cacheDir, `${path.replace(/\W+/g, '_')}.bridged.json`);
   if (existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8'));
   const info = await probeVideo(path);
   const frames = await lastValueFrom(videoFrames(info).pipe(toArray()));
@@ -46,9 +56,92 @@ async function sourceTrack(
     boxes.push(found.length === 1 ? found[0].box : undefined);
     f.release?.();
   }
-  const track = { width: info.width, height: info.height, boxes };
+  const track = { width: info.width, height: info.height, boxes: bridgeGaps(boxes) };
   writeFileSync(cache, JSON.stringify(track));
   return track;
+}
+
+/**
+ * The distinct people the shared videos give, each as a single-person video (cut from a longer one where
+ * needed, once, into `cacheDir`): the man of WolfgangLanger_Pexels.mp4; the man of single_face.mp4, who is
+ * also the man of the two .mov clips (one of his three clips per seed: the .mov ones leave and come back);
+ * Hamilton's performer (frames 84-209, the medium shot between two cuts); and the woman in Hamilton's audience
+ * (frames 213-274, cropped to her, the man beside her blacked out). Each composite has each person
+ * at most once: two copies of one man on screen would be twins, which no tracker can tell apart by face.
+ */
+export function personSources(seed: number, cacheDir: string): string[] {
+  const media = join(SHARED_DATA, 'pyfeat_media');
+  const hamilton = join(SHARED_DATA, 'hamilton_clip', 'short_hamilton_clip.mp4');
+  const man = ['single_face.mp4', 'face_noface.mov', 'noface_face.mov'][seed % 3];
+  return [
+    join(media, 'WolfgangLanger_Pexels.mp4'),
+    join(media, man),
+    stretch(hamilton, 84, 210, undefined, join(cacheDir, 'hamilton_performer.mp4')),
+    // Cropped to her, and the strip where the man beside her shows his profile blacked out.
+    stretch(
+      hamilton,
+      213,
+      275,
+      'crop=215:300:335:0,drawbox=x=0:y=0:w=42:h=300:color=black:t=fill',
+      join(cacheDir, 'hamilton_audience_woman.mp4'),
+    ),
+  ];
+}
+
+/** Frames [start, end) of `source` (then `filter`, if any) as their own video, made once. */
+function stretch(source: string, start: number, end: number, filter: string | undefined, out: string): string {
+  if (existsSync(out) || !existsSync(source)) return out;
+  mkdirSync(dirname(out), { recursive: true });
+  const cropFilter = filter ? `,${filter}` : '';
+  const { ffmpeg } = ffmpegTools();
+  execFileSync(ffmpeg, [
+    '-v',
+    'error',
+    '-y',
+    '-i',
+    source,
+    '-vf',
+    `trim=start_frame=${start}:end_frame=${end},setpts=PTS-STARTPTS${cropFilter}`,
+    '-an',
+    '-c:v',
+    'libx264',
+    '-crf',
+    '16',
+    '-pix_fmt',
+    'yuv420p',
+    out,
+  ]);
+  return out;
+}
+
+/**
+ * Short runs without a box between two boxes are filled in linearly: a hand over the face or a blink of the
+ * detector, not the person leaving (a face that leaves for longer, or at an end, stays unknown).
+ */
+function bridgeGaps(boxes: (Box | undefined)[]): (Box | undefined)[] {
+  const out = [...boxes];
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] || i === 0 || !out[i - 1]) continue;
+    let j = i;
+    while (j < out.length && !out[j]) j++;
+    if (j === out.length || j - i > BRIDGE_FRAMES) {
+      i = j;
+      continue;
+    }
+    const a = out[i - 1]!;
+    const b = out[j]!;
+    for (let k = i; k < j; k++) {
+      const t = (k - i + 1) / (j - i + 1);
+      out[k] = {
+        x: a.x + (b.x - a.x) * t,
+        y: a.y + (b.y - a.y) * t,
+        width: a.width + (b.width - a.width) * t,
+        height: a.height + (b.height - a.height) * t,
+      };
+    }
+    i = j;
+  }
+  return out;
 }
 
 interface Layer {
@@ -71,8 +164,8 @@ export async function makeRealComposite(
   detector: Detector,
 ): Promise<{ video: string; truth: CompositeTruth }> {
   mkdirSync(dir, { recursive: true });
-  const video = join(dir, `real${seed}.mp4`);
-  const truthFile = join(dir, `real${seed}.json`);
+  const video = join(dir, `people${seed}.mp4`);
+  const truthFile = join(dir, `people${seed}.json`);
   if (existsSync(video) && existsSync(truthFile)) return { video, truth: JSON.parse(readFileSync(truthFile, 'utf8')) };
   const random = seededRandom(seed * 7919);
   const tracks: Awaited<ReturnType<typeof sourceTrack>>[] = [];
@@ -104,14 +197,20 @@ export async function makeRealComposite(
   // Camera shake: the whole canvas moves a few pixels, the same for every layer.
   const shake = (i: number) => ({ x: Math.round(6 * Math.sin(i * 1.7 + seed)), y: Math.round(4 * Math.cos(i * 2.3 + seed)) });
 
-  const truth: CompositeTruth = { seed, sources, frames: [] };
+  const truth: CompositeTruth = { seed, sources, frames: [], ignore: [] };
   for (let i = 0; i < COMPOSITE_FRAMES; i++) {
     const rects = layers.map((l, k) => ({ ...l.at(i), width: tracks[k].width * l.scale, height: tracks[k].height * l.scale }));
     const faces: { id: number; box: Box }[] = [];
+    const ignore: Box[] = [];
     layers.forEach((l, k) => {
       const b = tracks[k].boxes[l.frameOf(i)];
-      if (!b) return;
       const s = shake(i);
+      if (!b) {
+        // Unknown face: the whole layer is an ignore region (a later layer may hide part of it; the region is
+        // only used for predictions that match no true face, so a little too much is harmless).
+        ignore.push({ ...rects[k], x: rects[k].x + s.x, y: rects[k].y + s.y });
+        return;
+      }
       const box = {
         x: rects[k].x + s.x + b.x * l.scale,
         y: rects[k].y + s.y + b.y * l.scale,
@@ -127,6 +226,7 @@ export async function makeRealComposite(
       if (covered <= 0.5 && onCanvas >= 0.5) faces.push({ id: k + 1, box });
     });
     truth.frames.push(faces);
+    truth.ignore.push(ignore);
   }
 
   // One ffmpeg: each source looped from its offset, scaled, overlaid at its per-frame position (expressions in

@@ -45,8 +45,9 @@ describe('smoothing, face selection and ABAW files', () => {
     assert.deepEqual(interpolateGaps([undefined, undefined]), [undefined, undefined]);
   });
 
-  test('main: per frame the present track with the most summed area; left-right by position', () => {
-    // Track 1 is big but leaves after frame 1; track 2 is small and stays; track 3 appears on the left.
+  test('main follows one person: a face seen beside the main person never stands in for them; left-right follows two', () => {
+    // Track 1 is big but leaves after frame 1; track 2 is small, stays and was seen beside track 1, so it is
+    // someone else; track 3 appears only after track 1 left: possibly the same person under a new ID.
     const input = frames(
       [face(1, 100, 50), face(2, 10, 20)],
       [face(1, 100, 50), face(2, 10, 20)],
@@ -55,22 +56,50 @@ describe('smoothing, face selection and ABAW files', () => {
     );
     assert.deepEqual(
       selectFaces(input, 'main', 200)[0].faces.map((f) => f?.trackId),
-      [1, 1, 2, 2],
+      [1, 1, undefined, 3],
     );
+    // The two people are track 1 and track 2 (seen together); track 2 is on the left where both are seen.
     const [left, right] = selectFaces(input, 'left-right', 200);
     assert.deepEqual(
       left.faces.map((f) => f?.trackId),
-      [2, 2, 2, 3],
+      [2, 2, 2, 2],
     );
     assert.deepEqual(
       right.faces.map((f) => f?.trackId),
-      [1, 1, undefined, 2],
+      [1, 1, undefined, 3],
     );
     assert.deepEqual(
       selectFaces(input, 'all', 200).map((s) => s.role),
       ['track1', 'track2', 'track3'],
     );
     assert.deepEqual(selectFaces(frames([], []), 'main', 200)[0].faces, [undefined, undefined]);
+  });
+
+  test('left-right: a person alone in the video is named by the half of the frame the face is in', () => {
+    const input = frames([face(1, 10, 20)], [face(1, 150, 20)], []);
+    const [left, right] = selectFaces(input, 'left-right', 200);
+    assert.deepEqual(
+      left.faces.map((f) => f?.trackId),
+      [1, undefined, undefined],
+    );
+    assert.deepEqual(
+      right.faces.map((f) => f?.trackId),
+      [undefined, 1, undefined],
+    );
+  });
+
+  test('main: the largest person over the video, even where a smaller one is the only face', () => {
+    // Three people on screen together (the office video); the nearest (largest) is the main one, and where
+    // they turn away only the others are seen: the main file has no face there rather than someone else's.
+    const input = frames(
+      [face(1, 0, 30), face(2, 50, 60), face(3, 150, 30)],
+      [face(1, 0, 30), face(2, 50, 60), face(3, 150, 30)],
+      [face(1, 0, 30), face(3, 150, 30)],
+    );
+    assert.deepEqual(
+      selectFaces(input, 'main', 200)[0].faces.map((f) => f?.trackId),
+      [2, 2, undefined],
+    );
   });
 
   test('ABAW files: a label per frame with -1 for no face; single-file rows are 1-based 5-digit names', () => {

@@ -23,7 +23,8 @@ Video options:
   --format abaw-expr|abaw-expr-single|csv|jsonl
                           default from --out: .csv -> csv, .jsonl -> jsonl, else abaw-expr (one
                           <video>.txt per face: header, then one label per frame, -1 = no face)
-  --faces main|all|left-right   which faces to report (default main; csv/jsonl default all)
+  --faces main|all|left-right   which faces to report (default main: the person largest over the video,
+                          -1 where they are not seen; csv/jsonl default all)
   --smooth <frames>       centred moving average of each face's probabilities (default 1 = off)
   --fill none|interpolate frames without a face: -1 (default) or interpolated from the nearest faces
   --landmarks             csv/jsonl: add the 68 landmarks of each face

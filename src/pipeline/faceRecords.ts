@@ -14,6 +14,12 @@ export interface FaceRecord {
   probs: Float64Array;
   /** 68 (x, y) points in frame pixels. */
   landmarks?: Float32Array;
+  /**
+   * The appearance descriptor taken of this face on this frame, when one was (re-identification on: a track's
+   * first detection and about every 60 frames): the whole-video identity pass joins tracks by them, the swap
+   * check looks for two people in one track by them. A few hundred bytes each, on a few frames; no sink writes them.
+   */
+  descriptor?: Float32Array;
 }
 
 /** Everything found in one decoded frame; `faces` is empty for a frame with no face. */

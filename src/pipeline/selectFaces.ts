@@ -10,42 +10,78 @@ export interface FaceSeries {
 }
 
 /**
- * Picks the faces an output reports. Tracks are ranked by how main they are: summed box area over their
- * frames (large and long-lived wins).
- * - `main`: in each frame, the highest-ranked track present, so a video with cuts keeps its main person
- *   in every shot even when the tracker had to start a new ID after a cut;
- * - `left-right`: in each frame the two highest-ranked tracks present, named by position (ABAW's
- *   `_left` / `_right` videos); a lone face is named by which half of the frame it is in;
- * - `all`: one series per track.
+ * Picks the faces an output reports, following people, not positions. IDs are ranked by how main they are:
+ * summed box area over their frames (large and long-lived wins). Two IDs seen in one frame are two people.
+ * - `main`: the top-ranked ID, the person largest over the video. In a frame without it, the top-ranked face
+ *   whose ID was never on screen together with it stands in (the same person under a second ID, as after a
+ *   cut the identity pass could not bridge); a face of someone seen beside the main person never does, so the
+ *   main file follows one person (a frame with only other people has no face);
+ * - `left-right`: the top-ranked ID and the top-ranked one ever on screen with it (the second person), named
+ *   by which is on the left where both are seen (ABAW's `_left` / `_right` videos), each with its stand-ins as
+ *   for `main`; with only one person, a face is named by which half of the frame it is in;
+ * - `all`: one series per ID.
  */
 export function selectFaces(frames: FrameRecord[], mode: FaceMode, frameWidth: number): FaceSeries[] {
   const weight = new Map<number, number>();
+  const seen = new Map<number, Set<number>>();
   for (const f of frames)
-    for (const face of f.faces) weight.set(face.trackId, (weight.get(face.trackId) ?? 0) + face.box.width * face.box.height);
-  const ranked = (faces: FaceRecord[]) =>
-    [...faces].sort((a, b) => weight.get(b.trackId)! - weight.get(a.trackId)! || a.trackId - b.trackId);
+    for (const face of f.faces) {
+      weight.set(face.trackId, (weight.get(face.trackId) ?? 0) + face.box.width * face.box.height);
+      seen.set(face.trackId, (seen.get(face.trackId) ?? new Set()).add(f.frameIndex));
+    }
+  const ids = [...weight.keys()].sort((a, b) => weight.get(b)! - weight.get(a)! || a - b);
+  const together = (a: number, b: number) => {
+    const [small, large] = seen.get(a)!.size <= seen.get(b)!.size ? [seen.get(a)!, seen.get(b)!] : [seen.get(b)!, seen.get(a)!];
+    for (const frame of small) if (large.has(frame)) return true;
+    return false;
+  };
+  const rank = (id: number) => ids.indexOf(id);
   const centre = (face: FaceRecord) => face.box.x + face.box.width / 2;
+  /** The face of `person` in frame `f`, or the top-ranked stand-in (never seen with `person` nor one of `others`' own faces). */
+  const follow = (f: FrameRecord, person: number, taken: Set<FaceRecord>) =>
+    f.faces.find((x) => x.trackId === person) ??
+    [...f.faces].sort((a, b) => rank(a.trackId) - rank(b.trackId)).find((x) => !taken.has(x) && !together(x.trackId, person));
 
-  if (mode === 'main') return [{ role: '', faces: frames.map((f) => ranked(f.faces)[0]) }];
+  const main = ids[0];
+  if (mode === 'main') return [{ role: '', faces: frames.map((f) => (main === undefined ? undefined : follow(f, main, new Set()))) }];
   if (mode === 'left-right') {
+    const second = ids.find((id) => id !== main && together(id, main));
     const left: (FaceRecord | undefined)[] = [];
     const right: (FaceRecord | undefined)[] = [];
-    for (const f of frames) {
-      const [a, b] = ranked(f.faces);
-      let l: FaceRecord | undefined;
-      let r: FaceRecord | undefined;
-      if (a && b) [l, r] = centre(a) <= centre(b) ? [a, b] : [b, a];
-      else if (a) centre(a) < frameWidth / 2 ? (l = a) : (r = a);
-      left.push(l);
-      right.push(r);
+    if (second === undefined) {
+      // One person: named by which half of the frame the face is in.
+      for (const f of frames) {
+        const face = main === undefined ? undefined : follow(f, main, new Set());
+        const onLeft = face !== undefined && centre(face) < frameWidth / 2;
+        left.push(onLeft ? face : undefined);
+        right.push(face && !onLeft ? face : undefined);
+      }
+    } else {
+      // Which of the two is on the left: their mean centres over the frames where both are seen.
+      let offset = 0;
+      for (const f of frames) {
+        const a = f.faces.find((x) => x.trackId === main);
+        const b = f.faces.find((x) => x.trackId === second);
+        if (a && b) offset += centre(a) - centre(b);
+      }
+      const [l, r] = offset <= 0 ? [main, second] : [second, main];
+      for (const f of frames) {
+        // Each person's own face first, so a stand-in never takes the other's.
+        const own = new Set(f.faces.filter((x) => x.trackId === l || x.trackId === r));
+        const lf = follow(f, l, own);
+        const rf = follow(f, r, new Set([...own, ...(lf ? [lf] : [])]));
+        left.push(lf);
+        right.push(rf);
+      }
     }
     return [
       { role: 'left', faces: left },
       { role: 'right', faces: right },
     ];
   }
-  const ids = [...weight.keys()].sort((a, b) => a - b);
-  return ids.map((id) => ({ role: `track${id}`, faces: frames.map((f) => f.faces.find((face) => face.trackId === id)) }));
+  return [...ids]
+    .sort((a, b) => a - b)
+    .map((id) => ({ role: `track${id}`, faces: frames.map((f) => f.faces.find((face) => face.trackId === id)) }));
 }
 
 /**

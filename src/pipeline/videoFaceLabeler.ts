@@ -316,9 +316,18 @@ export class VideoFaceLabeler {
       if (!this.tracker.observe(f.track, record.frameIndex, f.box, landmarks, f.source === 'detector'))
         f.track.redetectAt ??= record.frameIndex + LANDMARK_LAG;
       const kept = this.options.keepLandmarks === false ? undefined : landmarks;
-      return [
-        { trackId: f.track.id, box: f.reported, angle: f.angle, source: f.source, detectorScore: f.detectorScore, probs, landmarks: kept },
-      ];
+      const face: FaceRecord = {
+        trackId: f.track.id,
+        box: f.reported,
+        angle: f.angle,
+        source: f.source,
+        detectorScore: f.detectorScore,
+        probs,
+        landmarks: kept,
+      };
+      const descriptor = descriptors.get(j);
+      if (descriptor) face.descriptor = descriptor;
+      return [face];
     });
   }
 

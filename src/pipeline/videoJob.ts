@@ -5,6 +5,7 @@ import type { FaceRecord, FrameRecord } from './faceRecords.js';
 import { scoreVideo, type ScoreVideoOptions } from './scoreVideo.js';
 import { interpolateGaps, selectFaces, type FaceMode } from './selectFaces.js';
 import { smoothTracks } from './smoothTracks.js';
+import { JOIN_MAX_DISTANCE, joinTracklets } from './joinTracklets.js';
 
 /** How a video's frames become the faces its outputs report (the settings that decide its outputs). */
 export interface VideoJobOptions extends ScoreVideoOptions {
@@ -15,6 +16,13 @@ export interface VideoJobOptions extends ScoreVideoOptions {
   fill: 'none' | 'interpolate';
   /** The organisers' frame count: the extra frames at the end dropped, missing ones padded (`pad`). */
   frameCount?: { target: number; pad: 'last' | 'none' };
+  /**
+   * With re-identification on, join the online tracker's IDs over the whole video by appearance (one person,
+   * one ID; pipeline/joinTracklets.ts). Default true; false keeps the online IDs, as `serve` reports them.
+   */
+  identityPass?: boolean;
+  /** The identity pass's largest mean descriptor distance between two IDs of one person (JOIN_MAX_DISTANCE). */
+  joinDistance?: number;
 }
 
 /** The job's whole-video steps left out (no smoothing, every face, no filling): the benches' raw records. */
@@ -47,6 +55,8 @@ export interface VideoJobResult {
     framesWithFace: number;
     faces: number;
     tracks: number;
+    /** IDs the whole-video identity pass joined into others. */
+    joins: number;
     detectedFrames: number;
     seconds: number;
     framesPerSecond: number;
@@ -70,7 +80,14 @@ export async function runVideoJob(
   o: VideoJobOptions,
 ): Promise<VideoJobResult> {
   const scored = await scoreVideo(video, detector, ensemble, o);
-  let frames = o.smooth > 1 ? smoothTracks(scored.frames, o.smooth) : scored.frames;
+  let frames = scored.frames;
+  let joins = 0;
+  if (o.reidentify && o.identityPass !== false)
+    ({ frames, joins } = joinTracklets(frames, {
+      maxDistance: o.joinDistance ?? JOIN_MAX_DISTANCE,
+      acrossCuts: o.reidentify.acrossCuts === true,
+    }));
+  if (o.smooth > 1) frames = smoothTracks(frames, o.smooth);
   let frameCountChange: FrameCountChange | undefined;
   if (o.frameCount) ({ frames, change: frameCountChange } = forceFrameCount(frames, o.frameCount.target, o.frameCount.pad));
   const reported = selectFaces(frames, o.faces, scored.info.width).map((s) => {
@@ -86,6 +103,7 @@ export async function runVideoJob(
       framesWithFace: frames.filter((f) => f.faces.length).length,
       faces: frames.reduce((a, f) => a + f.faces.length, 0),
       tracks: new Set(frames.flatMap((f) => f.faces.map((x) => x.trackId))).size,
+      joins,
       detectedFrames: frames.filter((f) => f.detected).length,
       seconds: scored.seconds,
       framesPerSecond: scored.seconds ? scored.frames.length / scored.seconds : 0,

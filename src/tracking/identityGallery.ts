@@ -26,6 +26,9 @@ interface Identity {
   lastFrame: number;
 }
 
+/** The default `maxDistance` (see GalleryOptions). */
+export const REID_MAX_DISTANCE = 0.5;
+
 export class IdentityGallery {
   private readonly identities = new Map<number, Identity>();
   readonly maxDistance: number;
@@ -33,7 +36,7 @@ export class IdentityGallery {
   private readonly capacity: number;
 
   constructor(options: GalleryOptions = {}) {
-    this.maxDistance = options.maxDistance ?? 0.5;
+    this.maxDistance = options.maxDistance ?? REID_MAX_DISTANCE;
     this.samplesPerIdentity = options.samplesPerIdentity ?? 4;
     this.capacity = options.capacity ?? 512;
   }

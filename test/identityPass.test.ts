@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { FaceRecord, FrameRecord } from '../src/pipeline/faceRecords.js';
+import { joinTracklets } from '../src/pipeline/joinTracklets.js';
+import { swapCheck } from '../src/pipeline/swapCheck.js';
+
+/** A descriptor near person `p`'s (each person a unit step along their own axis, plus a little noise). */
+function look(p: number, noise = 0): Float32Array {
+  const d = new Float32Array(8);
+  d[p] = 1;
+  d[7] = noise;
+  return d;
+}
+
+function face(trackId: number, x: number, descriptor?: Float32Array): FaceRecord {
+  return {
+    trackId,
+    box: { x, y: 0, width: 20, height: 20 },
+    angle: 0,
+    source: 'detector',
+    detectorScore: 0.9,
+    probs: new Float64Array(7),
+    ...(descriptor ? { descriptor } : {}),
+  };
+}
+
+const frames = (...faces: FaceRecord[][]): FrameRecord[] =>
+  faces.map((f, i) => ({ frameIndex: i, ptsMs: i * 40, faces: f, detected: true, sceneCut: false }));
+const ids = (r: FrameRecord[]) => r.map((f) => f.faces.map((x) => x.trackId));
+
+describe('the whole-video identity pass and the swap check', () => {
+  test('two IDs of one person are joined; never two IDs seen in one frame, however alike', () => {
+    // Person 0 is track 1, leaves, comes back as track 3; track 2 (person 1) is on screen throughout.
+    // Track 4 looks like person 0 too (a little less than track 3 does) but is on screen together with track 3: someone else.
+    const input = frames(
+      [face(1, 0, look(0)), face(2, 100, look(1))],
+      [face(2, 100)],
+      [face(3, 0, look(0, 0.1)), face(2, 100), face(4, 50, look(0, 0.3))],
+    );
+    const { frames: out, joins } = joinTracklets(input, { maxDistance: 0.6, acrossCuts: true });
+    assert.equal(joins, 1);
+    assert.deepEqual(ids(out), [[1, 2], [2], [1, 2, 4]]);
+    assert.deepEqual(ids(input), [[1, 2], [2], [3, 2, 4]], 'the input is left as it is');
+  });
+
+  test('within shots: never joined across a scene cut; different people never joined', () => {
+    const input = frames([face(1, 0, look(0))], [face(2, 0, look(0))], [face(3, 0, look(1))]);
+    input[1].sceneCut = true;
+    assert.equal(joinTracklets(input, { maxDistance: 0.6, acrossCuts: false }).joins, 0);
+    const across = joinTracklets(input, { maxDistance: 0.6, acrossCuts: true });
+    assert.deepEqual(ids(across.frames), [[1], [1], [3]], 'person 1 (track 3) is 1.41 from person 0');
+  });
+
+  test('swap check: a jump onto where another face was, and two people in one track by appearance', () => {
+    // Track 1 follows person 0 at x=0, then jumps onto track 2's place (x=100) and shows person 1.
+    const input = frames(
+      [face(1, 0, look(0)), face(2, 100, look(1))],
+      [face(1, 0, look(0, 0.05)), face(2, 100)],
+      [face(1, 100, look(1))],
+      [face(1, 100, look(1, 0.05))],
+    );
+    const [one, two] = swapCheck(input);
+    assert.deepEqual(one.jumps, [2]);
+    assert.deepEqual(one.jumpsOntoAnotherFace, [2]);
+    assert.equal(one.split, true);
+    assert.ok(one.splitDistance! > 1.3, `${one.splitDistance}`);
+    assert.deepEqual(two.jumps, []);
+    assert.equal(two.split, false, 'one sample: no split can be seen');
+    // One person moving a little, however long: no jump, no split.
+    const steady = frames(...Array.from({ length: 8 }, (_, i) => [face(1, i * 5, look(0, i * 0.01))]));
+    assert.deepEqual(
+      swapCheck(steady).map((t) => [t.jumps.length, t.split]),
+      [[0, false]],
+    );
+  });
+});
