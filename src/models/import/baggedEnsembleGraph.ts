@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../util/atomicFile.js';
 import { dirname, join } from 'node:path';
 import { canonicalLabel, CANONICAL_LABELS } from '../labels.js';
 // builtinModels imports this module too: only functions of it are used here, never at load time.
@@ -30,6 +31,16 @@ export interface ExportedMember {
 
 const TENSORS = ['mean', 'std', 'w1', 'b1', 'we', 'be', 'wl', 'bl'] as const;
 
+/**
+ * How the ensemble's output is made: weights of the heads' vote, face-api's expression output and human's,
+ * summing to 1. Training chooses one alpha (the pretrained vote's share, split evenly); `npm run fit:fusion`
+ * chooses all three on several domains at once (issue #21) and writes them as `fusion` into the heads file.
+ */
+export type Fusion = [heads: number, faceApi: number, human: number];
+
+/** A blend with the pretrained vote at `alpha`, as a fusion. */
+export const fusionFromAlpha = (alpha: number): Fusion => [1 - alpha, alpha / 2, alpha / 2];
+
 /** The heads as files: `<name>.json` (features, sizes, alpha) and `<name>.bin` (the float32 tensors, in order). */
 export function encodeHeads(members: ExportedMember[], alpha: number): { json: string; bin: Uint8Array } {
   const meta = { alpha, members: members.map((m) => ({ features: m.features, hidden: m.weights.hidden, sizes: TENSORS.map((t) => m.weights[t].length) })) };
@@ -40,8 +51,20 @@ export function encodeHeads(members: ExportedMember[], alpha: number): { json: s
   return { json: JSON.stringify(meta, null, 2) + '\n', bin };
 }
 
-export function readHeads(jsonPath: string): { members: ExportedMember[]; alpha: number } {
-  const meta = JSON.parse(readFileSync(jsonPath, 'utf8')) as { alpha: number; members: { features: string[]; hidden: number; sizes: number[] }[] };
+/** Sets the fusion weights of a heads file (`fit:fusion --write`); the heads themselves are left as they are. */
+export function writeHeadsFusion(jsonPath: string, fusion: number[]): void {
+  if (fusion.length !== 3 || fusion.some((w) => !(w >= 0)) || Math.abs(fusion.reduce((a, b) => a + b, 0) - 1) > 1e-9)
+    throw new RangeError(`fusion weights must be three non-negative numbers summing to 1, got ${fusion.join(', ')}`);
+  const meta = JSON.parse(readFileSync(jsonPath, 'utf8')) as Record<string, unknown>;
+  writeFileAtomic(jsonPath, JSON.stringify({ ...meta, fusion }, null, 2) + '\n');
+}
+
+export function readHeads(jsonPath: string): { members: ExportedMember[]; alpha: number; fusion: Fusion } {
+  const meta = JSON.parse(readFileSync(jsonPath, 'utf8')) as {
+    alpha: number;
+    fusion?: Fusion;
+    members: { features: string[]; hidden: number; sizes: number[] }[];
+  };
   const bytes = readFileSync(join(dirname(jsonPath), `${jsonPath.replace(/^.*\//, '').replace(/\.json$/, '')}.bin`));
   const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   let offset = 0;
@@ -50,7 +73,7 @@ export function readHeads(jsonPath: string): { members: ExportedMember[]; alpha:
     return { features: m.features, weights: { hidden: m.hidden, ...w } as HeadWeights };
   });
   if (offset !== all.length) throw new RangeError(`${jsonPath}: the .bin holds ${all.length} values, the heads ${offset}`);
-  return { members, alpha: meta.alpha };
+  return { members, alpha: meta.alpha, fusion: meta.fusion ?? fusionFromAlpha(meta.alpha) };
 }
 
 /** Column indexes that reorder a member's own label order into CANONICAL_LABELS. */
@@ -61,16 +84,17 @@ function toCanonical(labels: string[]): number[] {
 /**
  * The bagged ensemble as one ONNX graph: the frozen trunk runs once per face and feeds every member's head;
  * the heads' probabilities are averaged (soft vote) and blended with the pretrained members' own vote:
- * expression = (1 - alpha) * mean(heads) + alpha * mean(face-api, human), over CANONICAL_LABELS. Landmarks are
+ * expression = w_heads * mean(heads) + w_face-api * face-api + w_human * human (Fusion; an alpha is the pretrained
+ * vote's share, split evenly), over CANONICAL_LABELS. Landmarks are
  * the landmark branch's. Input `crop` [N,3,112,112] RGB 0..255, as the default members take.
  */
-export function buildEnsembleGraph(members: ExportedMember[], alpha: number, description: string): Uint8Array {
+export function buildEnsembleGraph(members: ExportedMember[], blend: number | Fusion, description: string): Uint8Array {
   const foreign = members.flatMap((m) => m.features).find((f) => !(FEATURE_SETS as readonly string[]).includes(f));
   if (foreign) throw new RangeError(`feature set "${foreign}" is not the trunk's: heads on other members' features export as a stacked member (buildStackedHeadsGraph)`);
   const g = new OnnxGraphBuilder();
   const crop = g.input('crop', ['batch', 3, 112, 112]);
   const trunk = addTrunk(g, crop);
-  const { expression, bagged } = addHeadsAndVote(g, members, alpha, (f) => trunk.features[f as FeatureSet], trunk.faceApiProbs, trunk.humanProbs);
+  const { expression, bagged } = addHeadsAndVote(g, members, blend, (f) => trunk.features[f as FeatureSet], trunk.faceApiProbs, trunk.humanProbs);
   g.output(expression, 'expression', ['batch', CANONICAL_LABELS.length]);
   g.output(bagged, 'bagged', ['batch', CANONICAL_LABELS.length]);
   g.output(trunk.landmarks, 'landmarks', ['batch', 136]);
@@ -82,19 +106,32 @@ export function buildEnsembleGraph(members: ExportedMember[], alpha: number, des
  * ([N, width] each: the trunk's and other members' features) and the trunk's `faceApiProbs` and `humanProbs`
  * (the pretrained vote the blend takes); outputs `expression` and `bagged`, as the one-graph export.
  */
-export function buildStackedHeadsGraph(members: ExportedMember[], alpha: number, widths: Record<string, number>, description: string): Uint8Array {
+export function buildStackedHeadsGraph(
+  members: ExportedMember[],
+  blend: number | Fusion,
+  widths: Record<string, number>,
+  description: string,
+): Uint8Array {
   const g = new OnnxGraphBuilder();
   const used = [...new Set(members.flatMap((m) => m.features))];
   const inputs = Object.fromEntries(used.map((f) => [f, g.input(f, ['batch', widths[f]])]));
   const faceApiProbs = g.input('faceApiProbs', ['batch', 7]);
   const humanProbs = g.input('humanProbs', ['batch', 7]);
-  const { expression, bagged } = addHeadsAndVote(g, members, alpha, (f) => inputs[f], faceApiProbs, humanProbs);
+  const { expression, bagged } = addHeadsAndVote(g, members, blend, (f) => inputs[f], faceApiProbs, humanProbs);
   g.output(expression, 'expression', ['batch', CANONICAL_LABELS.length]);
   g.output(bagged, 'bagged', ['batch', CANONICAL_LABELS.length]);
   return g.encode('fer-stream-bagged-heads', description);
 }
 
-function addHeadsAndVote(g: OnnxGraphBuilder, members: ExportedMember[], alpha: number, feature: (name: string) => string, faceApiProbs: string, humanProbs: string) {
+function addHeadsAndVote(
+  g: OnnxGraphBuilder,
+  members: ExportedMember[],
+  blend: number | Fusion,
+  feature: (name: string) => string,
+  faceApiProbs: string,
+  humanProbs: string,
+) {
+  const [wHeads, wFaceApi, wHuman] = typeof blend === 'number' ? fusionFromAlpha(blend) : blend;
   const heads = members.map((m, k) =>
     g.scope(`head${k}`, () => {
       const w = m.weights;
@@ -110,8 +147,11 @@ function addHeadsAndVote(g: OnnxGraphBuilder, members: ExportedMember[], alpha: 
   const bagged = g.node('Mul', [sum, g.constant('one_over_k', [1 / heads.length], [1])]);
   const faceApi = g.node('Gather', [faceApiProbs, g.int64Constant('face_api_order', toCanonical(FACE_API_EXPRESSION_LABELS))], { attrs: { axis: 1 } });
   const human = g.node('Gather', [humanProbs, g.int64Constant('human_order', toCanonical(HUMAN_EMOTION_LABELS))], { attrs: { axis: 1 } });
-  const pretrained = g.node('Mul', [g.node('Add', [faceApi, human]), g.constant('half', [0.5], [1])]);
-  const expression = g.node('Add', [g.node('Mul', [bagged, g.constant('heads_weight', [1 - alpha], [1])]), g.node('Mul', [pretrained, g.constant('alpha', [alpha], [1])])]);
+  const expression = g.node('Sum', [
+    g.node('Mul', [bagged, g.constant('heads_weight', [wHeads], [1])]),
+    g.node('Mul', [faceApi, g.constant('face_api_weight', [wFaceApi], [1])]),
+    g.node('Mul', [human, g.constant('human_weight', [wHuman], [1])]),
+  ]);
   return { expression, bagged };
 }
 

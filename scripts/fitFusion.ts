@@ -1,0 +1,129 @@
+/**
+ * Chooses a shipped ensemble's fusion weights on three kinds of face at once (issue #21): the trained heads'
+ * vote, face-api's expression output and human's, weighted to sum to 1 (a 0.05 grid), on
+ * wild_expressions_dev (in the wild), posed_expressions_dev (posed lab faces, CK+) and FER+ Valid (the crowd's
+ * majority), none of which a head was trained on. The objective is the mean of the three macro F1 (or the
+ * worst, `--objective worst`). Out-of-fold estimates: each domain's people in 5 folds (wild: by name, posed:
+ * by subject; FER+ faces have no person ids, each face is its own), weights chosen without the fold.
+ *   npm run fit:fusion -- config/default-ensemble.json [--objective mean|worst] [--write config/default-heads/heads.json]
+ */
+import { readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  chooseFusion,
+  fusionGrid,
+  outOfFold,
+  scoreFusion,
+  type DomainEstimate,
+  type FusionDomain,
+  type FusionObjective,
+} from '../src/eval/domainFusion.js';
+import { Ensemble } from '../src/models/ensemble.js';
+import { CANONICAL_LABELS, LSD_LABELS } from '../src/models/labels.js';
+import { parseManifest } from '../src/models/manifest.js';
+import { writeHeadsFusion } from '../src/models/import/baggedEnsembleGraph.js';
+import { InferencePool } from '../src/models/ort/inferencePool.js';
+import { listFaceCrops, type FaceCropItem } from '../src/pipeline/faceCropSource.js';
+import { scoreFaceCrops } from '../src/pipeline/scoreFaceCrops.js';
+import { readTrainingSet } from '../src/train/trainingSet.js';
+import { PACKAGE_ROOT, SHARED_DATA } from '../src/util/paths.js';
+
+const { values, positionals } = parseArgs({
+  options: { objective: { type: 'string', default: 'mean' }, write: { type: 'string' }, space: { type: 'string', default: 'linear' } },
+  allowPositionals: true,
+});
+const objective = values.objective as FusionObjective;
+const manifestFile = resolve(positionals[0] ?? join(PACKAGE_ROOT, 'config', 'default-ensemble.json'));
+
+// The manifest's members with the heads' vote alone as the bagged member's expression, face-api's probabilities
+// (the trunk's, or face-api's own member) and human's member: their per-face outputs are the components.
+const raw = JSON.parse(readFileSync(manifestFile, 'utf8')) as { members: Record<string, unknown>[] } & Record<string, unknown>;
+const vote = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'config', 'examples', 'pretrained-vote.json'), 'utf8')) as {
+  members: Record<string, unknown>[];
+};
+const faceApiMember = vote.members.find((m) => m.name === 'face-api')!;
+const humanMember = vote.members.find((m) => m.name === 'human')!;
+const trunk = raw.members.find((m) => (m.outputs as Record<string, string>).expression === 'faceApiProbs');
+const members: Record<string, unknown>[] = raw.members.map((m) =>
+  m.name === 'bagged' ? { ...m, weight: 1, outputs: { ...(m.outputs as object), expression: 'bagged' } } : { ...m, weight: 1 },
+);
+const components = ['bagged', trunk ? (trunk.name as string) : 'face-api', 'human'];
+if (!trunk) members.push(faceApiMember);
+members.push({ ...humanMember, name: 'human' });
+const manifest = parseManifest({ ...raw, members }, manifestFile);
+const index = components.map((name) => manifest.members.findIndex((m) => m.name === name));
+
+const lsd = (label: string | undefined) => (label ? LSD_LABELS.indexOf(label as (typeof LSD_LABELS)[number]) : -1);
+const DOMAINS: { name: string; items: () => (FaceCropItem & { group: string })[] }[] = [
+  {
+    name: 'wild_expressions_dev',
+    items: () =>
+      listFaceCrops(join(SHARED_DATA, 'wild_expressions_dev')).map((it) => ({ ...it, group: basename(it.path).replace(/_\d+\.\w+$/, '') })),
+  },
+  {
+    name: 'posed_expressions_dev',
+    items: () => listFaceCrops(join(SHARED_DATA, 'posed_expressions_dev')).map((it) => ({ ...it, group: basename(it.path).split('_')[0] })),
+  },
+  {
+    name: 'FER+ Valid',
+    items: () =>
+      readTrainingSet(join(SHARED_DATA, 'ferplus', 'FER2013Valid'), 'hard').faces.map((f) => ({
+        name: f.path,
+        path: f.path,
+        label: CANONICAL_LABELS[f.label],
+        group: f.path,
+      })),
+  },
+];
+
+const pool = new InferencePool();
+const ensemble = await Ensemble.load(manifest, pool, 'cpu');
+const domains: FusionDomain[] = [];
+for (const d of DOMAINS) {
+  const items = d.items().filter((it) => lsd(it.label) >= 0);
+  const scored = await scoreFaceCrops(items, ensemble, { batchSize: 64 });
+  domains.push({
+    name: d.name,
+    faces: scored.map((s, i) => ({
+      label: lsd(items[i].label),
+      group: items[i].group,
+      parts: index.map((k) =>
+        Float64Array.from(s.prediction.members[k], (v) =>
+          values.space === 'log' ? Math.log(Math.max(Number.isNaN(v) ? 0 : v, 1e-6)) : Number.isNaN(v) ? 0 : v,
+        ),
+      ),
+    })),
+  });
+}
+await pool.close();
+
+const grid = fusionGrid(3, 0.05);
+const format = (e: DomainEstimate[]) => e.map((x) => `${x.macroF1.toFixed(3)} [${x.interval[0].toFixed(3)}, ${x.interval[1].toFixed(3)}]`);
+const mean = (e: DomainEstimate[]) => (e.reduce((a, x) => a + x.macroF1, 0) / e.length).toFixed(3);
+const heads = JSON.parse(readFileSync(headsFile(), 'utf8')) as { alpha: number; fusion?: number[] };
+const shipped = heads.fusion ?? [1 - heads.alpha, heads.alpha / 2, heads.alpha / 2];
+const chosen = chooseFusion(domains, grid, objective);
+const rows: [string, DomainEstimate[]][] = [
+  ['heads alone', scoreFusion(domains, [1, 0, 0])],
+  ['face-api alone', scoreFusion(domains, [0, 1, 0])],
+  ['human alone', scoreFusion(domains, [0, 0, 1])],
+  ['pretrained vote', scoreFusion(domains, [0, 0.5, 0.5])],
+  [`shipped now (${shipped.map((w) => w.toFixed(2)).join(' / ')})`, scoreFusion(domains, shipped)],
+  [`chosen on all three (${chosen.weights.map((w) => w.toFixed(2)).join(' / ')}), in-sample`, scoreFusion(domains, chosen.weights)],
+  [`the same choice, out of fold (5 folds by person)`, outOfFold(domains, grid, objective)],
+];
+console.log(`\n### ${manifest.name}: fusion heads / face-api / human, objective ${objective} of the domains' 6-class macro F1\n`);
+console.log(`| fusion | ${domains.map((d) => `${d.name} (${d.faces.length})`).join(' | ')} | mean |`);
+console.log(`|---|${domains.map(() => '---').join('|')}|---|`);
+for (const [name, e] of rows) console.log(`| ${name} | ${format(e).join(' | ')} | ${mean(e)} |`);
+if (values.write) {
+  writeHeadsFusion(resolve(values.write), chosen.weights);
+  console.log(`\nwrote fusion ${chosen.weights.join(', ')} into ${values.write}`);
+}
+
+/** The heads file the manifest's bagged member is built from (default or accurate). */
+function headsFile(): string {
+  const model = (raw.members.find((m) => m.name === 'bagged')?.model as string) ?? '';
+  return join(PACKAGE_ROOT, 'config', model.includes('accurate') ? 'accurate-heads' : 'default-heads', 'heads.json');
+}
