@@ -139,6 +139,35 @@ describe('live streams with real parts', () => {
         const painted2 = await paintedPixels();
         assert.ok(painted2 > painted, `the timeline grows (${painted} -> ${painted2} painted pixels)`);
         assert.match((await page.textContent('.stats')) ?? '', /\d+\.\d fps/);
+        // The preview beside the cards: it loads, and its picture changes as frames are labelled.
+        await page.waitForFunction(
+          () => ((document.querySelector('img.preview') as HTMLImageElement | null)?.naturalWidth ?? 0) > 0,
+          null,
+          {
+            timeout: 15_000,
+          },
+        );
+        const picture = () =>
+          page.$eval('img.preview', (img) => {
+            const c = document.createElement('canvas');
+            c.width = 64;
+            c.height = 36;
+            const ctx = c.getContext('2d')!;
+            ctx.drawImage(img as HTMLImageElement, 0, 0, 64, 36);
+            return Array.from(ctx.getImageData(0, 0, 64, 36).data).join(',');
+          });
+        const before = await picture();
+        await until(async () => (await picture()) !== before, 10_000, 'the preview picture to change');
+        // Cards of faces that left fold away at once (only their title line) and leave after forgetSeconds (5):
+        // open cards are the faces in the frame (the sample shows 4 at most), folded ones a few seconds' worth.
+        await sleep(8000);
+        const open = await page.$$eval('.face:not(.gone)', (els) => els.length);
+        const folded = await page.$$eval('.face.gone', (els) => els.map((e) => (e.querySelector('.bars') as HTMLElement).offsetHeight));
+        assert.ok(open <= 4, `${open} open face cards (4 faces at most at once)`);
+        assert.ok(
+          folded.every((h) => h === 0),
+          'folded cards show no bars',
+        );
         const out = join(PACKAGE_ROOT, 'test-output');
         mkdirSync(out, { recursive: true });
         await page.screenshot({ path: join(out, 'dashboard.png'), fullPage: true });

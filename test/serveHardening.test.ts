@@ -159,7 +159,17 @@ describe('serve start-up and shutdown', () => {
     });
     let text = '';
     proc.stderr.on('data', (d) => (text += d));
-    await sleep(150);
+    // Once the program is loading its native modules (ONNX Runtime, sharp's libvips mapped into the process):
+    // bin/fer-stream.js's early handler is in place by then, and the daemon has not started. Not after a fixed
+    // delay: on a loaded machine node itself may take longer than any delay to start.
+    const loadingNative = () => {
+      try {
+        return /onnxruntime|libvips/.test(readFileSync(`/proc/${proc.pid}/maps`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    await until(loadingNative, 20_000, 'the program loading its native modules');
     proc.kill('SIGTERM');
     const code = await new Promise((resolve) => proc.on('exit', (c, s) => resolve(c ?? s)));
     assert.equal(code, 0, text);

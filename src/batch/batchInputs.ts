@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { checkedShard, parseShard, shardItems, type Shard } from '../util/shard.js';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { globSync, isDynamicPattern } from 'tinyglobby';
 import { InputError } from '../util/inputError.js';
@@ -61,39 +62,24 @@ function readListFile(list: string): string[] {
   return paths;
 }
 
-/** Shard `index` of `count` (0-based). */
-export interface Shard {
-  index: number;
-  count: number;
-}
-
 /**
  * Which shard this process is, from `--shard i/N`, else Slurm array variables, else a Kubernetes Indexed
  * Job's completion index (with the count from `--shards` or FER_STREAM_SHARDS); undefined: all videos.
  */
 export function resolveShard(option: string | undefined, env: NodeJS.ProcessEnv = process.env, shardsOption?: string): Shard | undefined {
   if (option !== undefined) {
-    const m = /^(\d+)\/(\d+)$/.exec(option);
-    if (!m) throw new InputError(`--shard: expected i/N (e.g. 0/4), got "${option}"`);
-    return checked(Number(m[1]), Number(m[2]), '--shard');
+    return parseShard(option, '--shard');
   }
   if (env.SLURM_ARRAY_TASK_ID !== undefined) {
     const min = Number(env.SLURM_ARRAY_TASK_MIN ?? 0);
     const count = Number(env.SLURM_ARRAY_TASK_COUNT ?? shardsOption ?? NaN);
-    return checked(Number(env.SLURM_ARRAY_TASK_ID) - min, count, 'SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT');
+    return checkedShard(Number(env.SLURM_ARRAY_TASK_ID) - min, count, 'SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT');
   }
   if (env.JOB_COMPLETION_INDEX !== undefined) {
     const count = Number(shardsOption ?? env.FER_STREAM_SHARDS ?? NaN);
-    return checked(Number(env.JOB_COMPLETION_INDEX), count, 'JOB_COMPLETION_INDEX with --shards (or FER_STREAM_SHARDS)');
+    return checkedShard(Number(env.JOB_COMPLETION_INDEX), count, 'JOB_COMPLETION_INDEX with --shards (or FER_STREAM_SHARDS)');
   }
   return undefined;
-}
-
-function checked(index: number, count: number, source: string): Shard {
-  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(index) || index < 0 || index >= count) {
-    throw new InputError(`${source}: shard ${index} of ${count} is not a shard (0 <= i < N)`);
-  }
-  return { index, count };
 }
 
 /**
@@ -102,6 +88,5 @@ function checked(index: number, count: number, source: string): Shard {
  * in size by one video at most (a hash would leave a small test set unbalanced).
  */
 export function shardVideos(videos: BatchVideo[], shard: Shard | undefined): BatchVideo[] {
-  if (!shard) return videos;
-  return videos.filter((_, i) => i % shard.count === shard.index);
+  return shardItems(videos, shard);
 }

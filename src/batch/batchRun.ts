@@ -11,7 +11,8 @@ import { writeVideoOutputs, type VideoFormat } from '../sinks/writeVideoOutputs.
 import { writeFileAtomic } from '../util/atomicFile.js';
 import type { InputFiles } from '../util/outputSafety.js';
 import { joinAbawExprFiles } from './abawSingleFile.js';
-import type { BatchVideo, Shard } from './batchInputs.js';
+import type { BatchVideo } from './batchInputs.js';
+import type { Shard } from '../util/shard.js';
 import { FinishedLedger, removeStaleTempFiles, type FinishedVideo } from './finishedVideos.js';
 
 /** What decides a video's outputs (and so whether a finished one can be kept). */

@@ -25,6 +25,12 @@ Options:
                           the newest frame wins and older ones are dropped and counted
   --stall-seconds <s>     no frame for this long: restart the source (default 5)
   --device, --workers     as for files
+  --shard i/N | auto      with --config: run streams i, i+N, ... of the list (auto: a StatefulSet pod's
+                          ordinal from its host name, N from FER_STREAM_SHARDS; deploy/k8s)
+  --publish <url>         also send every message to a broker (repeatable; config: publish:):
+                          mqtt://host:port/<prefix>: topics <prefix>/<stream>/frames (QoS 0), .../status
+                          (QoS 1), retained .../state; nats://host:port/<prefix>: <prefix>.<stream>.frames ...
+                          A broker that is down never slows labelling (bounded queue, drops counted)
 
 Endpoints: / (dashboard), /ws[?stream=<name>][&landmarks=1], /healthz, /readyz, /metrics.
 SIGTERM/SIGINT stop the sources, flush the files, close the clients (1001) and exit 0; a second one exits at once.`;
@@ -46,9 +52,12 @@ export async function serve(argv: string[]): Promise<number> {
     'stall-seconds': { type: 'string' },
     device: { type: 'string' },
     workers: { type: 'string' },
+    publish: { type: 'string', multiple: true },
+    shard: { type: 'string' },
     quiet: { type: 'boolean', short: 'q', default: false },
   });
   if (Boolean(v.input) === Boolean(v.config)) throw new UsageError('serve needs --input <source> or --config <file> (one of them)');
+  if (v.shard !== undefined && !v.config) throw new UsageError("--shard splits a config file's streams: give --config");
   const num = (name: string, value: string | undefined) => {
     if (value === undefined) return undefined;
     const n = Number(value);
@@ -60,7 +69,7 @@ export async function serve(argv: string[]): Promise<number> {
     for (const flag of ['loop', 'detector', 'detect-every', 'manifest', 'smooth', 'max-in-flight', 'stall-seconds'] as const) {
       if (v[flag] !== undefined && v[flag] !== false) throw new UsageError(`--${flag} is set per stream in the config file`);
     }
-    config = loadServeConfig(v.config, { host: v.host, port: num('port', v.port), token: v.token });
+    config = loadServeConfig(v.config, { host: v.host, port: num('port', v.port), token: v.token, publish: v.publish, shard: v.shard });
   } else {
     const input = v.input!;
     // A file input is checked now, with the message file mode gives (missing, empty, not a video).
@@ -71,6 +80,7 @@ export async function serve(argv: string[]): Promise<number> {
       token: v.token,
       device: v.device === undefined ? undefined : deviceArg(v.device),
       workers: num('workers', v.workers),
+      publish: v.publish,
       streams: [
         {
           name: 'main',

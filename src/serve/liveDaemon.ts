@@ -12,17 +12,22 @@ import { LiveServer } from './liveServer.js';
 import { checkSinks } from './sinkSafety.js';
 import type { ServeConfig } from './serveConfig.js';
 import { StreamRunner, type PublishedFrame } from './streamRunner.js';
+import { createPublisher } from './publish/createPublisher.js';
+import type { Publisher } from './publish/publisher.js';
+import { parsePublishTarget } from './publish/publishTarget.js';
 
 /**
  * The live daemon: one inference pool, the models each stream names (loaded once, shared), one
- * StreamRunner per stream, file sinks, and the HTTP/WebSocket server. `close()` shuts down in order: stop
- * the sources (no ffmpeg left), flush and close the files, close the clients with 1001, then the pool.
+ * StreamRunner per stream, file sinks, broker publishers and the HTTP/WebSocket server. `close()` shuts down in
+ * order: stop the sources (no ffmpeg left), flush and close the files and the brokers, close the clients with
+ * 1001, then the pool.
  */
 export class LiveDaemon {
   readonly metrics = new LiveMetrics();
   private readonly pool: InferencePool;
   private readonly runners: StreamRunner[] = [];
   private readonly sinks = new Map<string, LiveFileSink[]>();
+  private readonly publishers: Publisher[] = [];
   private readonly statuses = new Map<string, StatusMessage>();
   private server?: LiveServer;
   private ready = false;
@@ -53,8 +58,29 @@ export class LiveDaemon {
       streams: () =>
         this.runners.map((r) => ({ name: r.name, state: r.state, fps: r.fps, width: r.width, height: r.height, counts: { ...r.counts } })),
       statuses: () => [...this.statuses.values()],
+      preview: (name) => {
+        const runner = this.runners.find((r) => r.name === name);
+        return runner ? runner.preview : this.config.streams.some((s) => s.name === name) ? undefined : null;
+      },
     });
     const address = await this.server.listen();
+    for (const url of this.config.publish) {
+      const target = parsePublishTarget(url);
+      const labels = { publisher: target.label };
+      this.metrics.publisherUp.set(labels, 0);
+      this.publishers.push(
+        createPublisher(
+          target,
+          {
+            log: this.log,
+            sent: (n) => this.metrics.published.inc(labels, n),
+            dropped: (n) => this.metrics.publishDropped.inc(labels, n),
+            connected: (up) => this.metrics.publisherUp.set(labels, up ? 1 : 0),
+          },
+          this.config.publishQueue,
+        ),
+      );
+    }
     const ensembles = new Map<string, Promise<Ensemble>>();
     const detectors = new Map<string, Promise<Detector>>();
     const ensembleFor = (manifest = DEFAULT_MANIFEST) => {
@@ -103,6 +129,10 @@ export class LiveDaemon {
     const now = Date.now();
     const message = frameMessage(stream, record, faces, mainTrackId, false, now);
     this.server?.publish(message, stream, () => frameMessage(stream, record, faces, mainTrackId, true, now));
+    if (this.publishers.length) {
+      const json = JSON.stringify(message);
+      for (const p of this.publishers) p.publish(stream, 'frames', json);
+    }
     for (const sink of this.sinks.get(stream) ?? []) {
       try {
         sink.write(record, faces);
@@ -123,6 +153,11 @@ export class LiveDaemon {
       this.log(`${status.stream}: ${status.state}${status.detail ? ` (${status.detail})` : ''}`);
     else this.log(`${status.stream}: live`);
     this.server?.publish(status, status.stream);
+    const json = JSON.stringify(status);
+    for (const p of this.publishers) {
+      p.publish(status.stream, 'status', json);
+      p.publish(status.stream, 'state', json);
+    }
   }
 
   /** Ordered shutdown; idempotent. */
@@ -131,6 +166,7 @@ export class LiveDaemon {
       clearInterval(this.queueGauge);
       for (const r of this.runners) r.stop();
       for (const list of this.sinks.values()) for (const s of list) s.close();
+      await Promise.all(this.publishers.map((p) => p.close()));
       await this.server?.close();
       await this.pool.close();
     })();

@@ -3,8 +3,9 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 /**
  * The daemon's Prometheus metrics (prom-client): per stream frames decoded/labelled/dropped, faces,
  * reconnects, stalls, fps and state; the inference queue; frame-to-message latency; WebSocket clients and
- * the messages they lost; process metrics. Names follow Prometheus conventions (prefix, base units,
- * `_total` counters); the only label is the stream's name, from the config (bounded).
+ * the messages they lost; brokers' messages, drops and connection; process metrics. Names follow Prometheus
+ * conventions (prefix, base units, `_total` counters); labels are the stream's name or the publisher's URL
+ * (without credentials), both from the config (bounded).
  */
 export class LiveMetrics {
   readonly registry = new Registry();
@@ -50,6 +51,30 @@ export class LiveMetrics {
   readonly clientsClosedSlow = new Counter({
     name: 'fer_stream_ws_clients_closed_slow_total',
     help: 'Clients closed for staying behind.',
+    registers: [this.registry],
+  });
+
+  readonly previewViewers = new Gauge({
+    name: 'fer_stream_preview_viewers',
+    help: 'MJPEG previews being watched.',
+    registers: [this.registry],
+  });
+  readonly published = new Counter({
+    name: 'fer_stream_publish_messages_total',
+    help: 'Messages handed to a broker (MQTT/NATS).',
+    labelNames: ['publisher'],
+    registers: [this.registry],
+  });
+  readonly publishDropped = new Counter({
+    name: 'fer_stream_publish_dropped_total',
+    help: "Messages dropped because a broker was away or slow (its publisher's queue was full).",
+    labelNames: ['publisher'],
+    registers: [this.registry],
+  });
+  readonly publisherUp = new Gauge({
+    name: 'fer_stream_publisher_connected',
+    help: '1 while the publisher is connected to its broker, else 0.',
+    labelNames: ['publisher'],
     registers: [this.registry],
   });
 

@@ -10,6 +10,8 @@ import type { LiveMetrics } from './liveMetrics.js';
 import type { LiveMessage } from './liveMessages.js';
 import { hostHeaderAllowed } from './hostCheck.js';
 import { isLoopback, type ServeConfig } from './serveConfig.js';
+import { routePreview } from './previewRoutes.js';
+import type { StreamPreview } from './streamPreview.js';
 
 /** What the HTTP endpoints report; provided by the daemon. */
 export interface LiveState {
@@ -19,6 +21,8 @@ export interface LiveState {
   statuses: () => LiveMessage[];
   /** The inference pool's health: crashed workers are replaced, and /readyz says so meanwhile. */
   inference: () => { healthy: boolean; workerRestarts: number; lastCrash?: string; providers: Record<string, string> };
+  /** A stream's preview; undefined when the stream has it off, null for no such stream. */
+  preview: (stream: string) => StreamPreview | undefined | null;
 }
 
 interface Client {
@@ -52,6 +56,8 @@ export class LiveServer {
   private readonly clients = new Set<Client>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly needsToken: boolean;
+  /** MJPEG previews being watched: ended on shutdown. */
+  private readonly previewViewers = new Set<ServerResponse>();
 
   constructor(
     private readonly config: ServeConfig,
@@ -99,6 +105,7 @@ export class LiveServer {
   /** Stops accepting, closes every client with 1001 (going away), then the HTTP server. */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
+    for (const res of this.previewViewers) res.end();
     for (const c of this.clients) {
       c.channel.close();
       c.ws.close(1001, 'server shutting down');
@@ -205,6 +212,7 @@ export class LiveServer {
     if (!this.authorised(req, url)) return send(401, 'text/plain', 'token required: Authorization: Bearer <token> or ?token=<token>\n');
     if (url.pathname === '/metrics') return send(200, this.metrics.registry.contentType, await this.metrics.registry.metrics());
     if (url.pathname === '/streams') return send(200, 'application/json', JSON.stringify(this.state.streams()) + '\n');
+    if (routePreview(req, res, url.pathname, this.state.preview, this.previewViewers, (d) => this.metrics.previewViewers.inc(d))) return;
     const file = STATIC[url.pathname];
     if (file) {
       // A page opened with ?token= keeps it as a cookie its own scripts, styles and socket then carry;

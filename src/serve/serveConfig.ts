@@ -4,6 +4,9 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { DEVICES } from '../models/ort/device.js';
 import { fieldPath } from '../util/fieldPath.js';
+import { parsePublishTarget } from './publish/publishTarget.js';
+import { resolveStreamShard } from './streamShard.js';
+import { shardItems } from '../util/shard.js';
 
 /**
  * `fer-stream serve` configuration: the server, and each stream with its own options. Validated once at
@@ -73,6 +76,14 @@ const streamSpec = z.strictObject({
     .optional(),
   frameRate: z.number().positive().optional(),
   sinks: z.array(sinkSpec).default([]),
+  /**
+   * /streams/<name>/snapshot.jpg and preview.mjpeg: the newest labelled frame with its faces drawn. Default: on
+   * when the daemon is bound to loopback, off otherwise (pictures of people leave the machine only when asked
+   * for); `false`: no frame ever leaves the process.
+   */
+  preview: z.boolean().optional(),
+  /** Preview pictures per second at most (kept and sent only this often). */
+  previewFps: z.number().positive().max(30).default(5),
 });
 
 const serveSchema = z.strictObject({
@@ -96,6 +107,25 @@ const serveSchema = z.strictObject({
   slowClientCloseSeconds: z.number().positive().default(10),
   /** SIGTERM/SIGINT: exit within this long. */
   shutdownSeconds: z.number().positive().default(10),
+  /**
+   * Brokers every stream's messages also go to (the WebSocket JSON): mqtt://host:port/<prefix> or
+   * nats://host:port/<prefix> (serve/publish/publishTarget.ts). A broker that is down never slows labelling.
+   */
+  publish: z
+    .array(
+      z.string().superRefine((url, ctx) => {
+        try {
+          parsePublishTarget(url);
+        } catch (err) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
+        }
+      }),
+    )
+    .default([]),
+  /** Messages each publisher holds while its broker is away or slow; the oldest beyond it are dropped. */
+  publishQueue: z.number().int().positive().default(1000),
+  /** Run only slice `i/N` of the streams (or `auto`: a StatefulSet pod's ordinal; serve/streamShard.ts). */
+  shard: z.string().min(1).optional(),
   streams: z.array(streamSpec).min(1, 'at least one stream'),
 });
 
@@ -127,6 +157,19 @@ export function parseServeConfig(raw: unknown, origin: string, baseDir = process
     if (s.manifest) s.manifest = local(s.manifest);
     for (const sink of s.sinks) sink.path = local(sink.path);
   });
+  for (const s of config.streams) s.preview ??= isLoopback(config.host);
+  if (config.shard) {
+    let shard;
+    try {
+      shard = resolveStreamShard(config.shard);
+    } catch (err) {
+      throw new ConfigError(`${origin}: ${(err as Error).message}`);
+    }
+    const all = config.streams.length;
+    config.streams = shardItems(config.streams, shard);
+    if (!config.streams.length)
+      throw new ConfigError(`${origin}: shard ${shard.index}/${shard.count} has no streams (the list has ${all})`);
+  }
   // The environment's token obeys the rule the flag and the file do.
   const envToken = process.env.FER_STREAM_TOKEN;
   if (config.token === undefined && envToken) {
@@ -142,7 +185,10 @@ export function parseServeConfig(raw: unknown, origin: string, baseDir = process
 }
 
 /** Reads and validates a YAML (or JSON) config file; `overrides` (from the command line) replace its keys. */
-export function loadServeConfig(file: string, overrides: { host?: string; port?: number; token?: string } = {}): ServeConfig {
+export function loadServeConfig(
+  file: string,
+  overrides: { host?: string; port?: number; token?: string; publish?: string[]; shard?: string } = {},
+): ServeConfig {
   let raw: unknown;
   try {
     const text = readFileSync(file, 'utf8');

@@ -9,7 +9,8 @@ import { liveSourceKind } from '../video/liveInput.js';
 import { liveSource } from '../video/liveSource.js';
 import type { LiveMetrics } from './liveMetrics.js';
 import type { FaceRecord } from '../pipeline/faceRecords.js';
-import type { StatusMessage, StreamState } from './liveMessages.js';
+import { frameMessage, type StatusMessage, type StreamState } from './liveMessages.js';
+import { StreamPreview } from './streamPreview.js';
 import type { StreamSpec } from './serveConfig.js';
 
 /** A labelled live frame as the stream's consumers get it: smoothed faces and the main one chosen. */
@@ -63,6 +64,8 @@ export class StreamRunner {
   private probing?: AbortController;
   private readonly labeler: VideoFaceLabeler;
   private readonly tracks: LiveTracks;
+  /** The newest labelled picture with its faces, when the stream's preview is on. */
+  readonly preview?: StreamPreview;
   private readonly recent: number[] = [];
 
   constructor(
@@ -74,6 +77,7 @@ export class StreamRunner {
       reidentify: reidentifyOptions(spec.reid, deps.describer),
     });
     this.tracks = new LiveTracks(spec.smooth);
+    if (spec.preview) this.preview = new StreamPreview(spec.previewFps);
     // Every series exists from the start (at 0), so a rate or an alert sees it before the first event.
     const m = deps.metrics;
     for (const c of [m.framesDecoded, m.framesLabelled, m.framesDropped, m.faces, m.reconnects, m.stalls]) c.inc({ stream: spec.name }, 0);
@@ -127,7 +131,11 @@ export class StreamRunner {
             // Frame numbers continue across reconnects, so tracks and clients see one timeline.
             map((f) => ({ ...f, frameIndex: offset + f.frameIndex })),
             tap((f) => (this.lastIndex = f.frameIndex)),
-            labelNewest(this.labeler, { maxInFlight: spec.maxInFlight, onDrop: () => this.onDropped() }),
+            labelNewest(this.labeler, {
+              maxInFlight: spec.maxInFlight,
+              onDrop: () => this.onDropped(),
+              onLabelled: this.preview ? (frame) => this.preview!.keep(frame) : undefined,
+            }),
           )
           .subscribe({
             next: (record) => this.publish(record),
@@ -170,6 +178,8 @@ export class StreamRunner {
     while (this.recent.length && now - this.recent[0] > 3000) this.recent.shift();
     this.fps = this.recent.length > 1 ? ((this.recent.length - 1) * 1000) / Math.max(1, now - this.recent[0]) : 0;
     m.fps.set({ stream: this.name }, this.fps);
+    if (this.preview?.wants(record.frameIndex))
+      this.preview.labelled(record.frameIndex, frameMessage(this.name, record, faces, mainTrackId, false, now).faces);
     this.deps.onFrame({ stream: this.name, record, faces, mainTrackId });
   }
 

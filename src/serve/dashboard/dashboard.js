@@ -5,7 +5,8 @@
   const LABELS = ['neutral', 'anger', 'disgust', 'fear', 'happiness', 'sadness', 'surprise'];
   const COLORS = { neutral: '#8b98a5', anger: '#f85149', disgust: '#a371f7', fear: '#db61a2', happiness: '#3fb950', sadness: '#388bfd', surprise: '#d29922' };
   const TIMELINE = 300; // frames kept per track
-  const FORGET_MS = 5000; // a track not seen for this long leaves the card
+  // A face not in the frame folds down to its title line at once, and leaves after this long (?forgetSeconds=).
+  const FORGET_MS = 1000 * (Number(new URLSearchParams(location.search).get('forgetSeconds')) || 5);
   const streams = new Map(); // name -> { el, state, faces: Map(trackId -> face view), stats }
 
   document.getElementById('legend').innerHTML = LABELS.map((l) => `<i style="background:${COLORS[l]}"></i>${l}`).join('');
@@ -27,10 +28,16 @@
     const badge = el('span', 'badge connecting', 'connecting');
     head.append(title, badge);
     const stats = el('div', 'stats');
+    // The stream's picture with its faces boxed in their labels' colours (MJPEG); hidden where the daemon has
+    // the preview off for this stream (it answers 404).
+    const preview = el('img', 'preview');
+    preview.alt = `${name}: newest labelled picture`;
+    preview.addEventListener('error', () => (preview.hidden = true));
+    preview.src = `streams/${encodeURIComponent(name)}/preview.mjpeg`;
     const faces = el('div', 'faces');
     const empty = el('div', 'empty', 'no face yet');
     faces.append(empty);
-    card.append(head, stats, faces);
+    card.append(head, stats, preview, faces);
     document.getElementById('streams').append(card);
     s = { card, badge, stats, facesEl: faces, empty, faces: new Map(), frames: 0, fps: 0, times: [], dropped: 0, reconnects: 0, latency: 0 };
     streams.set(name, s);
@@ -96,6 +103,7 @@
       f.lastSeen = now;
       f.label.textContent = face.label;
       f.label.style.color = COLORS[face.label];
+      f.root.style.borderTopColor = COLORS[face.label]; // the colour of its box in the preview
       f.track.innerHTML = `track ${face.trackId}${face.main ? '<span class="main">● main</span>' : ''}`;
       for (const l of LABELS) {
         const p = face.probs[l];
