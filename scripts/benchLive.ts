@@ -3,7 +3,8 @@
  * - frame-to-WebSocket latency p50/p95/p99 for 640x480 streams at 30 fps (a shared face clip scaled to
  *   640x480 and played in real time, looping), and drops, for 1..N streams at once;
  * - RSS of the daemon sampled every 10 s over a long run of one stream.
- *   npm run bench:live [-- --streams 4 --seconds 30 --rss-minutes 10]
+ *   npm run bench:live [-- --streams 4 --seconds 30 --rss-minutes 10] [--only 4] [--max-in-flight 3]
+ *     [--preview on|off|watched]   (on: the loopback default, pictures kept, nobody watching)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,12 @@ const { values } = parseArgs({
     streams: { type: 'string', default: '4' },
     seconds: { type: 'string', default: '30' },
     'rss-minutes': { type: 'string', default: '10' },
+    /** Frames in flight per stream (the config's maxInFlight; default 2). */
+    'max-in-flight': { type: 'string' },
+    /** `on` (the default on loopback: pictures kept, nobody watching), `off`, or `watched` (an MJPEG viewer per stream). */
+    preview: { type: 'string', default: 'on' },
+    /** Only this many streams (one row), instead of 1 to --streams. */
+    only: { type: 'string' },
   },
 });
 const maxStreams = Number(values.streams);
@@ -44,6 +51,8 @@ execFileSync(ffmpegTools().ffmpeg, [
   clip,
 ]);
 
+const inFlight = values['max-in-flight'] ? `, maxInFlight: ${Number(values['max-in-flight'])}` : '';
+
 const quantile = (v: number[], q: number) => {
   const s = [...v].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
@@ -53,7 +62,14 @@ async function run(streams: number, secs: number) {
   const config = join(tmp, `n${streams}.yaml`);
   writeFileSync(
     config,
-    ['port: 0', 'streams:', ...Array.from({ length: streams }, (_, i) => `  - { name: s${i}, source: "${clip}", loop: true }`)].join('\n'),
+    [
+      'port: 0',
+      'streams:',
+      ...Array.from(
+        { length: streams },
+        (_, i) => `  - { name: s${i}, source: "${clip}", loop: true${inFlight}${values.preview === 'off' ? ', preview: false' : ''} }`,
+      ),
+    ].join('\n'),
   );
   const d = await startServe(['--config', config, '--quiet']);
   try {
@@ -65,10 +81,25 @@ async function run(streams: number, secs: number) {
       [...text.matchAll(/^fer_stream_frames_dropped_total\{stream="s\d+"\} (\S+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
     const decodedOf = (text: string) =>
       [...text.matchAll(/^fer_stream_frames_decoded_total\{stream="s\d+"\} (\S+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
+    // Watched previews: one MJPEG viewer per stream, reading everything, for the whole measurement.
+    const viewers =
+      values.preview === 'watched'
+        ? await Promise.all(
+            Array.from({ length: streams }, async (_, i) => {
+              const res = await fetch(`${d.url}/streams/s${i}/preview.mjpeg`);
+              const reader = res.body!.getReader();
+              void (async () => {
+                while (!(await reader.read().catch(() => ({ done: true }))).done);
+              })();
+              return reader;
+            }),
+          )
+        : [];
     const before = await metrics();
     const from = c.messages.length;
     await sleep(secs * 1000);
     const after = await metrics();
+    for (const v of viewers) await v.cancel().catch(() => undefined);
     const frames = c.messages.slice(from).filter((m) => m.type === 'frame');
     const latency = frames.map((m) => m.latencyMs as number);
     const drops = dropsOf(after) - dropsOf(before);
@@ -90,10 +121,12 @@ async function run(streams: number, secs: number) {
   }
 }
 
-console.log(`640x480 at 30 fps, ${seconds} s per row (clip from ${source})\n`);
+console.log(
+  `640x480 at 30 fps, ${seconds} s per row (clip from ${source}), maxInFlight ${values['max-in-flight'] ?? 2}, preview ${values.preview}\n`,
+);
 console.log('| streams | labelled fps per stream | frames decoded | dropped | latency p50 | p95 | p99 (ms) |');
 console.log('|---|---|---|---|---|---|---|');
-for (let n = 1; n <= maxStreams; n++) {
+for (let n = values.only ? Number(values.only) : 1; n <= (values.only ? Number(values.only) : maxStreams); n++) {
   const r = await run(n, seconds);
   console.log(`| ${n} | ${r.fps.toFixed(1)} | ${r.decoded} | ${r.drops} | ${r.p50} | ${r.p95} | ${r.p99} |`);
 }
