@@ -5,47 +5,19 @@
  *   npm run bench:publish [-- --seconds 30] [--down-minutes 10]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import { PACKAGE_ROOT } from '../src/util/paths.js';
+import { freePort, rssMb, sleep, startServe } from '../test/helpers/serveProcess.js';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '30' }, 'down-minutes': { type: 'string', default: '10' } },
 });
 const seconds = Number(values.seconds);
 const sample = join(PACKAGE_ROOT, 'samples', 'video.mp4');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-/** `fer-stream serve` on the sample, looped; resolves with the process and its HTTP port. */
-async function serve(extra: string[]): Promise<{ proc: ChildProcess; port: number }> {
-  const proc = spawn(
-    process.execPath,
-    [join(PACKAGE_ROOT, 'bin', 'fer-stream.js'), 'serve', '--port', '0', '--input', sample, '--loop', ...extra],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let text = '';
-  const port = await new Promise<number>((resolve) =>
-    proc.stderr!.on('data', (c: Buffer) => {
-      text += c;
-      const m = /serving .* on http:\/\/[^:]+:(\d+)\//.exec(text);
-      if (m) resolve(Number(m[1]));
-    }),
-  );
-  return { proc, port };
-}
+/** `fer-stream serve` on the sample, looped. */
+const serve = (extra: string[]) => startServe(['--input', sample, '--loop', ...extra]);
 
 async function labelled(port: number): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -100,8 +72,7 @@ const down = await serve(['--publish', `mqtt://127.0.0.1:${deadPort}/fer`, '--pu
 const minutes = Number(values['down-minutes']);
 const rss: string[] = [];
 for (let t = 0; t <= minutes * 60; t += 30) {
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${down.proc.pid}/status`, 'utf8'))![1]);
-  rss.push(`${t}s ${(kb / 1024).toFixed(0)}`);
+  rss.push(`${t}s ${rssMb(down.proc.pid!).toFixed(0)}`);
   if (t < minutes * 60) await sleep(30_000);
 }
 const metrics = await (await fetch(`http://127.0.0.1:${down.port}/metrics`)).text();

@@ -8,7 +8,7 @@
  *   npm run fit:fusion -- config/default-ensemble.json [--objective mean|worst] [--write config/default-heads/heads.json]
  */
 import { readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   chooseFusion,
@@ -20,14 +20,13 @@ import {
   type FusionObjective,
 } from '../src/eval/domainFusion.js';
 import { Ensemble } from '../src/models/ensemble.js';
-import { CANONICAL_LABELS, LSD_LABELS } from '../src/models/labels.js';
+import { LSD_LABELS } from '../src/models/labels.js';
 import { parseManifest } from '../src/models/manifest.js';
 import { writeHeadsFusion } from '../src/models/import/baggedEnsembleGraph.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
-import { listFaceCrops, type FaceCropItem } from '../src/pipeline/faceCropSource.js';
 import { scoreFaceCrops } from '../src/pipeline/scoreFaceCrops.js';
-import { readTrainingSet } from '../src/train/trainingSet.js';
-import { PACKAGE_ROOT, SHARED_DATA } from '../src/util/paths.js';
+import { DEV_DOMAINS } from '../src/train/devDomains.js';
+import { PACKAGE_ROOT } from '../src/util/paths.js';
 
 const { values, positionals } = parseArgs({
   options: { objective: { type: 'string', default: 'mean' }, write: { type: 'string' }, space: { type: 'string', default: 'linear' } },
@@ -54,39 +53,16 @@ members.push({ ...humanMember, name: 'human' });
 const manifest = parseManifest({ ...raw, members }, manifestFile);
 const index = components.map((name) => manifest.members.findIndex((m) => m.name === name));
 
-const lsd = (label: string | undefined) => (label ? LSD_LABELS.indexOf(label as (typeof LSD_LABELS)[number]) : -1);
-const DOMAINS: { name: string; items: () => (FaceCropItem & { group: string })[] }[] = [
-  {
-    name: 'wild_expressions_dev',
-    items: () =>
-      listFaceCrops(join(SHARED_DATA, 'wild_expressions_dev')).map((it) => ({ ...it, group: basename(it.path).replace(/_\d+\.\w+$/, '') })),
-  },
-  {
-    name: 'posed_expressions_dev',
-    items: () => listFaceCrops(join(SHARED_DATA, 'posed_expressions_dev')).map((it) => ({ ...it, group: basename(it.path).split('_')[0] })),
-  },
-  {
-    name: 'FER+ Valid',
-    items: () =>
-      readTrainingSet(join(SHARED_DATA, 'ferplus', 'FER2013Valid'), 'hard').faces.map((f) => ({
-        name: f.path,
-        path: f.path,
-        label: CANONICAL_LABELS[f.label],
-        group: f.path,
-      })),
-  },
-];
-
 const pool = new InferencePool();
 const ensemble = await Ensemble.load(manifest, pool, 'cpu');
 const domains: FusionDomain[] = [];
-for (const d of DOMAINS) {
-  const items = d.items().filter((it) => lsd(it.label) >= 0);
+for (const d of DEV_DOMAINS) {
+  const items = d.faces();
   const scored = await scoreFaceCrops(items, ensemble, { batchSize: 64 });
   domains.push({
     name: d.name,
     faces: scored.map((s, i) => ({
-      label: lsd(items[i].label),
+      label: LSD_LABELS.indexOf(items[i].label),
       group: items[i].group,
       parts: index.map((k) =>
         Float64Array.from(s.prediction.members[k], (v) =>

@@ -4,12 +4,12 @@ import { after, describe, test } from 'node:test';
 import { classificationReport } from '../src/eval/metrics.js';
 import { DEFAULT_MANIFEST } from '../src/models/defaultManifest.js';
 import { Ensemble } from '../src/models/ensemble.js';
-import { CANONICAL_LABELS, LSD_LABELS, lsdIndex } from '../src/models/labels.js';
+import { LSD_LABELS, lsdIndex } from '../src/models/labels.js';
 import { loadManifest } from '../src/models/manifest.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
-import { listFaceCrops, type FaceCropItem } from '../src/pipeline/faceCropSource.js';
+import type { FaceCropItem } from '../src/pipeline/faceCropSource.js';
 import { scoreFaceCrops } from '../src/pipeline/scoreFaceCrops.js';
-import { readTrainingSet } from '../src/train/trainingSet.js';
+import { DEV_DOMAINS } from '../src/train/devDomains.js';
 import { PACKAGE_ROOT } from '../src/util/paths.js';
 import { shared, SHARED_MISSING } from './helpers/sharedData.js';
 
@@ -27,13 +27,11 @@ describe('shipped ensembles on every dev domain', { skip: !(wild && posed && fer
   const pool = new InferencePool();
   after(() => pool.close());
 
-  const domains = () => ({
-    wild: listFaceCrops(wild!).filter((it) => it.label && LSD_LABELS.includes(it.label)),
-    posed: listFaceCrops(posed!).filter((it) => it.label && LSD_LABELS.includes(it.label)),
-    ferplusValid: readTrainingSet(ferplusValid!, 'hard')
-      .faces.filter((f) => LSD_LABELS.includes(CANONICAL_LABELS[f.label] as (typeof LSD_LABELS)[number]))
-      .map((f) => ({ name: f.path, path: f.path, label: CANONICAL_LABELS[f.label] })),
-  });
+  // The domains fit:fusion chose the weights on (src/train/devDomains.ts), in its order.
+  const domains = () => {
+    const [wildFaces, posedFaces, ferplusValidFaces] = DEV_DOMAINS.map((d) => d.faces());
+    return { wild: wildFaces, posed: posedFaces, ferplusValid: ferplusValidFaces };
+  };
 
   async function macroF1(manifestPath: string, items: FaceCropItem[]): Promise<number> {
     const ensemble = await Ensemble.load(loadManifest(manifestPath), pool, 'cpu');

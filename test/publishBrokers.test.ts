@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import mqtt from 'mqtt';
@@ -9,20 +9,12 @@ import { connect as natsConnect, StringCodec } from 'nats';
 import { parsePublishTarget, publishTopic } from '../src/serve/publish/publishTarget.js';
 import { parseServeConfig } from '../src/serve/serveConfig.js';
 import { PACKAGE_ROOT } from '../src/util/paths.js';
-import { sleep, startServe, until, type Daemon } from './helpers/serveProcess.js';
+import { freePort, sleep, startServe, until, type Daemon } from './helpers/serveProcess.js';
 
 const SAMPLE = join(PACKAGE_ROOT, 'samples', 'video.mp4');
 const MOSQUITTO = '/usr/sbin/mosquitto';
 const NATS = '/usr/sbin/nats-server';
 const missing = (path: string, pkg: string) => !existsSync(path) && `${path} is absent (apt: ${pkg}; .ci/run installs it)`;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /** A real broker on `port`, started now; resolves once it accepts connections. */
 async function startBroker(kind: 'mqtt' | 'nats', port: number): Promise<ChildProcess> {

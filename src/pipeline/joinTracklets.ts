@@ -1,3 +1,4 @@
+import { coPresentIds } from './coPresence.js';
 import type { FrameRecord } from './faceRecords.js';
 import { euclidean } from '../tracking/identityGallery.js';
 
@@ -40,7 +41,6 @@ const MAX_SAMPLES = 24;
 
 interface Group {
   ids: number[];
-  frames: Set<number>;
   shots: Set<number>;
   samples: Float32Array[];
 }
@@ -52,14 +52,14 @@ export function joinTracklets(records: FrameRecord[], options: JoinOptions): Joi
     if (f.sceneCut) shot++;
     for (const face of f.faces) {
       let g = groups.get(face.trackId);
-      if (!g) groups.set(face.trackId, (g = { ids: [face.trackId], frames: new Set(), shots: new Set(), samples: [] }));
-      g.frames.add(f.frameIndex);
+      if (!g) groups.set(face.trackId, (g = { ids: [face.trackId], shots: new Set(), samples: [] }));
       g.shots.add(shot);
       if (face.descriptor) g.samples.push(face.descriptor);
     }
   }
   const active = [...groups.values()].filter((g) => g.samples.length).map((g) => ({ ...g, samples: spread(g.samples) }));
-  const distance = (a: Group, b: Group) => (compatible(a, b, options.acrossCuts) ? meanDistance(a.samples, b.samples) : Infinity);
+  const together = coPresentIds(records);
+  const distance = (a: Group, b: Group) => (compatible(a, b, together, options.acrossCuts) ? meanDistance(a.samples, b.samples) : Infinity);
   // Distances between every pair of groups, updated as groups merge (a few hundred tracks at most in practice).
   const d: number[][] = active.map((a) => active.map((b) => (a === b ? Infinity : distance(a, b))));
   const alive = active.map(() => true);
@@ -74,7 +74,6 @@ export function joinTracklets(records: FrameRecord[], options: JoinOptions): Joi
     const a = active[i];
     const b = active[j];
     a.ids.push(...b.ids);
-    for (const frame of b.frames) a.frames.add(frame);
     for (const s of b.shots) a.shots.add(s);
     a.samples = spread([...a.samples, ...b.samples]);
     alive[j] = false;
@@ -94,10 +93,9 @@ export function joinTracklets(records: FrameRecord[], options: JoinOptions): Joi
   return { frames, joins };
 }
 
-/** Two groups may be one person: never on screen together and, within shots, in one shot. */
-function compatible(a: Group, b: Group, acrossCuts: boolean): boolean {
-  const [small, large] = a.frames.size <= b.frames.size ? [a, b] : [b, a];
-  for (const f of small.frames) if (large.frames.has(f)) return false;
+/** Two groups may be one person: none of their IDs ever on screen together and, within shots, in one shot. */
+function compatible(a: Group, b: Group, together: Map<number, Set<number>>, acrossCuts: boolean): boolean {
+  if (a.ids.some((x) => b.ids.some((y) => together.get(x)?.has(y)))) return false;
   if (acrossCuts) return true;
   return a.shots.size === 1 && b.shots.size === 1 && [...a.shots][0] === [...b.shots][0];
 }

@@ -14,7 +14,7 @@ export interface LabelNewestOptions {
   /** Told of every frame dropped unlabelled (its pixels are released first). */
   onDrop?: (frame: VideoFrame) => void;
   /** Told of every labelled frame while its pixels are still valid (a preview may copy them). */
-  onLabelled?: (frame: VideoFrame, record: FrameRecord) => void;
+  onLabelled?: (frame: VideoFrame) => void;
 }
 
 /**
@@ -37,7 +37,7 @@ export function labelNewest(labeler: VideoFaceLabeler, options: LabelNewestOptio
           const frame = waiting.shift()!;
           try {
             const [record] = await labeler.label([frame]);
-            options.onLabelled?.(frame, record);
+            options.onLabelled?.(frame);
             frame.release?.();
             if (!stopped) subscriber.next({ ...record, receivedAtMs: frame.receivedAtMs ?? Date.now() });
           } catch (err) {

@@ -1,3 +1,4 @@
+import { coPresentIds } from './coPresence.js';
 import type { FaceRecord, FrameRecord } from './faceRecords.js';
 
 export const FACE_MODES = ['main', 'all', 'left-right'] as const;
@@ -23,21 +24,15 @@ export interface FaceSeries {
  */
 export function selectFaces(frames: FrameRecord[], mode: FaceMode, frameWidth: number): FaceSeries[] {
   const weight = new Map<number, number>();
-  const seen = new Map<number, Set<number>>();
   for (const f of frames)
-    for (const face of f.faces) {
-      weight.set(face.trackId, (weight.get(face.trackId) ?? 0) + face.box.width * face.box.height);
-      seen.set(face.trackId, (seen.get(face.trackId) ?? new Set()).add(f.frameIndex));
-    }
+    for (const face of f.faces) weight.set(face.trackId, (weight.get(face.trackId) ?? 0) + face.box.width * face.box.height);
   const ids = [...weight.keys()].sort((a, b) => weight.get(b)! - weight.get(a)! || a - b);
-  const together = (a: number, b: number) => {
-    const [small, large] = seen.get(a)!.size <= seen.get(b)!.size ? [seen.get(a)!, seen.get(b)!] : [seen.get(b)!, seen.get(a)!];
-    for (const frame of small) if (large.has(frame)) return true;
-    return false;
-  };
-  const rank = (id: number) => ids.indexOf(id);
+  const coPresent = coPresentIds(frames);
+  const together = (a: number, b: number) => coPresent.get(a)?.has(b) === true;
+  const rankOf = new Map(ids.map((id, k) => [id, k]));
+  const rank = (id: number) => rankOf.get(id)!;
   const centre = (face: FaceRecord) => face.box.x + face.box.width / 2;
-  /** The face of `person` in frame `f`, or the top-ranked stand-in (never seen with `person` nor one of `others`' own faces). */
+  /** The face of `person` in frame `f`, or the top-ranked stand-in: never seen with `person`, not one of `taken`. */
   const follow = (f: FrameRecord, person: number, taken: Set<FaceRecord>) =>
     f.faces.find((x) => x.trackId === person) ??
     [...f.faces].sort((a, b) => rank(a.trackId) - rank(b.trackId)).find((x) => !taken.has(x) && !together(x.trackId, person));
