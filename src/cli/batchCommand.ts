@@ -12,6 +12,7 @@ import { loadDetector } from '../detection/loadDetector.js';
 import { Ensemble } from '../models/ensemble.js';
 import { FaceDescriber } from '../models/faceDescriber.js';
 import { loadManifest } from '../models/manifest.js';
+import { placementLine } from '../models/ort/cpuPlacement.js';
 import { InferencePool } from '../models/ort/inferencePool.js';
 import { InputError } from '../util/inputError.js';
 import { writeFileAtomic, writeOutput } from '../util/atomicFile.js';
@@ -131,6 +132,8 @@ export async function batch(argv: string[]): Promise<number> {
     const ensemble = await Ensemble.load(manifest, pool, settings.device);
     const detector = await loadDetector(pool, settings.device, settings.detector, settings.detectorInputSize);
     const describer = settings.reidentify === 'off' ? undefined : await FaceDescriber.load(pool, settings.device);
+    const placement = placementLine(pool.placements);
+    if (placement) log(placement);
     const summary = await runBatch(
       videos,
       { detector, ensemble, describer },

@@ -3,6 +3,7 @@ import { TinyFaceDetector } from '../detection/tinyFaceDetector.js';
 import { DEFAULT_MANIFEST } from '../models/defaultManifest.js';
 import { Ensemble } from '../models/ensemble.js';
 import { loadManifest } from '../models/manifest.js';
+import { placementLine } from '../models/ort/cpuPlacement.js';
 import { InferencePool } from '../models/ort/inferencePool.js';
 import { listFaceCrops, listSome, repeatedNames } from '../pipeline/faceCropSource.js';
 import { InputError } from '../util/inputError.js';
@@ -62,6 +63,8 @@ export async function score(argv: string[]): Promise<void> {
     log(
       `fer-stream: ${items.length} image(s), ensemble "${manifest.name}" (${manifest.members.map((m) => m.name).join(' + ')}) on ${providers}\n`,
     );
+    const placement = placementLine(pool.placements);
+    if (placement) log(`fer-stream: ${placement}\n`);
     const tty = process.stderr.isTTY;
     const started = performance.now();
     const results = await scoreFaceCrops(items, ensemble, {

@@ -1,4 +1,5 @@
 import { loadDetector } from '../detection/loadDetector.js';
+import { placementLine } from '../models/ort/cpuPlacement.js';
 import type { Ensemble } from '../models/ensemble.js';
 import { FaceDescriber } from '../models/faceDescriber.js';
 import type { Device } from '../models/ort/device.js';
@@ -46,6 +47,8 @@ export async function scoreVideoFiles(
   const paths = videos.map((v) => (typeof v === 'string' ? v : v.path));
   const detector = await loadDetector(pool, device, o.detector, o.detectorInputSize);
   const describer = o.reidentify === 'off' ? undefined : await FaceDescriber.load(pool, device);
+  const placement = placementLine(pool.placements);
+  if (placement) o.log(placement);
   const scored: ScoredVideoFrames[] = [];
   const failed: string[] = [];
   for (const [i, path] of paths.entries()) {

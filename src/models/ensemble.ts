@@ -8,6 +8,7 @@ import { ensureBuiltinModel } from './import/modelImporter.js';
 import { CANONICAL_LABELS } from './labels.js';
 import { checkMemberAgainstModel, ManifestError, type EnsembleManifest, type ImageMemberSpec, type MemberSpec, type StackedMemberSpec } from './manifest.js';
 import type { Device, Provider } from './ort/device.js';
+import { sharesPixels, type CropFeed } from './ort/cropFeed.js';
 import { isDeviceUnavailable, type InferencePool } from './ort/inferencePool.js';
 import { applyTemperature, softVote, type CanonicalProbs } from './softVote.js';
 
@@ -186,49 +187,69 @@ export class Ensemble {
   }
 
   private async runMembers(members: ImageMember[], faces: FaceInput[], landmarks?: (Float32Array | undefined)[]): Promise<MemberResult[]> {
-    // Members that want the same crop (size, layout, colour, normalisation, framing) share one resample:
-    // cropping is the main-thread cost of a face, the networks themselves take about a millisecond each.
-    const crops = new Map<string, { batch: Float32Array; regions: Box[]; angles: number[] }>();
-    const inputs = members.map((m) => {
+    // Frames in shared memory (video): each member's worker cuts its own crops (cropFeed.ts), off the main
+    // thread. Otherwise members that want the same crop (size, layout, colour, normalisation, framing) share
+    // one resample here: cropping is the main thread's cost of a face, the networks take about a millisecond.
+    const images = [...new Set(faces.map((f) => f.image))];
+    const inWorker = sharesPixels(images);
+    const crops = new Map<string, Crops>();
+    const inputs = members.map((m): Crops => {
       const shared = crops.get(m.cropKey);
-      if (shared) return { ...shared, batch: shared.batch.slice() }; // a copy: run() transfers its buffer away
-      const crop = this.cropFaces(m.spec, faces, landmarks);
+      if (shared) return { ...shared, batch: shared.batch?.slice() }; // a copy: run() transfers its buffer away
+      const placed = this.placeCrops(m.spec, faces, landmarks);
+      const crop = inWorker && !m.fixedBatch ? placed : { ...placed, batch: this.cutCrops(m.spec, faces, placed) };
       crops.set(m.cropKey, crop);
       return crop;
     });
-    return Promise.all(members.map((m, i) => this.runMember(m, faces, inputs[i].batch, inputs[i].regions, inputs[i].angles)));
+    return Promise.all(members.map((m, i) => this.runMember(m, faces, inputs[i], images)));
   }
 
   /**
-   * Each face's input tensor for one member: its crop region (or, for an aligned member, the region and roll
-   * that put the face's five points on the template; a face without landmarks falls back to its crop).
+   * Each face's crop for one member: its crop region (or, for an aligned member, the region and roll that put
+   * the face's five points on the template; a face without landmarks falls back to its crop).
    */
-  private cropFaces(spec: ImageMemberSpec, faces: FaceInput[], landmarks?: (Float32Array | undefined)[]): { batch: Float32Array; regions: Box[]; angles: number[] } {
-    const channels = spec.input.color === 'GRAY' ? 1 : 3;
-    const size = channels * spec.input.width * spec.input.height;
-    const batch = new Float32Array(size * faces.length);
+  private placeCrops(spec: ImageMemberSpec, faces: FaceInput[], landmarks?: (Float32Array | undefined)[]): Crops {
     const angles: number[] = [];
     const regions = faces.map((face, i) => {
       const marks = spec.align && landmarks?.[i];
       const { region, angle } = marks
         ? alignToTemplate(fivePointsFrom68(marks), spec.align!.template, spec.input.width, spec.input.height)
         : { region: cropRegion(face.image.width, face.image.height, face.box, spec.crop), angle: face.angle ?? 0 };
-      resampleToTensor(face.image, region, spec.input, batch, i * size, angle);
       angles.push(angle);
       return region;
     });
-    return { batch, regions, angles };
+    return { regions, angles };
   }
 
-  private async runMember(member: ImageMember, faces: FaceInput[], batch: Float32Array, regions: Box[], angles: number[]): Promise<MemberResult> {
+  /** The crops' input tensor, cut on this thread. */
+  private cutCrops(spec: ImageMemberSpec, faces: FaceInput[], { regions, angles }: Crops): Float32Array {
+    const size = (spec.input.color === 'GRAY' ? 1 : 3) * spec.input.width * spec.input.height;
+    const batch = new Float32Array(size * faces.length);
+    faces.forEach((face, i) => resampleToTensor(face.image, regions[i], spec.input, batch, i * size, angles[i]));
+    return batch;
+  }
+
+  private async runMember(member: ImageMember, faces: FaceInput[], { batch, regions, angles }: Crops, images: RgbImage[]): Promise<MemberResult> {
     const { spec } = member;
     const channels = spec.input.color === 'GRAY' ? 1 : 3;
     const shape = spec.input.layout === 'NCHW' ? [channels, spec.input.height, spec.input.width] : [spec.input.height, spec.input.width, channels];
     // Flip averaging runs the mirrored crops in the same call, after the plain ones.
     const views = spec.flip === 'average' ? 2 : 1;
-    const input = views === 2 ? withMirrors(batch, faces.length, shape, spec.input.layout) : batch;
     const rows = views * faces.length;
-    const out = member.fixedBatch ? await this.runOneByOne(member, input, shape, rows) : await this.pool.runWhenRoom(member.key, { [member.inputName]: { data: input, dims: [rows, ...shape] } });
+    let out: Record<string, { data: Float32Array; dims: number[] }>;
+    if (!batch) {
+      const feed: CropFeed = {
+        name: member.inputName,
+        images,
+        faces: faces.map((f, i) => ({ image: images.indexOf(f.image), region: regions[i], angle: angles[i] })),
+        spec: spec.input,
+        views,
+      };
+      out = await this.pool.runWhenRoom(member.key, {}, [feed]);
+    } else {
+      const input = views === 2 ? withMirrors(batch, faces.length, shape, spec.input.layout) : batch;
+      out = member.fixedBatch ? await this.runOneByOne(member, input, shape, rows) : await this.pool.runWhenRoom(member.key, { [member.inputName]: { data: input, dims: [rows, ...shape] } });
+    }
     const probs = canonicalProbs(spec, out[spec.outputs.expression].data, faces.length, views);
     // The plain view's rows of the outputs stacked members take.
     const outputs = Object.fromEntries(member.feeds.map((name) => [name, out[name].data.slice(0, (out[name].data.length / rows) * faces.length)]));
@@ -272,6 +293,13 @@ export class Ensemble {
       }),
     );
   }
+}
+
+/** Where each face's crop is cut from; `batch` once cut on this thread (absent: a worker cuts it). */
+interface Crops {
+  regions: Box[];
+  angles: number[];
+  batch?: Float32Array;
 }
 
 interface MemberResult {

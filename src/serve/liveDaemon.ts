@@ -4,6 +4,7 @@ import { DEFAULT_MANIFEST } from '../models/defaultManifest.js';
 import { Ensemble } from '../models/ensemble.js';
 import { FaceDescriber } from '../models/faceDescriber.js';
 import { loadManifest } from '../models/manifest.js';
+import { placementLine } from '../models/ort/cpuPlacement.js';
 import { InferencePool } from '../models/ort/inferencePool.js';
 import { LiveFileSink } from './liveFileSinks.js';
 import { LiveMetrics } from './liveMetrics.js';
@@ -118,6 +119,8 @@ export class LiveDaemon {
         }),
       );
     }
+    const placement = placementLine(this.pool.placements);
+    if (placement) this.log(placement);
     this.ready = true;
     for (const r of this.runners) r.start();
     this.queueGauge = setInterval(() => this.metrics.inferenceQueue.set(this.pool.pending), 500);

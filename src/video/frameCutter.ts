@@ -10,7 +10,7 @@ export class FrameCutter {
 
   constructor(readonly frameBytes: number) {
     if (!Number.isInteger(frameBytes) || frameBytes <= 0) throw new RangeError(`frameBytes must be a positive integer, got ${frameBytes}`);
-    this.partial = new Uint8Array(frameBytes);
+    this.partial = sharedFrame(frameBytes);
   }
 
   /** Frames completed by this chunk, in order. */
@@ -24,7 +24,7 @@ export class FrameCutter {
       at += take;
       if (this.filled === this.frameBytes) {
         frames.push(this.partial);
-        this.partial = this.spare.pop() ?? new Uint8Array(this.frameBytes);
+        this.partial = this.spare.pop() ?? sharedFrame(this.frameBytes);
         this.filled = 0;
       }
     }
@@ -43,4 +43,12 @@ export class FrameCutter {
   get pendingBytes(): number {
     return this.filled;
   }
+}
+
+/**
+ * A frame's buffer in shared memory: the inference workers cut faces from it where it lies (posting it
+ * shares it; models/ort/cropFeed.ts), instead of the main thread cutting them or a copy per frame.
+ */
+function sharedFrame(bytes: number): Uint8Array {
+  return new Uint8Array(new SharedArrayBuffer(bytes));
 }

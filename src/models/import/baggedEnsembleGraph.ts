@@ -143,16 +143,24 @@ function addHeadsAndVote(
       return g.node('Softmax', [logits], { attrs: { axis: -1 } });
     }),
   );
-  const sum = heads.length === 1 ? heads[0] : g.node('Sum', heads);
+  const sum = addAll(g, heads);
   const bagged = g.node('Mul', [sum, g.constant('one_over_k', [1 / heads.length], [1])]);
   const faceApi = g.node('Gather', [faceApiProbs, g.int64Constant('face_api_order', toCanonical(FACE_API_EXPRESSION_LABELS))], { attrs: { axis: 1 } });
   const human = g.node('Gather', [humanProbs, g.int64Constant('human_order', toCanonical(HUMAN_EMOTION_LABELS))], { attrs: { axis: 1 } });
-  const expression = g.node('Sum', [
+  const expression = addAll(g, [
     g.node('Mul', [bagged, g.constant('heads_weight', [wHeads], [1])]),
     g.node('Mul', [faceApi, g.constant('face_api_weight', [wFaceApi], [1])]),
     g.node('Mul', [human, g.constant('human_weight', [wHuman], [1])]),
   ]);
   return { expression, bagged };
+}
+
+/**
+ * The sum of tensors as a chain of Adds, not one Sum: ONNX Runtime's WebGPU provider has no Sum kernel, and a
+ * node it lacks runs on the CPU, a copy off the GPU and back for every batch (its placement report listed them).
+ */
+function addAll(g: OnnxGraphBuilder, terms: string[]): string {
+  return terms.slice(1).reduce((acc, t) => g.node('Add', [acc, t]), terms[0]);
 }
 
 /** The heads' soft vote, as the graph computes it: the mean of the members' probabilities, row by row. */

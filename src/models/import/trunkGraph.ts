@@ -26,11 +26,12 @@ export const CROP_SHAPE = ['batch', 3, FACE_API_INPUT_SIZE, FACE_API_INPUT_SIZE]
  * gray, then (x/255 - 0.5) * 2.
  */
 export function cropToHumanEmotionInput(g: OnnxGraphBuilder, crop: string): string {
-  const batch = g.node('Slice', [g.node('Shape', [crop]), g.int64Constant('zero', [0]), g.int64Constant('two', [2])]);
-  const sizes = g.node('Concat', [batch, g.int64Constant('hw', [HUMAN_EMOTION_INPUT_SIZE, HUMAN_EMOTION_INPUT_SIZE])], {
-    attrs: { axis: 0 },
-  });
-  const resized = g.node('Resize', [crop, '', '', sizes], {
+  // Scales, not sizes computed from the input's shape: the Shape/Slice/Concat that sizes took ran on the CPU
+  // under the WebGPU provider. The same resize: 112 x 64/112 is exactly 64, and ONNX Runtime derives its
+  // coordinate scale from either the same way.
+  const scale = HUMAN_EMOTION_INPUT_SIZE / FACE_API_INPUT_SIZE;
+  const scales = g.constant('resize_scales', [1, 1, scale, scale], [4]);
+  const resized = g.node('Resize', [crop, '', scales], {
     attrs: { mode: 'linear', coordinate_transformation_mode: 'asymmetric' },
   });
   const grayWeights = g.constant('gray_w', HUMAN_GRAY_WEIGHTS.map((w) => w / 255), [1, 3, 1, 1]);

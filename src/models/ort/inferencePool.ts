@@ -1,5 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { cpuPlacedNodes } from './cpuPlacement.js';
+import { mayUseGpu } from './gpuPresence.js';
+import type { CropFeed } from './cropFeed.js';
 import { DeviceUnavailableError, type Device, type Provider } from './device.js';
 import type { TensorData, TensorInfo } from './onnxRuntime.js';
 import type { WorkerRequest, WorkerResponse } from './workerProtocol.js';
@@ -8,6 +11,8 @@ export interface LoadedModel {
   key: string;
   provider: Provider;
   fallbackReason?: string;
+  /** Nodes ONNX Runtime left on the CPU under a GPU provider (its placement report); none on the CPU. */
+  cpuNodes: string[];
   inputs: TensorInfo[];
   outputs: TensorInfo[];
 }
@@ -72,6 +77,7 @@ const MAX_RESTARTS = 5;
 interface Waiting {
   key: string;
   feeds: Record<string, TensorData>;
+  crops?: CropFeed[];
   resolve: (out: Record<string, TensorData>) => void;
   reject: (err: Error) => void;
 }
@@ -89,6 +95,7 @@ export class InferencePool {
   private readonly maxQueue: number;
   private readonly threads: number;
   private readonly models = new Map<string, LoadRequest>();
+  private readonly placed = new Map<string, { provider: Provider; cpuNodes: string[] }>();
   private nextId = 1;
   private closed?: Promise<void>;
   private restartCount = 0;
@@ -143,11 +150,25 @@ export class InferencePool {
    */
   async load(key: string, model: string, device: Device, options: LoadOptions = {}): Promise<LoadedModel> {
     const workers = Math.min(this.slots.length, Math.max(1, options.workers ?? this.slots.length));
-    this.models.set(key, { model, device, workers });
-    const replies = await Promise.all(this.slots.slice(0, workers).map((slot) => this.loadInto(slot, key)));
-    const first = replies[0];
+    // A GPU session lives in one worker, which every request for it goes to: sessions of the WebGPU provider in
+    // two worker threads crashed the process (SIGSEGV in Dawn, a video with --device webgpu and 2 workers),
+    // and one session per thread would hold the weights and the arenas on the GPU once per thread for nothing.
+    // `auto` that falls back to the CPU then loads the CPU session into the other workers too.
+    this.models.set(key, { model, device, workers: mayUseGpu(device) ? 1 : workers });
+    const first = mayUseGpu(device) ? await this.loadInto(this.slots[0], key) : (await Promise.all(this.slots.slice(0, workers).map((slot) => this.loadInto(slot, key))))[0];
     if (first.type !== 'loaded') throw new Error(`unexpected reply ${first.type}`);
-    return { key, provider: first.provider, fallbackReason: first.fallbackReason, inputs: first.inputs, outputs: first.outputs };
+    if (mayUseGpu(device) && first.provider === 'cpu' && workers > 1) {
+      this.models.set(key, { model, device: 'cpu', workers });
+      await Promise.all(this.slots.slice(1, workers).map((slot) => this.loadInto(slot, key)));
+    }
+    const cpuNodes = first.provider === 'cpu' ? [] : await cpuPlacedNodes(model, first.provider);
+    this.placed.set(key, { provider: first.provider, cpuNodes });
+    return { key, provider: first.provider, fallbackReason: first.fallbackReason, cpuNodes, inputs: first.inputs, outputs: first.outputs };
+  }
+
+  /** Each loaded model's provider and the nodes ONNX Runtime left on the CPU (cpuPlacement.ts's placementLine). */
+  get placements(): ReadonlyMap<string, { provider: Provider; cpuNodes: string[] }> {
+    return this.placed;
   }
 
   private async loadInto(slot: Slot, key: string): Promise<WorkerResponse> {
@@ -218,17 +239,21 @@ export class InferencePool {
    * that share the pool (pipelined batches, a fixed-batch member's one-face requests, the detector) never
    * overfill it; they wait in line instead.
    */
-  async runWhenRoom(key: string, feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> {
+  async runWhenRoom(key: string, feeds: Record<string, TensorData>, crops?: CropFeed[]): Promise<Record<string, TensorData>> {
     while (!this.hasRoom && !this.closed) await this.capacity();
-    return this.run(key, feeds);
+    return this.run(key, feeds, crops);
   }
 
-  /** Runs `key` on the least busy worker. The feeds' buffers are transferred: do not reuse them. */
-  run(key: string, feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> {
+  /**
+   * Runs `key` on the least busy worker. The feeds' buffers are transferred: do not reuse them. `crops` are
+   * inputs the worker cuts from shared pixels itself (cropFeed.ts); their images must stay unchanged until
+   * this settles.
+   */
+  run(key: string, feeds: Record<string, TensorData>, crops?: CropFeed[]): Promise<Record<string, TensorData>> {
     if (this.closed) return Promise.reject(new Error('inference pool is closed'));
     if (this.queue.length >= this.maxQueue) return Promise.reject(new QueueFullError(this.maxQueue));
     return new Promise((resolve, reject) => {
-      this.queue.push({ key, feeds, resolve, reject });
+      this.queue.push({ key, feeds, crops, resolve, reject });
       this.dispatch();
     });
   }
@@ -262,7 +287,7 @@ export class InferencePool {
         fn();
         this.dispatch();
       };
-      this.request(slot, { type: 'run', id: this.nextId++, key: job.key, feeds: job.feeds }, transfer).then(
+      this.request(slot, { type: 'run', id: this.nextId++, key: job.key, feeds: job.feeds, crops: job.crops }, transfer).then(
         (msg) => {
           this.restartCount = 0; // a worker that runs again ends a run of crashes
           settle(() => (msg.type === 'result' ? job.resolve(msg.outputs) : job.reject(new Error(`unexpected reply ${msg.type}`))));

@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { cutCropFeed } from './cropFeed.js';
 import { loadSession, type LoadedSession } from './onnxRuntime.js';
 import type { WorkerRequest, WorkerResponse } from './workerProtocol.js';
 
@@ -24,7 +25,9 @@ port.on('message', async (msg: WorkerRequest) => {
       if (closing) throw new Error('inference pool is closed');
       const s = sessions.get(msg.key);
       if (!s) throw new Error(`model ${msg.key} is not loaded in this worker`);
-      const run = s.run(msg.feeds);
+      const feeds = { ...msg.feeds };
+      for (const crop of msg.crops ?? []) feeds[crop.name] = cutCropFeed(crop);
+      const run = s.run(feeds);
       running.add(run);
       const outputs = await run.finally(() => running.delete(run));
       // Copy out of ORT-owned memory so the buffers can be transferred without a second copy.

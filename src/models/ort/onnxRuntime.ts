@@ -1,8 +1,6 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { DeviceUnavailableError, type Device, type Provider } from './device.js';
+import { gpuDevicePresent, providerLibraryPresent } from './gpuPresence.js';
 
 /**
  * The one module that talks to ONNX Runtime. Everything else passes plain typed arrays.
@@ -29,15 +27,6 @@ export interface LoadedSession {
   release(): Promise<void>;
 }
 
-const require = createRequire(import.meta.url);
-
-/** onnxruntime-node loads provider libraries from beside its binding; without them a GPU provider cannot load. */
-function providerLibraryPresent(provider: Provider): boolean {
-  const root = dirname(dirname(require.resolve('onnxruntime-node')));
-  const binDir = join(root, 'bin', 'napi-v6', process.platform, process.arch);
-  return existsSync(join(binDir, `libonnxruntime_providers_${provider}.so`));
-}
-
 /** An explicitly requested provider: a failure says what is missing, never falls back. */
 async function explicitly(device: Device, open: () => Promise<ort.InferenceSession>): Promise<ort.InferenceSession> {
   try {
@@ -47,20 +36,6 @@ async function explicitly(device: Device, open: () => Promise<ort.InferenceSessi
     const message = String((err as Error).message ?? err);
     const adapter = /Failed to get a WebGPU adapter: (.*)/.exec(message);
     throw new DeviceUnavailableError(device, adapter ? `no WebGPU adapter: ${adapter[1]}` : err);
-  }
-}
-
-/**
- * Whether this machine shows a GPU to programs: an NVIDIA device node or a DRM render node. Without one,
- * the only Vulkan adapter would be a software rasterizer (Mesa's lavapipe), far slower than the CPU
- * provider, so `auto` does not try WebGPU.
- */
-function gpuDevicePresent(): boolean {
-  if (existsSync('/dev/nvidia0')) return true;
-  try {
-    return readdirSync('/dev/dri').some((n) => n.startsWith('renderD'));
-  } catch {
-    return false;
   }
 }
 

@@ -1,10 +1,12 @@
+import type { CropFeed } from './cropFeed.js';
 import type { Device, Provider } from './device.js';
 import type { TensorData, TensorInfo } from './onnxRuntime.js';
 
 /** Messages between the main thread (InferencePool) and an inference worker. */
 export type WorkerRequest =
   | { type: 'load'; id: number; key: string; model: string; device: Device; threads: number }
-  | { type: 'run'; id: number; key: string; feeds: Record<string, TensorData> }
+  /** `crops`: inputs the worker cuts from shared frames itself (cropFeed.ts), beside the ready `feeds`. */
+  | { type: 'run'; id: number; key: string; feeds: Record<string, TensorData>; crops?: CropFeed[] }
   | { type: 'close'; id: number };
 
 export type WorkerResponse =
