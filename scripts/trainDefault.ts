@@ -22,7 +22,7 @@ const accurate = process.argv.includes('--accurate');
 const recipe = TRAINING_RECIPES[accurate ? 'accurate' : 'default'];
 const out = mkdtempSync(join(tmpdir(), 'fer-default-heads-'));
 const pool = new InferencePool({ workers: 2 });
-const report = await trainEnsemble(pool, { ...recipe, out, log: (l) => console.log(l), progress: () => undefined });
+const report = await trainEnsemble(pool, { ...recipe, out, device: 'cpu', log: (l) => console.log(l), progress: () => undefined });
 await pool.close();
 const wild = report.results.wild_expressions_dev;
 console.log(

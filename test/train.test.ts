@@ -257,6 +257,9 @@ describe('training: sets, export parity, the command', () => {
       assert.match(r.stderr, /member 3\/3 \(faceApiExpression\+human, 42 faces x 3 views\)/);
       const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
       assert.equal(report.members.length, 3);
+      // What the branches ran on is said (these paths are new, so nothing came from the feature cache).
+      assert.deepEqual([report.options.device, report.providers], ['cpu', ['cpu']]);
+      assert.match(r.stderr, /features ran on cpu/);
       // Bagging is real: each member draws round(0.5 x 84) = 42 faces with replacement, so some repeat and
       // the members' samples differ.
       for (const m of report.members)

@@ -1,11 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
+import { placementLine } from '../models/ort/cpuPlacement.js';
 import { InferencePool } from '../models/ort/inferencePool.js';
 import { TRAIN_DEFAULTS, TRAINING_RECIPES } from '../train/recipes.js';
 import { trainEnsemble } from '../train/trainEnsemble.js';
 import { assertWritable } from '../util/outputSafety.js';
 import { parseOptions, UsageError } from './parseOptions.js';
-import { oneOf, positiveInt } from './videoSettings.js';
+import { deviceArg, oneOf, positiveInt } from './videoSettings.js';
 
 export const TRAIN_HELP = `fer-stream train — a bagged ensemble of multi-task heads on the frozen pretrained branches
 
@@ -43,6 +44,9 @@ Options:
                           head beside the built-in features (aligned members are warped by the trunk's
                           landmarks). The export is then a manifest of the trunk, those members and the
                           heads (heads.onnx) as a stacked member; each branch still runs once per face
+  --device cpu|webgpu|cuda|auto   where the frozen branches run while features are extracted (default cpu:
+                          the shipped heads were made there; features are cached either way); the heads
+                          train in TF.js on the CPU. The report's providers say what ran
   --quiet
 
 Writes <out>/ensemble.onnx (the frozen branches once per face, every head, the soft vote and the blend;
@@ -78,6 +82,7 @@ export async function train(argv: string[]): Promise<number> {
     'blend-on': { type: 'string' },
     'no-blend': { type: 'boolean', default: false },
     features: { type: 'string' },
+    device: { type: 'string', default: 'cpu' },
     quiet: { type: 'boolean', short: 'q', default: false },
   });
   const recipe =
@@ -130,9 +135,14 @@ export async function train(argv: string[]): Promise<number> {
       augment: oneOf('augment', v.augment, ['none', 'jitter'] as const, d.augment),
       alphas: v['no-blend'] ? [0] : d.alphas,
       features: v.features === undefined ? recipe?.features : resolve(v.features),
+      device: deviceArg(v.device!),
       log,
       progress,
     });
+    const placement = placementLine(pool.placements);
+    log(
+      `features ran on ${report.providers.join(', ') || 'nothing: every feature came from the cache'}${placement ? `; ${placement}` : ''}`,
+    );
     for (const [set, r] of Object.entries(report.results)) {
       log(
         `${set}: macro F1 pretrained vote ${r.pretrained.f1.toFixed(3)}, bagged heads ${r.bagged.f1.toFixed(3)}, exported ensemble ${r.ensemble.f1.toFixed(3)} (accuracy ${(100 * r.ensemble.acc).toFixed(1)}%)`,

@@ -1,6 +1,7 @@
 import { bootstrapMacroF1Difference, formatMacroF1, macroF1Summary, type MacroF1Summary } from '../eval/bootstrap.js';
 import { blendVotes, FEATURE_SETS, pretrainedVote, readHeads, meanOfHeads } from '../models/import/baggedEnsembleGraph.js';
 import { LSD_LABELS } from '../models/labels.js';
+import type { Device } from '../models/ort/device.js';
 import type { InferencePool } from '../models/ort/inferencePool.js';
 import { lsdPairs } from './headTrainer.js';
 import { labelsOf, loadView, openFeatureSources, probsOn, type SetData } from './setFeatures.js';
@@ -28,10 +29,10 @@ export async function evaluateHeads(
   pool: InferencePool,
   headsJson: string,
   sets: { name: string; dir: string }[],
-  o: { features?: string; progress?: (line: string) => void } = {},
+  o: { features?: string; device?: Device; progress?: (line: string) => void } = {},
 ): Promise<HeadsScore[]> {
   const heads = readHeads(headsJson);
-  const sources = await openFeatureSources(pool, o.features);
+  const sources = await openFeatureSources(pool, o.features, o.device ?? 'cpu');
   const known = new Set<string>([...FEATURE_SETS, ...sources.extra.map((m) => m.name)]);
   const missing = heads.members.flatMap((m) => m.features).find((f) => !known.has(f));
   if (missing)

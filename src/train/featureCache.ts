@@ -8,6 +8,7 @@ import type { Box, RgbImage } from '../image/rgbImage.js';
 import { TRUNK_FEATURE_SIZES } from '../models/import/trunkGraph.js';
 import { ensureBuiltinModel } from '../models/import/modelImporter.js';
 import type { InputSpec } from '../models/manifest.js';
+import type { Device } from '../models/ort/device.js';
 import type { InferencePool } from '../models/ort/inferencePool.js';
 import { writeFileAtomic } from '../util/atomicFile.js';
 import { jitterFace } from './faceJitter.js';
@@ -46,6 +47,7 @@ export async function extractFeatures(
   pool: InferencePool,
   paths: string[],
   view: FeatureView,
+  device: Device,
   onProgress?: (done: number) => void,
 ): Promise<FaceFeatures> {
   const model = ensureBuiltinModel('trunk-features');
@@ -55,7 +57,7 @@ export async function extractFeatures(
   const sidecar = `${file}.json`;
   if (existsSync(file) && existsSync(sidecar)) return unpack(readFileSync(file), paths.length, JSON.parse(readFileSync(sidecar, 'utf8')));
 
-  await pool.load('train/trunk', model, 'cpu');
+  await pool.load('train/trunk', model, device);
   const out = Object.fromEntries(OUTPUTS.map((o) => [o, new Float32Array(paths.length * WIDTHS[o])])) as Record<
     (typeof OUTPUTS)[number],
     Float32Array

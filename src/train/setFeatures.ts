@@ -1,3 +1,4 @@
+import type { Device } from '../models/ort/device.js';
 import type { InferencePool } from '../models/ort/inferencePool.js';
 import { FEATURE_SETS, type HeadWeights } from '../models/import/baggedEnsembleGraph.js';
 import { Ensemble } from '../models/ensemble.js';
@@ -26,15 +27,21 @@ export interface FeatureSources {
   extra: FeatureMember[];
   /** The loaded networks of those members only (a manifest may list others). */
   ensemble?: Ensemble;
+  /** Where the trunk runs when its features are not cached. */
+  device: Device;
 }
 
 /** Opens a `--features` manifest (checked first: a bad one fails in one line, naming the field), or none. */
-export async function openFeatureSources(pool: InferencePool, featuresManifest?: string): Promise<FeatureSources> {
-  if (!featuresManifest) return { extra: [] };
+export async function openFeatureSources(
+  pool: InferencePool,
+  featuresManifest: string | undefined,
+  device: Device,
+): Promise<FeatureSources> {
+  if (!featuresManifest) return { extra: [], device };
   const manifest = loadManifest(featuresManifest, { externalLandmarks: true });
   const extra = featureMembers(manifest, FEATURE_SETS);
-  const ensemble = await Ensemble.load({ ...manifest, members: manifest.members.filter((m) => m.outputs.features) }, pool, 'cpu');
-  return { extra, ensemble };
+  const ensemble = await Ensemble.load({ ...manifest, members: manifest.members.filter((m) => m.outputs.features) }, pool, device);
+  return { extra, ensemble, device };
 }
 
 /** Every feature set of one view of faces, from the caches or by running the branches once. */
@@ -46,7 +53,7 @@ export async function loadView(
   say: (what: string) => (done: number) => void,
 ): Promise<ViewData> {
   const paths = faces.map((f) => f.path);
-  const trunk = await extractFeatures(pool, paths, view, say(''));
+  const trunk = await extractFeatures(pool, paths, view, sources.device, say(''));
   const members = sources.ensemble
     ? await extractMemberFeatures(
         sources.ensemble,

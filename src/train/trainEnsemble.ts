@@ -53,7 +53,7 @@ export const MIN_MEMBER_FACES = 30;
 export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promise<TrainingReport> {
   const started = performance.now();
   // Checked before any work: a bad features manifest fails in one line, naming the field.
-  const sources = await openFeatureSources(pool, o.features);
+  const sources = await openFeatureSources(pool, o.features, o.device);
   const extra = sources.extra;
   const train = readTrainingSet(o.data, o.targets);
   const vals = o.val.map((v) => readTrainingSet(v, 'hard'));
@@ -238,6 +238,7 @@ export async function trainEnsemble(pool: InferencePool, o: TrainOptions): Promi
     blendOutOfFold,
     results,
     seconds: { features: featureSeconds, training: trainingSeconds, total: (performance.now() - started) / 1000 },
+    providers: [...new Set([...pool.placements.values()].map((p) => p.provider))],
   };
   writeFileAtomic(join(o.out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   writeFileAtomic(join(o.out, 'report.html'), trainingReportHtml(report));

@@ -1,3 +1,4 @@
+import type { Device } from '../models/ort/device.js';
 import type { EpochLog } from './headTrainer.js';
 
 /** What `fer-stream train` takes, and what its report (report.json, report.html) says. */
@@ -30,6 +31,8 @@ export interface TrainOptions {
    * and the heads as a stacked member.
    */
   features?: string;
+  /** Where the frozen branches run while features are extracted (`--device`); the heads train in TF.js. */
+  device: Device;
   log: (line: string) => void;
   progress: (line: string) => void;
 }
@@ -67,4 +70,6 @@ export interface TrainingReport {
     }
   >;
   seconds: { features: number; training: number; total: number };
+  /** The providers the branches ran on (none when every feature came from the cache). */
+  providers: string[];
 }
