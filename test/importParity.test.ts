@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { mkdtempSync } from 'node:fs';
-import { ensureAllBuiltinModels, ensureBuiltinModel } from '../src/models/import/modelImporter.js';
+import { ensureAllBuiltinModels, ensureBuiltinModel, SEALED_INDEX } from '../src/models/import/modelImporter.js';
 import { builtinModel } from '../src/models/import/modelImporter.js';
 import { HUMAN_GRAY_WEIGHTS } from '../src/models/import/trunkGraph.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
@@ -165,5 +165,20 @@ describe('importer: ONNX Runtime output equals the same weights run by @tensorfl
     assert.deepEqual(Buffer.from(builtinModel('member-human').build()), bytes);
     assert.equal(ensureBuiltinModel('member-human', dir), a);
     assert.throws(() => builtinModel('no-such-model'), /unknown built-in model "no-such-model"/);
+  });
+
+  test('a sealed model directory names its graphs: nothing is hashed or imported, a missing one fails in one line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fer-sealed-'));
+    // A file name no import would give: the index is what decides, not the weights' hash.
+    writeFileSync(join(dir, 'human.built-elsewhere.onnx'), 'graph');
+    writeFileSync(join(dir, SEALED_INDEX), JSON.stringify({ 'member-human': 'human.built-elsewhere.onnx' }));
+    assert.equal(ensureBuiltinModel('member-human', dir), join(dir, 'human.built-elsewhere.onnx'));
+    assert.deepEqual(readdirSync(dir).sort(), [SEALED_INDEX, 'human.built-elsewhere.onnx'].sort());
+    assert.throws(
+      () => ensureBuiltinModel('tiny-face-detector', dir),
+      /sealed\.json holds no "tiny-face-detector" \(it lists member-human\)/,
+    );
+    writeFileSync(join(dir, SEALED_INDEX), JSON.stringify({ 'member-human': '../elsewhere' }));
+    assert.throws(() => ensureBuiltinModel('member-human', dir), /sealed\.json: expected \{ "<model id>": "<file name>" \}/);
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { writeFileAtomic } from '../../util/atomicFile.js';
 import { modelCacheDir } from '../../util/paths.js';
 import { BUILTIN_MODELS, type BuiltinModel } from './builtinModels.js';
@@ -29,12 +30,33 @@ function sourceHash(model: BuiltinModel): string {
  */
 export function ensureBuiltinModel(id: string, cacheDir = modelCacheDir()): string {
   const model = builtinModel(id);
+  const sealed = sealedModels(cacheDir);
+  if (sealed) {
+    if (!sealed[id]) throw new RangeError(`${join(cacheDir, SEALED_INDEX)} holds no "${id}" (it lists ${Object.keys(sealed).join(', ')})`);
+    return join(cacheDir, sealed[id]);
+  }
   const path = join(cacheDir, `${model.id}.${sourceHash(model)}.onnx`);
   if (!existsSync(path)) {
     mkdirSync(cacheDir, { recursive: true });
     writeFileAtomic(path, model.build());
   }
   return path;
+}
+
+/**
+ * A sealed model directory: graphs built elsewhere, shipped without the npm weight packages they came from (the
+ * GPU machine's pack, scripts/device/pack.sh; an image that only runs). Its index names each graph's file, so
+ * nothing is hashed or imported (the pack writes it: { "<id>": "<file>.onnx" }).
+ */
+export const SEALED_INDEX = 'sealed.json';
+const SealedIndex = z.record(z.string(), z.string().regex(/^[\w.-]+\.onnx$/));
+
+function sealedModels(cacheDir: string): Record<string, string> | undefined {
+  const index = join(cacheDir, SEALED_INDEX);
+  if (!existsSync(index)) return undefined;
+  const parsed = SealedIndex.safeParse(JSON.parse(readFileSync(index, 'utf8')));
+  if (!parsed.success) throw new RangeError(`${index}: expected { "<model id>": "<file name>" }, ${parsed.error.issues[0].message}`);
+  return parsed.data;
 }
 
 /** Imports every built-in model (what `npm install` runs); returns id -> path. */
