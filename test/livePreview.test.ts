@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { LABEL_COLORS } from '../src/serve/previewFrame.js';
+import { routePreview, type PreviewLookup } from '../src/serve/previewRoutes.js';
 import { PACKAGE_ROOT } from '../src/util/paths.js';
 import { collect, startServe, until, type Daemon } from './helpers/serveProcess.js';
 
@@ -109,6 +111,37 @@ describe('the live preview: snapshot.jpg and preview.mjpeg', () => {
       assert.equal(res.status, 404, 'off by default off loopback');
     } finally {
       await stop(open);
+    }
+  });
+
+  test('a stream still loading its models answers 503 with Retry-After, not "the preview is off"', async () => {
+    const states: Record<string, PreviewLookup> = { loading: 'starting', hidden: 'off' };
+    const server = createServer((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      if (
+        !routePreview(
+          req,
+          res,
+          url.pathname,
+          (name) => states[name] ?? null,
+          new Set(),
+          () => undefined,
+        )
+      )
+        res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/streams`;
+      const loading = await fetch(`${base}/loading/snapshot.jpg`);
+      assert.deepEqual([loading.status, loading.headers.get('retry-after')], [503, '1']);
+      assert.match(await loading.text(), /"loading" is starting \(models loading\); no picture yet/);
+      const hidden = await fetch(`${base}/hidden/preview.mjpeg`);
+      assert.equal(hidden.status, 404);
+      assert.match(await hidden.text(), /the preview of "hidden" is off/);
+      assert.equal((await fetch(`${base}/nope/snapshot.jpg`)).status, 404);
+    } finally {
+      server.close();
     }
   });
 });

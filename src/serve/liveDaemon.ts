@@ -61,7 +61,9 @@ export class LiveDaemon {
       statuses: () => [...this.statuses.values()],
       preview: (name) => {
         const runner = this.runners.find((r) => r.name === name);
-        return runner ? runner.preview : this.config.streams.some((s) => s.name === name) ? undefined : null;
+        if (runner) return runner.preview ?? 'off';
+        const spec = this.config.streams.find((s) => s.name === name);
+        return spec ? (spec.preview ? 'starting' : 'off') : null;
       },
     });
     const address = await this.server.listen();

@@ -10,8 +10,7 @@ import type { LiveMetrics } from './liveMetrics.js';
 import type { LiveMessage } from './liveMessages.js';
 import { hostHeaderAllowed } from './hostCheck.js';
 import { isLoopback, type ServeConfig } from './serveConfig.js';
-import { routePreview } from './previewRoutes.js';
-import type { StreamPreview } from './streamPreview.js';
+import { routePreview, type PreviewLookup } from './previewRoutes.js';
 
 /** What the HTTP endpoints report; provided by the daemon. */
 export interface LiveState {
@@ -22,7 +21,7 @@ export interface LiveState {
   /** The inference pool's health: crashed workers are replaced, and /readyz says so meanwhile. */
   inference: () => { healthy: boolean; workerRestarts: number; lastCrash?: string; providers: Record<string, string> };
   /** A stream's preview; undefined when the stream has it off, null for no such stream. */
-  preview: (stream: string) => StreamPreview | undefined | null;
+  preview: (stream: string) => PreviewLookup;
 }
 
 interface Client {

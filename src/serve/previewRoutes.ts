@@ -1,20 +1,24 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StreamPreview } from './streamPreview.js';
 
+/** What a stream name finds: its preview, a preview turned off, one not running yet, or no stream. */
+export type PreviewLookup = StreamPreview | 'off' | 'starting' | null;
+
 /** Bytes an MJPEG viewer may leave unread before pictures are skipped for it (a slow viewer never piles up). */
 const MAX_UNSENT = 1 << 20;
 
 /**
  * `/streams/<name>/snapshot.jpg` (the newest labelled picture) and `/streams/<name>/preview.mjpeg` (multipart
  * MJPEG at the stream's previewFps, a picture only when there is a new one, for as long as the viewer stays).
- * `lookup` gives the stream's preview, `undefined` when the stream has it off, `null` for no such stream.
+ * `lookup` gives the stream's preview, `'off'` when the stream has it off, `'starting'` while the stream is
+ * configured with a preview but not running yet (models loading), `null` for no such stream.
  * Returns false for any other path. `open` holds the MJPEG responses, so that shutdown can end them.
  */
 export function routePreview(
   req: IncomingMessage,
   res: ServerResponse,
   pathname: string,
-  lookup: (stream: string) => StreamPreview | undefined | null,
+  lookup: (stream: string) => PreviewLookup,
   open: Set<ServerResponse>,
   viewers: (delta: number) => void,
 ): boolean {
@@ -33,8 +37,12 @@ export function routePreview(
   }
   const preview = lookup(name);
   if (preview === null) return (plain(404, `no stream "${name}"`), true);
-  if (preview === undefined)
+  if (preview === 'off')
     return (plain(404, `the preview of "${name}" is off (preview: false, or bound off loopback without preview: true)`), true);
+  if (preview === 'starting') {
+    res.setHeader('retry-after', '1');
+    return (plain(503, `"${name}" is starting (models loading); no picture yet`), true);
+  }
   if (m[2] === 'snapshot.jpg') {
     const picture = preview.jpeg();
     if (!picture) {
