@@ -20,7 +20,7 @@ const { values } = parseArgs({
     streams: { type: 'string', default: '4' },
     seconds: { type: 'string', default: '30' },
     'rss-minutes': { type: 'string', default: '10' },
-    /** Frames in flight per stream (the config's maxInFlight; default 2). */
+    /** Frames in flight per stream (the config's maxInFlight; default 3). */
     'max-in-flight': { type: 'string' },
     /** `on` (the default on loopback: pictures kept, nobody watching), `off`, or `watched` (an MJPEG viewer per stream). */
     preview: { type: 'string', default: 'on' },
@@ -122,7 +122,7 @@ async function run(streams: number, secs: number) {
 }
 
 console.log(
-  `640x480 at 30 fps, ${seconds} s per row (clip from ${source}), maxInFlight ${values['max-in-flight'] ?? 2}, preview ${values.preview}\n`,
+  `640x480 at 30 fps, ${seconds} s per row (clip from ${source}), maxInFlight ${values['max-in-flight'] ?? 3}, preview ${values.preview}\n`,
 );
 console.log('| streams | labelled fps per stream | frames decoded | dropped | latency p50 | p95 | p99 (ms) |');
 console.log('|---|---|---|---|---|---|---|');

@@ -21,7 +21,7 @@ Options:
   --loop                  file input: start again at the end
   --detector tiny|blazeface, --detect-every <n>, --manifest <file>, --smooth <frames>
                           as for files; --smooth is a trailing average here (the future is unknown)
-  --max-in-flight <n>     frames being labelled or waiting (default 2); when labelling falls behind,
+  --max-in-flight <n>     frames being labelled or waiting (default 3); when labelling falls behind,
                           the newest frame wins and older ones are dropped and counted
   --stall-seconds <s>     no frame for this long: restart the source (default 5)
   --device, --workers     as for files
