@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TinyFaceDetector } from '../../src/detection/tinyFaceDetector.js';
 import { DEFAULT_MANIFEST } from '../../src/models/defaultManifest.js';
@@ -49,7 +49,7 @@ const videoInfo = values['video-info'] ? (JSON.parse(readFileSync(values['video-
 const video: string | VideoInfo = videoInfo
   ? { ...videoInfo, path: join(PACKAGE_ROOT, videoInfo.path) }
   : (values.video ?? join(PACKAGE_ROOT, 'samples', 'video.mp4'));
-const videoName = (typeof video === 'string' ? video : video.path).split('/').pop();
+const videoName = basename(typeof video === 'string' ? video : video.path);
 
 /** A grey-gradient 112x112 face-sized picture per face: the ensembles' cost does not depend on the pixels. */
 function faces(n: number): FaceInput[] {

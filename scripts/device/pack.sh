@@ -4,8 +4,8 @@
 # holds this machine's node binary, the built JS, the runtime npm packages the measurement loads
 # (onnxruntime-node's linux-x64 binding only), the built ONNX graphs the part loads in a sealed model directory
 # (no TF.js weight packages then; never the 22 MB face describer), and Debian's Vulkan loader (libvulkan1);
-# xz -9e. It travels beside the working tree (about 8 MB), 64 MiB in all, and everything at once was 63 MiB:
-# so the measurement comes in two parts, one device run each.
+# xz -9e. It travels beside the working tree (about 8 MB), 64 MiB in all; everything at once would be about
+# 67 MiB with it, so the measurement comes in two parts, one device run each.
 #   models: both ensembles (default; accurate = trunk + OpenCV Zoo features + heads) at every batch, the detector
 #   video:  the default ensemble and the detector end to end on 1/4/16 videos, parity; adds the static ffmpeg
 #           (no ffprobe: the sample's facts are probed here, video-info.json)
@@ -23,7 +23,6 @@ out=$(realpath -m "${2:-.cache/device}")
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 npx tsc -p .
-node bin/fer-stream.js models >/dev/null # every built-in graph into .cache/models
 root=$stage/fer
 mkdir -p "$root/bin" "$root/lib" "$root/app/.cache"
 cp "$(command -v node)" "$root/bin/node"
@@ -37,12 +36,13 @@ mkdir -p "$root/app/dist" && cp -r dist/src dist/scripts "$root/app/dist/"
 mkdir -p "$root/app/.cache/models"
 # Sealed (src/models/import/modelImporter.ts): the graphs are named by an index, so the npm weight packages they
 # were imported from (1.2 MB of the pack) stay here.
-node bin/fer-stream.js models | awk -v re="^($graphs)\$" '$1 ~ re {print $2}' |
-  xargs -I{} cp {} "$root/app/.cache/models/"
-node bin/fer-stream.js models | awk -v re="^($graphs)\$" '$1 ~ re {print $1, $2}' | node -e "
-const lines = require('fs').readFileSync(0, 'utf8').trim().split('\n').map((l) => l.split(' '));
+# `fer-stream models` imports every built-in graph into .cache/models and lists them: "<id> <path>".
+packed=$(node bin/fer-stream.js models | awk -v re="^($graphs)\$" '$1 ~ re {print $1, $2}')
+cut -d' ' -f2 <<<"$packed" | xargs -I{} cp {} "$root/app/.cache/models/"
+node -e "
+const lines = process.argv[1].split('\n').map((l) => l.split(' '));
 console.log(JSON.stringify(Object.fromEntries(lines.map(([id, p]) => [id, require('path').basename(p)]))));
-" > "$root/app/.cache/models/sealed.json"
+" "$packed" > "$root/app/.cache/models/sealed.json"
 # The end-to-end video's facts, so the other machine needs no ffprobe (79 MB, about 10 MB of the pack).
 node --input-type=module -e "
 import { probeVideo } from './dist/src/video/probeVideo.js';

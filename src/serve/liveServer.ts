@@ -20,7 +20,7 @@ export interface LiveState {
   statuses: () => LiveMessage[];
   /** The inference pool's health: crashed workers are replaced, and /readyz says so meanwhile. */
   inference: () => { healthy: boolean; workerRestarts: number; lastCrash?: string; providers: Record<string, string> };
-  /** A stream's preview; undefined when the stream has it off, null for no such stream. */
+  /** A stream's preview, or why there is none (previewRoutes.ts's PreviewLookup). */
   preview: (stream: string) => PreviewLookup;
 }
 

@@ -1,4 +1,4 @@
-import type { Device } from '../models/ort/device.js';
+import type { Device, Provider } from '../models/ort/device.js';
 import type { EpochLog } from './headTrainer.js';
 
 /** What `fer-stream train` takes, and what its report (report.json, report.html) says. */
@@ -71,5 +71,5 @@ export interface TrainingReport {
   >;
   seconds: { features: number; training: number; total: number };
   /** The providers the branches ran on (none when every feature came from the cache). */
-  providers: string[];
+  providers: Provider[];
 }
