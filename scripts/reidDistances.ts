@@ -66,7 +66,7 @@ for (const [name, xs] of [
   console.log(`| ${name} | ${[0, 1, 5, 50, 95, 99, 100].map((p) => pct(xs, p).toFixed(3)).join(' | ')} |`);
 console.log('\n| threshold | false matches (different people within it) | same person within it |');
 console.log('|---|---|---|');
-for (const t of [0.35, 0.4, 0.45, 0.5, 0.55, 0.6]) {
+for (const t of [0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7]) {
   const fm = impostor.filter((d) => d <= t).length / impostor.length;
   const gm = genuine.filter((d) => d <= t).length / genuine.length;
   console.log(`| ${t.toFixed(2)} | ${(100 * fm).toFixed(2)}% | ${(100 * gm).toFixed(1)}% |`);

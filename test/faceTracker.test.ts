@@ -88,3 +88,34 @@ describe('face tracker on scripted detections', () => {
     );
   });
 });
+
+describe('landmark-placed crops between detections', () => {
+  /** 68 points spread over a face box (any fixed shape will do: the crop is placed from their centre and spread). */
+  const points = (cx: number, cy: number, spread: number) =>
+    Float32Array.from({ length: 136 }, (_, i) => (i % 2 === 0 ? cx + spread * Math.cos(i) : cy + spread * Math.sin(i * 1.3)));
+
+  function trackedAt(x: number) {
+    const tracker = new FaceTracker();
+    const [t] = tracker.update(0, [det(x, 100, 60)]);
+    tracker.observe(t, 0, t.box, points(x + 30, 130, 20), true);
+    return { tracker, t };
+  }
+
+  test('a crop that follows its landmarks where the face moves asks for nothing', () => {
+    const { tracker, t } = trackedAt(100);
+    t.history.push({ frameIndex: 1, landmarks: points(132, 130, 20) });
+    tracker.followLandmarks(3, 2, 640, 480);
+    assert.equal(t.redetectAt, undefined);
+  });
+
+  test('a crop whose landmarks slide away from its motion, or shrink, asks for the detector on the next frame', () => {
+    const moved = trackedAt(100);
+    moved.t.history.push({ frameIndex: 1, landmarks: points(130 + 75, 130, 20) }); // 1.25 face widths off a still face
+    moved.tracker.followLandmarks(3, 2, 640, 480);
+    assert.equal(moved.t.redetectAt, 4);
+    const shrunk = trackedAt(100);
+    shrunk.t.history.push({ frameIndex: 1, landmarks: points(130, 130, 12) }); // 40% smaller in place
+    shrunk.tracker.followLandmarks(3, 2, 640, 480);
+    assert.equal(shrunk.t.redetectAt, 4);
+  });
+});

@@ -75,6 +75,23 @@ describe('re-identification by appearance', () => {
     assert.notEqual(ids[45][0], ids[0][0]);
   });
 
+  test('a lost track takes back only its own face: someone else where a person left, within the gap, gets a new ID', async () => {
+    // Person 60 at x=100 for 5 frames, gone for 10 (within the tracker's 30-frame gap), then a face right there:
+    // by motion alone the lost track would take it back whoever it is.
+    const leaveAndReplace = (height: number): [number, number][][] => [
+      ...Array.from({ length: 5 }, (): [number, number][] => [[100, 60]]),
+      ...Array.from({ length: 10 }, (): [number, number][] => []),
+      ...Array.from({ length: 5 }, (): [number, number][] => [[105, height]]),
+    ];
+    const someoneElse = await labelScript(leaveAndReplace(90), 'across-cuts');
+    assert.notEqual(someoneElse[15][0], someoneElse[0][0], 'person 90 does not get person 60 ID');
+    const sameOne = await labelScript(leaveAndReplace(60), 'across-cuts');
+    assert.equal(sameOne[15][0], sameOne[0][0], 'person 60 comes back with their ID');
+    // Without appearance, motion decides: the face there continues the lost track.
+    const off = await labelScript(leaveAndReplace(90), 'off');
+    assert.equal(off[15][0], off[0][0]);
+  });
+
   test('after a scene cut: new IDs with --reid-within-shots, the same people keep theirs across cuts (the default)', async () => {
     // Two people; after the cut at frame 5 both are elsewhere, in swapped order.
     const script: [number, number][][] = [

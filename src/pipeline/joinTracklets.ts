@@ -1,6 +1,6 @@
 import { coPresentIds } from './coPresence.js';
 import type { FrameRecord } from './faceRecords.js';
-import { euclidean } from '../tracking/identityGallery.js';
+import { euclidean, REID_MAX_DISTANCE } from '../tracking/identityGallery.js';
 
 /**
  * The whole-video identity pass (file mode): the online tracker must decide at each frame, so a person who
@@ -27,14 +27,14 @@ export interface JoinResult {
 }
 
 /**
- * The default `maxDistance`: dlib's own calibrated cut between people (0.6 on LFW pairs). Looser than the
- * online gallery's 0.5 because a mean over many pairs is steadier than one nearest pair, and the cannot-link
- * rule keeps apart everyone ever on screen together. Measured on the real composites looked at while building
- * this (npm run bench:tracking -- --composites 1,2,3,4,5,6 --join-distance D, seeds 1-6): IDF1 0.732 / 0.732 /
- * 0.759 / 0.770 at 0.5 / 0.55 / 0.6 / 0.7; 0.7 was not taken because means of two different people's tracks
- * measured 0.58-0.59 there (small, half-hidden faces), held apart only because they were on screen together.
+ * The default `maxDistance`, between the online gallery's 0.5 for one pair of faces and dlib's own cut between
+ * people (0.6 on LFW pairs): a mean over many pairs is steadier than one pair, and the cannot-link rule keeps
+ * apart everyone ever on screen together. Chosen on the real composites looked at (npm run bench:tracking --
+ * --identity-pass whole-video --join-distance D, seeds 1-24): at 0.6 two different people's IDs were joined in
+ * two of the 24 (means 0.584 and 0.595: small, half-hidden faces), at 0.55 and 0.5 none; IDF1 0.807 / 0.794 /
+ * 0.793 at 0.6 / 0.55 / 0.5. One ID given to two people is the worse error for per-person outputs.
  */
-export const JOIN_MAX_DISTANCE = 0.6;
+export const JOIN_MAX_DISTANCE = 0.55;
 
 /** Descriptors a group keeps for linkage: evenly spread over its samples, so a long track costs no more than this. */
 const MAX_SAMPLES = 24;
@@ -59,7 +59,16 @@ export function joinTracklets(records: FrameRecord[], options: JoinOptions): Joi
   }
   const active = [...groups.values()].filter((g) => g.samples.length).map((g) => ({ ...g, samples: spread(g.samples) }));
   const together = coPresentIds(records);
-  const distance = (a: Group, b: Group) => (compatible(a, b, together, options.acrossCuts) ? meanDistance(a.samples, b.samples) : Infinity);
+  // A group seen in one sample is one look at a face (often entering, turned or half hidden): it is held to the
+  // online gallery's bound for a single pair of faces (REID_MAX_DISTANCE), not to the looser bound that a mean
+  // over many looks on both sides earns.
+  const bound = (a: Group, b: Group) =>
+    Math.min(a.samples.length, b.samples.length) > 1 ? options.maxDistance : Math.min(options.maxDistance, REID_MAX_DISTANCE);
+  const distance = (a: Group, b: Group) => {
+    if (!compatible(a, b, together, options.acrossCuts)) return Infinity;
+    const d = meanDistance(a.samples, b.samples);
+    return d <= bound(a, b) ? d : Infinity;
+  };
   // Distances between every pair of groups, updated as groups merge (a few hundred tracks at most in practice).
   const d: number[][] = active.map((a) => active.map((b) => (a === b ? Infinity : distance(a, b))));
   const alive = active.map(() => true);

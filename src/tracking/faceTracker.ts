@@ -61,6 +61,16 @@ const LIVE_CLAIM_IOU = 0.3;
 /** Overlap between two tracks' landmark-placed crops above which both ask for a detection (one may be drifting onto the other). */
 const CROPS_OVERLAP_IOU = 0.3;
 
+/**
+ * How far a landmark-placed crop may depart from its motion prediction (centre shift in face sizes, size ratio)
+ * before the detector is asked to look: landmarks that slide onto a neighbour move the crop where the face's
+ * own motion does not go (on a composite, a covered woman's crop shrank 305 -> 192 px onto a man's face). At 0.5 face sizes / 1.25 the
+ * synthetic clips lost 0.013 IDF1 to extra re-association; at 1 / 1.5 they lose nothing and the real composites
+ * looked at gain 0.002 (seeds 1-24): a guard against large drifts, not a fix for small ones.
+ */
+const DRIFT_MAX_SHIFT = 1.0;
+const DRIFT_MAX_SCALE = 1.5;
+
 /** Cost added for re-attaching a lost track rather than continuing a live one. */
 const LOST_PENALTY = 0.3;
 /**
@@ -69,6 +79,15 @@ const LOST_PENALTY = 0.3;
  */
 const APPEARANCE_WEIGHT = 0.5;
 const UNMATCHABLE = 1e6;
+/**
+ * Largest descriptor distance at which a lost track may take back a face, or a live track a face that only its
+ * landmark-placed crop reaches (its crop may have drifted onto a neighbour). Measured on real faces
+ * (npm run bench:reid-distances, 2,929 same-person and 5,199 different-people pairs): 95% of different-people
+ * pairs lie above it and 97% of same-person pairs below it. A refused face starts a track of its own, which
+ * re-identification or the whole-video identity pass may still give the right ID; a face taken by the wrong
+ * track gives one ID to two people.
+ */
+export const REATTACH_MAX_DISTANCE = 0.65;
 /**
  * Overlap a weak candidate (a box the detector scored below its threshold) needs with a live track's predicted
  * or last box to continue it: ByteTrack's second-pass threshold, tighter than a face's gate, since a weak box
@@ -130,18 +149,27 @@ export class FaceTracker {
   }
 
   /**
-   * The detections that motion alone cannot place: within the gate of two or more tracks, or sharing a track's
-   * gate with another detection. Their appearance (descriptors) settles the assignment (`update`).
+   * The detections whose appearance must be looked at (re-identification on), by index:
+   * - ambiguous ones, within the gate of two or more tracks or sharing a track's gate with another detection,
+   *   among tracks not detected on the previous frame: their descriptors settle the assignment (`update`);
+   * - risky ones, that a lost track could take back, or a live track only where its landmark-placed crop is
+   *   (not its motion prediction): the crop may have drifted onto someone else, and a lost track's place may
+   *   now be another person's (one passed in front, or came in where the other left). `update` then refuses
+   *   the pair if the faces are too far apart in appearance (REATTACH_MAX_DISTANCE).
    */
   ambiguous(frameIndex: number, detections: Detection[]): number[] {
     // A track detected on the previous frame is placed well by motion (with the detector on every frame, a
     // stale descriptor of a turned face did more harm than good: IDF1 0.880 -> 0.866 on the clips).
     const uncertain = (t: Track) => frameIndex - t.motion.lastFrame > 1;
-    const candidates = [...this.live, ...this.lost.filter(this.withinGap(frameIndex))].filter(uncertain);
+    const lost = this.lost.filter(this.withinGap(frameIndex));
+    const candidates = [...this.live, ...lost].filter(uncertain);
     const gated = candidates.map((t) => detections.map((d) => this.cost(t, d.box, frameIndex) < UNMATCHABLE));
-    return detections.flatMap((_, c) => {
+    const risky = (box: Box) =>
+      lost.some((t) => t.descriptor && this.cost(t, box, frameIndex) < UNMATCHABLE) ||
+      this.live.some((t) => t.descriptor && uncertain(t) && this.placedOnly(t, box, frameIndex));
+    return detections.flatMap((d, c) => {
       const tracks = gated.filter((row) => row[c]);
-      return tracks.length >= 2 || tracks.some((row) => row.filter(Boolean).length >= 2) ? [c] : [];
+      return tracks.length >= 2 || tracks.some((row) => row.filter(Boolean).length >= 2) || risky(d.box) ? [c] : [];
     });
   }
 
@@ -155,9 +183,9 @@ export class FaceTracker {
   update(frameIndex: number, detections: Detection[], descriptors?: ReadonlyMap<number, Float32Array>, weak: Detection[] = []): Track[] {
     this.lost = this.lost.filter(this.withinGap(frameIndex));
     const candidates = [...this.live, ...this.lost];
-    const appearance = (t: Track, c: number) => {
+    const distance = (t: Track, c: number) => {
       const d = descriptors?.get(c);
-      return d && t.descriptor ? APPEARANCE_WEIGHT * euclidean(d, t.descriptor) : 0;
+      return d && t.descriptor ? euclidean(d, t.descriptor) : undefined;
     };
     // A detection on a live track's predicted box belongs to someone on screen: no lost track may take it.
     const predictedLive = this.live.map((t) => t.motion.at(frameIndex));
@@ -168,7 +196,12 @@ export class FaceTracker {
         const lost = r >= this.live.length;
         if (lost && onLiveFace[c]) return UNMATCHABLE;
         const motion = this.cost(t, d.box, frameIndex);
-        return motion >= UNMATCHABLE ? motion : motion + appearance(t, c) + (lost ? LOST_PENALTY : 0);
+        if (motion >= UNMATCHABLE) return motion;
+        const apart = distance(t, c);
+        // Taking back a face where a lost track was, or where a live track's crop (not its motion) is, needs
+        // the face to look like the track's: else it is someone else, who starts a track of their own.
+        if (apart !== undefined && apart > REATTACH_MAX_DISTANCE && (lost || this.placedOnly(t, d.box, frameIndex))) return UNMATCHABLE;
+        return motion + (apart === undefined ? 0 : APPEARANCE_WEIGHT * apart) + (lost ? LOST_PENALTY : 0);
       }),
     );
     const matchedTrack = new Map<number, Track>();
@@ -239,11 +272,19 @@ export class FaceTracker {
     return (t) => frameIndex - (t.lostAt ?? t.lastDetectedFrame) <= this.maxGapFrames;
   }
 
-  /** 1 - IoU with the predicted box, plus the centre shift in box sizes; UNMATCHABLE outside the gate. */
-  private cost(track: Track, box: Box, frameIndex: number): number {
+  /** Within the track's gate only thanks to its landmark-placed box, not its motion prediction. */
+  private placedOnly(track: Track, box: Box, frameIndex: number): boolean {
+    return this.cost(track, box, frameIndex, false) >= UNMATCHABLE && this.cost(track, box, frameIndex) < UNMATCHABLE;
+  }
+
+  /**
+   * 1 - IoU with the predicted box, plus the centre shift in box sizes; UNMATCHABLE outside the gate.
+   * `placed`: the box where the track was last placed counts too (default).
+   */
+  private cost(track: Track, box: Box, frameIndex: number, placed = true): number {
     const predicted = track.motion.at(frameIndex);
     // The prediction, or where the track was last placed, whichever the detection fits better.
-    const overlap = Math.max(iou(predicted, box), iou(track.box, box));
+    const overlap = placed ? Math.max(iou(predicted, box), iou(track.box, box)) : iou(predicted, box);
     const size = Math.sqrt(predicted.width * predicted.height);
     const shift =
       Math.hypot(
@@ -259,7 +300,7 @@ export class FaceTracker {
     // reaches a neighbour (on real footage, IDs passed between people standing side by side). A face
     // away longer comes back by appearance (re-identification), not by where it was.
     const gate = Math.min(MAX_GATE, this.maxCentreShift * (1 + Math.max(0, frameIndex - track.motion.lastFrame) / 5));
-    if ((overlap < this.minIou && shift > gate) || !(scaleOk(predicted) || scaleOk(track.box))) return UNMATCHABLE;
+    if ((overlap < this.minIou && shift > gate) || !(scaleOk(predicted) || (placed && scaleOk(track.box)))) return UNMATCHABLE;
     return 1 - overlap + shift;
   }
 
@@ -302,6 +343,19 @@ export class FaceTracker {
     const inside = (b: Box) =>
       b.x + b.width / 2 >= 0 && b.x + b.width / 2 < width && b.y + b.height / 2 >= 0 && b.y + b.height / 2 < height;
     this.live = this.live.filter((t) => inside(t.box));
+    // A crop whose landmarks took it far from where its motion says the face is, or to another size: it may be
+    // sliding onto someone else (a neighbour, a face behind). The detector looks on the next frame.
+    for (const t of this.live) {
+      const predicted = t.motion.at(frameIndex);
+      const size = Math.sqrt(predicted.width * predicted.height);
+      const shift = Math.hypot(
+        t.box.x + t.box.width / 2 - predicted.x - predicted.width / 2,
+        t.box.y + t.box.height / 2 - predicted.y - predicted.height / 2,
+      );
+      const scale = Math.sqrt((t.box.width * t.box.height) / (predicted.width * predicted.height));
+      if (shift > DRIFT_MAX_SHIFT * size || Math.abs(Math.log(scale)) > Math.log(DRIFT_MAX_SCALE))
+        t.redetectAt = Math.min(t.redetectAt ?? Infinity, frameIndex + 1);
+    }
     // Two crops on one place: one of them may be following its landmarks onto the other's face. The detector
     // runs on the next frame and re-associates both, rather than two IDs labelling one face.
     for (const [i, a] of this.live.entries()) {
