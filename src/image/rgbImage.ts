@@ -32,6 +32,16 @@ export function iou(a: Box, b: Box): number {
   return union > 0 ? inter / union : 0;
 }
 
+/** Distance between the two boxes' centres, in pixels. */
+export function centreDistance(a: Box, b: Box): number {
+  return Math.hypot(a.x + a.width / 2 - (b.x + b.width / 2), a.y + a.height / 2 - (b.y + b.height / 2));
+}
+
+/** How much larger `a` is than `b`, as a side length (square root of the areas' ratio). */
+export function sizeRatio(a: Box, b: Box): number {
+  return Math.sqrt((a.width * a.height) / (b.width * b.height));
+}
+
 /** RGB from 1 (grey), 2 (grey + alpha), 3 or 4 (RGBA) interleaved 8-bit channels; alpha is dropped. */
 export function expandToRgb(data: Uint8Array, width: number, height: number, channels: number): RgbImage {
   const n = width * height;

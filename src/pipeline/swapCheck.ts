@@ -1,4 +1,4 @@
-import { iou } from '../image/rgbImage.js';
+import { centreDistance, iou } from '../image/rgbImage.js';
 import { euclidean } from '../tracking/identityGallery.js';
 import type { FrameRecord } from './faceRecords.js';
 
@@ -43,11 +43,7 @@ export function swapCheck(frames: FrameRecord[]): TrackSwapReport[] {
       if (face.descriptor) r.descriptors.push(face.descriptor);
       const prev = before.find((p) => p.trackId === face.trackId);
       if (!prev) continue;
-      const moved = Math.hypot(
-        face.box.x + face.box.width / 2 - (prev.box.x + prev.box.width / 2),
-        face.box.y + face.box.height / 2 - (prev.box.y + prev.box.height / 2),
-      );
-      if (moved <= prev.box.width) continue;
+      if (centreDistance(face.box, prev.box) <= prev.box.width) continue;
       r.jumps.push(f.frameIndex);
       if (before.some((p) => p.trackId !== face.trackId && iou(p.box, face.box) > 0.3)) r.jumpsOntoAnotherFace.push(f.frameIndex);
     }

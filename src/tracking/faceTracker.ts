@@ -1,7 +1,7 @@
 import { munkres } from 'munkres';
 import { looksLikeFace } from '../detection/faceLikeness.js';
 import type { Detection } from '../detection/detector.js';
-import { iou, type Box } from '../image/rgbImage.js';
+import { centreDistance, iou, sizeRatio, type Box } from '../image/rgbImage.js';
 import { BoxMotion } from './boxMotion.js';
 import { euclidean } from './identityGallery.js';
 import { boxFromLandmarks, calibrateBox, type BoxCalibration } from './landmarkGeometry.js';
@@ -64,9 +64,9 @@ const CROPS_OVERLAP_IOU = 0.3;
 /**
  * How far a landmark-placed crop may depart from its motion prediction (centre shift in face sizes, size ratio)
  * before the detector is asked to look: landmarks that slide onto a neighbour move the crop where the face's
- * own motion does not go (on a composite, a covered woman's crop shrank 305 -> 192 px onto a man's face). At 0.5 face sizes / 1.25 the
- * synthetic clips lost 0.013 IDF1 to extra re-association; at 1 / 1.5 they lose nothing and the real composites
- * looked at gain 0.002 (seeds 1-24): a guard against large drifts, not a fix for small ones.
+ * own motion does not go (on a composite, a covered woman's crop shrank 305 -> 192 px onto a man's face). At
+ * 0.5 face sizes / 1.25 the synthetic clips lost 0.013 IDF1 to extra re-association; at 1 / 1.5 they lose nothing
+ * and the real composites looked at gain 0.002 (seeds 1-24): a guard against large drifts, not a fix for small ones.
  */
 const DRIFT_MAX_SHIFT = 1.0;
 const DRIFT_MAX_SCALE = 1.5;
@@ -161,15 +161,13 @@ export class FaceTracker {
     // A track detected on the previous frame is placed well by motion (with the detector on every frame, a
     // stale descriptor of a turned face did more harm than good: IDF1 0.880 -> 0.866 on the clips).
     const uncertain = (t: Track) => frameIndex - t.motion.lastFrame > 1;
-    const lost = this.lost.filter(this.withinGap(frameIndex));
-    const candidates = [...this.live, ...lost].filter(uncertain);
+    const candidates = [...this.live, ...this.lost.filter(this.withinGap(frameIndex))].filter(uncertain);
     const gated = candidates.map((t) => detections.map((d) => this.cost(t, d.box, frameIndex) < UNMATCHABLE));
-    const risky = (box: Box) =>
-      lost.some((t) => t.descriptor && this.cost(t, box, frameIndex) < UNMATCHABLE) ||
-      this.live.some((t) => t.descriptor && uncertain(t) && this.placedOnly(t, box, frameIndex));
-    return detections.flatMap((d, c) => {
+    const risky = (c: number) =>
+      candidates.some((t, r) => t.descriptor && (this.live.includes(t) ? this.placedOnly(t, detections[c].box, frameIndex) : gated[r][c]));
+    return detections.flatMap((_, c) => {
       const tracks = gated.filter((row) => row[c]);
-      return tracks.length >= 2 || tracks.some((row) => row.filter(Boolean).length >= 2) || risky(d.box) ? [c] : [];
+      return tracks.length >= 2 || tracks.some((row) => row.filter(Boolean).length >= 2) || risky(c) ? [c] : [];
     });
   }
 
@@ -259,7 +257,7 @@ export class FaceTracker {
       const predicted = t.motion.at(frameIndex);
       return weak.map((d) => {
         const overlap = Math.max(iou(predicted, d.box), iou(t.box, d.box));
-        const scale = Math.sqrt((d.box.width * d.box.height) / (predicted.width * predicted.height));
+        const scale = sizeRatio(d.box, predicted);
         return overlap >= WEAK_MIN_IOU && scale <= WEAK_MAX_SCALE && scale >= 1 / WEAK_MAX_SCALE ? 1 - overlap : UNMATCHABLE;
       });
     });
@@ -286,13 +284,9 @@ export class FaceTracker {
     // The prediction, or where the track was last placed, whichever the detection fits better.
     const overlap = placed ? Math.max(iou(predicted, box), iou(track.box, box)) : iou(predicted, box);
     const size = Math.sqrt(predicted.width * predicted.height);
-    const shift =
-      Math.hypot(
-        predicted.x + predicted.width / 2 - (box.x + box.width / 2),
-        predicted.y + predicted.height / 2 - (box.y + box.height / 2),
-      ) / size;
+    const shift = centreDistance(predicted, box) / size;
     const scaleOk = (b: Box) => {
-      const k = Math.sqrt((box.width * box.height) / (b.width * b.height));
+      const k = sizeRatio(box, b);
       return k >= 0.5 && k <= 2;
     };
     // The further the last sighting, the less the prediction is worth: the gate widens with the frames since,
@@ -348,12 +342,10 @@ export class FaceTracker {
     for (const t of this.live) {
       const predicted = t.motion.at(frameIndex);
       const size = Math.sqrt(predicted.width * predicted.height);
-      const shift = Math.hypot(
-        t.box.x + t.box.width / 2 - predicted.x - predicted.width / 2,
-        t.box.y + t.box.height / 2 - predicted.y - predicted.height / 2,
-      );
-      const scale = Math.sqrt((t.box.width * t.box.height) / (predicted.width * predicted.height));
-      if (shift > DRIFT_MAX_SHIFT * size || Math.abs(Math.log(scale)) > Math.log(DRIFT_MAX_SCALE))
+      if (
+        centreDistance(t.box, predicted) > DRIFT_MAX_SHIFT * size ||
+        Math.abs(Math.log(sizeRatio(t.box, predicted))) > Math.log(DRIFT_MAX_SCALE)
+      )
         t.redetectAt = Math.min(t.redetectAt ?? Infinity, frameIndex + 1);
     }
     // Two crops on one place: one of them may be following its landmarks onto the other's face. The detector
