@@ -3,14 +3,18 @@
  * vote, face-api's expression output and human's, weighted to sum to 1 (a 0.05 grid), on
  * wild_expressions_dev (in the wild), posed_expressions_dev (posed lab faces, CK+) and FER+ Valid (the crowd's
  * majority), none of which a head was trained on. The objective is the mean of the three macro F1 (or the
- * worst, `--objective worst`). Out-of-fold estimates: each domain's people in 5 folds (wild: by name, posed:
- * by subject; FER+ faces have no person ids, each face is its own), weights chosen without the fold.
+ * worst, `--objective worst`); then, with the weights, an expression calibration (a log bias per expression,
+ * chooseCalibratedFusion in src/eval/domainFusion.ts) on the same objective; --write writes both. Out-of-fold
+ * estimates: each domain's people in 5 folds (wild: by name, posed: by subject; FER+ faces have no person ids,
+ * each face is its own), everything chosen without the fold. --dump writes every face's components as JSON (for
+ * trying other fusions without scoring the faces again).
  *   npm run fit:fusion -- config/default-ensemble.json [--objective mean|worst] [--write config/default-heads/heads.json]
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  chooseCalibratedFusion,
   chooseFusion,
   fusionGrid,
   outOfFold,
@@ -20,16 +24,21 @@ import {
   type FusionObjective,
 } from '../src/eval/domainFusion.js';
 import { Ensemble } from '../src/models/ensemble.js';
-import { LSD_LABELS } from '../src/models/labels.js';
+import { CANONICAL_LABELS, LSD_LABELS } from '../src/models/labels.js';
 import { parseManifest } from '../src/models/manifest.js';
-import { writeHeadsFusion } from '../src/models/import/baggedEnsembleGraph.js';
+import { readHeads, writeHeadsFusion } from '../src/models/import/baggedEnsembleGraph.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
 import { scoreFaceCrops } from '../src/pipeline/scoreFaceCrops.js';
 import { DEV_DOMAINS } from '../src/train/devDomains.js';
 import { PACKAGE_ROOT } from '../src/util/paths.js';
 
 const { values, positionals } = parseArgs({
-  options: { objective: { type: 'string', default: 'mean' }, write: { type: 'string' }, space: { type: 'string', default: 'linear' } },
+  options: {
+    objective: { type: 'string', default: 'mean' },
+    write: { type: 'string' },
+    space: { type: 'string', default: 'linear' },
+    dump: { type: 'string' },
+  },
   allowPositionals: true,
 });
 const objective = values.objective as FusionObjective;
@@ -73,29 +82,50 @@ for (const d of DEV_DOMAINS) {
   });
 }
 await pool.close();
+if (values.dump)
+  writeFileSync(
+    resolve(values.dump),
+    JSON.stringify(domains.map((d) => ({ name: d.name, faces: d.faces.map((f) => ({ ...f, parts: f.parts.map((p) => [...p]) })) }))),
+  );
 
 const grid = fusionGrid(3, 0.05);
 const format = (e: DomainEstimate[]) => e.map((x) => `${x.macroF1.toFixed(3)} [${x.interval[0].toFixed(3)}, ${x.interval[1].toFixed(3)}]`);
 const mean = (e: DomainEstimate[]) => (e.reduce((a, x) => a + x.macroF1, 0) / e.length).toFixed(3);
-const heads = JSON.parse(readFileSync(headsFile(), 'utf8')) as { alpha: number; fusion?: number[] };
-const shipped = heads.fusion ?? [1 - heads.alpha, heads.alpha / 2, heads.alpha / 2];
-const chosen = chooseFusion(domains, grid, objective);
+const heads = readHeads(headsFile());
+const shipped = heads.fusion;
+const plain = chooseFusion(domains, grid, objective);
+const chosen = values.space === 'log' ? plain : chooseCalibratedFusion(domains, grid, objective);
+const biasText = (bias: number[]) => CANONICAL_LABELS.flatMap((c, k) => (c === 'neutral' ? [] : [`${c} ${bias[k].toFixed(2)}`])).join(', ');
 const rows: [string, DomainEstimate[]][] = [
   ['heads alone', scoreFusion(domains, [1, 0, 0])],
   ['face-api alone', scoreFusion(domains, [0, 1, 0])],
   ['human alone', scoreFusion(domains, [0, 0, 1])],
   ['pretrained vote', scoreFusion(domains, [0, 0.5, 0.5])],
-  [`shipped now (${shipped.map((w) => w.toFixed(2)).join(' / ')})`, scoreFusion(domains, shipped)],
-  [`chosen on all three (${chosen.weights.map((w) => w.toFixed(2)).join(' / ')}), in-sample`, scoreFusion(domains, chosen.weights)],
-  [`the same choice, out of fold (5 folds by person)`, outOfFold(domains, grid, objective)],
+  [`shipped now (${shipped.map((w) => w.toFixed(2)).join(' / ')}; ${biasText(heads.bias)})`, scoreFusion(domains, shipped, heads.bias)],
+  [
+    `weights alone, chosen on all three (${plain.weights.map((w) => w.toFixed(2)).join(' / ')}), in-sample`,
+    scoreFusion(domains, plain.weights),
+  ],
+  [`the same choice, out of fold (5 folds by person)`, outOfFold(domains, (train) => chooseFusion(train, grid, objective))],
 ];
+// The calibration's biases are log factors on linear probabilities; --space log (a measured alternative) has none.
+if (values.space !== 'log')
+  rows.push(
+    [
+      `weights and expression calibration (${chosen.weights.map((w) => w.toFixed(2)).join(' / ')}; ${biasText(chosen.bias!)}), in-sample`,
+      scoreFusion(domains, chosen.weights, chosen.bias),
+    ],
+    [`the same choice, out of fold (5 folds by person)`, outOfFold(domains, (train) => chooseCalibratedFusion(train, grid, objective))],
+  );
 console.log(`\n### ${manifest.name}: fusion heads / face-api / human, objective ${objective} of the domains' 6-class macro F1\n`);
 console.log(`| fusion | ${domains.map((d) => `${d.name} (${d.faces.length})`).join(' | ')} | mean |`);
 console.log(`|---|${domains.map(() => '---').join('|')}|---|`);
 for (const [name, e] of rows) console.log(`| ${name} | ${format(e).join(' | ')} | ${mean(e)} |`);
 if (values.write) {
-  writeHeadsFusion(resolve(values.write), chosen.weights);
-  console.log(`\nwrote fusion ${chosen.weights.join(', ')} into ${values.write}`);
+  writeHeadsFusion(resolve(values.write), chosen.weights, chosen.bias ?? undefined);
+  console.log(
+    `\nwrote fusion ${chosen.weights.join(', ')} and expression bias ${chosen.bias ? biasText(chosen.bias) : 'none'} into ${values.write}`,
+  );
 }
 
 /** The heads file the manifest's bagged member is built from (default or accurate). */

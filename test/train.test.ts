@@ -12,6 +12,8 @@ import {
   FEATURE_SETS,
   pretrainedVote,
   readHeads,
+  rescaleExpressions,
+  writeHeadsFusion,
   type FeatureSet,
   type HeadWeights,
 } from '../src/models/import/baggedEnsembleGraph.js';
@@ -151,6 +153,54 @@ describe('training: sets, export parity, the command', () => {
     const blended = Math.max(...Array.from(mean, (v, i) => Math.abs(0.7 * v + 0.3 * vote[i] - out.expression.data[i])));
     assert.ok(blended <= 1e-5, `blend: max abs diff ${blended}`);
     assert.throws(() => buildEnsembleGraph(heads, 0.3, 'x'), /feature set "user" is not the trunk's/);
+  });
+
+  test("the expression calibration: the graph rescales the expressions among themselves as rescaleExpressions does (<= 1e-5), neutral's share and the expressions' total kept; heads files keep it by name", async () => {
+    const heads = [{ features: ['user'], weights: randomHead(6, 8, 21) }];
+    const bias = [0, 0.25, -0.4, 0.41, 0, -0.32, 1];
+    const build = (b?: number[]) => buildStackedHeadsGraph(heads, [0.75, 0.25, 0], { user: 6 }, 'test', b);
+    const dir = tmp();
+    writeFileSync(join(dir, 'plain.onnx'), build());
+    writeFileSync(join(dir, 'calibrated.onnx'), build(bias));
+    await pool.load('plain-heads', join(dir, 'plain.onnx'), 'cpu');
+    await pool.load('calibrated-heads', join(dir, 'calibrated.onnx'), 'cpu');
+    const n = 5;
+    const r = seededRandom(9);
+    const probs = () => {
+      const p = Float32Array.from({ length: n * 7 }, () => r());
+      for (let i = 0; i < n; i++) {
+        const s = p.subarray(i * 7, i * 7 + 7).reduce((a, b) => a + b, 0);
+        for (let c = 0; c < 7; c++) p[i * 7 + c] /= s;
+      }
+      return p;
+    };
+    const inputs = { user: Float32Array.from({ length: n * 6 }, () => r() * 2), faceApiProbs: probs(), humanProbs: probs() };
+    const feed = () => Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, { data: v.slice(), dims: [n, v.length / n] }]));
+    const plain = (await pool.run('plain-heads', feed())).expression.data;
+    const calibrated = (await pool.run('calibrated-heads', feed())).expression.data;
+    for (let i = 0; i < n; i++) {
+      const row = plain.subarray(i * 7, i * 7 + 7);
+      const want = rescaleExpressions(row, bias);
+      const got = calibrated.subarray(i * 7, i * 7 + 7);
+      for (let c = 0; c < 7; c++) assert.ok(Math.abs(got[c] - want[c]) <= 1e-5, `row ${i} class ${c}: ${got[c]} against ${want[c]}`);
+      assert.ok(Math.abs(got[0] - row[0]) <= 1e-6, "neutral's probability is kept");
+      const total = (p: ArrayLike<number>) => Array.from(p).reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(total(got) - total(row)) <= 1e-5, 'the expressions keep their total');
+    }
+    // The surprise bias of 1 makes surprise lead where it was close behind: the calibration changes labels.
+    const leads = (p: ArrayLike<number>) => Array.from(p).indexOf(Math.max(...Array.from(p)));
+    const row = [0.1, 0.3, 0.05, 0.05, 0.1, 0.1, 0.3 / Math.E + 0.05];
+    assert.equal(leads(row), 1);
+    assert.equal(leads(rescaleExpressions(row, bias)), 6);
+
+    const files = encodeHeads(heads, 0.1);
+    writeFileSync(join(dir, 'heads.json'), files.json);
+    writeFileSync(join(dir, 'heads.bin'), files.bin);
+    assert.deepEqual(readHeads(join(dir, 'heads.json')).bias, [0, 0, 0, 0, 0, 0, 0], 'a heads file without a calibration has none');
+    writeHeadsFusion(join(dir, 'heads.json'), [0.75, 0.25, 0], bias);
+    assert.deepEqual(readHeads(join(dir, 'heads.json')).bias, bias);
+    assert.match(readFileSync(join(dir, 'heads.json'), 'utf8'), /"expressionBias": \{\n\s+"anger": 0.25,/);
+    assert.throws(() => writeHeadsFusion(join(dir, 'heads.json'), [0.75, 0.25, 0], [0.1, 0, 0, 0, 0, 0, 0]), /neutral's 0/);
   });
 
   test('bad training data: unknown class folders, an empty class, FER+ rows without images (counted)', () => {

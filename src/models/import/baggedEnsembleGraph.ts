@@ -38,6 +38,16 @@ const TENSORS = ['mean', 'std', 'w1', 'b1', 'we', 'be', 'wl', 'bl'] as const;
  */
 export type Fusion = [heads: number, faceApi: number, human: number];
 
+/**
+ * Log biases over CANONICAL_LABELS (neutral's is 0) that rescale the fused expressions among themselves
+ * (`fit:fusion`'s expression calibration, src/eval/domainFusion.ts): neutral's probability and the expressions'
+ * total stay as the fusion gives them, only which expression leads changes. Heads files keep them by name.
+ */
+export type ExpressionBias = number[];
+
+const NO_BIAS: ExpressionBias = CANONICAL_LABELS.map(() => 0);
+const NEUTRAL = CANONICAL_LABELS.indexOf('neutral');
+
 /** A blend with the pretrained vote at `alpha`, as a fusion. */
 export const fusionFromAlpha = (alpha: number): Fusion => [1 - alpha, alpha / 2, alpha / 2];
 
@@ -51,18 +61,25 @@ export function encodeHeads(members: ExportedMember[], alpha: number): { json: s
   return { json: JSON.stringify(meta, null, 2) + '\n', bin };
 }
 
-/** Sets the fusion weights of a heads file (`fit:fusion --write`); the heads themselves are left as they are. */
-export function writeHeadsFusion(jsonPath: string, fusion: number[]): void {
+/**
+ * Sets the fusion weights and the expression calibration of a heads file (`fit:fusion --write`); the heads
+ * themselves are left as they are.
+ */
+export function writeHeadsFusion(jsonPath: string, fusion: number[], bias: ExpressionBias = NO_BIAS): void {
   if (fusion.length !== 3 || fusion.some((w) => !(w >= 0)) || Math.abs(fusion.reduce((a, b) => a + b, 0) - 1) > 1e-9)
     throw new RangeError(`fusion weights must be three non-negative numbers summing to 1, got ${fusion.join(', ')}`);
+  if (bias.length !== CANONICAL_LABELS.length || bias[NEUTRAL] !== 0 || bias.some((b) => !Number.isFinite(b)))
+    throw new RangeError(`an expression bias is ${CANONICAL_LABELS.length} finite numbers with neutral's 0, got ${bias.join(', ')}`);
   const meta = JSON.parse(readFileSync(jsonPath, 'utf8')) as Record<string, unknown>;
-  writeFileAtomic(jsonPath, JSON.stringify({ ...meta, fusion }, null, 2) + '\n');
+  const expressionBias = Object.fromEntries(CANONICAL_LABELS.flatMap((c, k) => (k === NEUTRAL ? [] : [[c, bias[k]]])));
+  writeFileAtomic(jsonPath, JSON.stringify({ ...meta, fusion, expressionBias }, null, 2) + '\n');
 }
 
-export function readHeads(jsonPath: string): { members: ExportedMember[]; alpha: number; fusion: Fusion } {
+export function readHeads(jsonPath: string): { members: ExportedMember[]; alpha: number; fusion: Fusion; bias: ExpressionBias } {
   const meta = JSON.parse(readFileSync(jsonPath, 'utf8')) as {
     alpha: number;
     fusion?: Fusion;
+    expressionBias?: Record<string, number>;
     members: { features: string[]; hidden: number; sizes: number[] }[];
   };
   const bytes = readFileSync(join(dirname(jsonPath), `${jsonPath.replace(/^.*\//, '').replace(/\.json$/, '')}.bin`));
@@ -73,7 +90,9 @@ export function readHeads(jsonPath: string): { members: ExportedMember[]; alpha:
     return { features: m.features, weights: { hidden: m.hidden, ...w } as HeadWeights };
   });
   if (offset !== all.length) throw new RangeError(`${jsonPath}: the .bin holds ${all.length} values, the heads ${offset}`);
-  return { members, alpha: meta.alpha, fusion: meta.fusion ?? fusionFromAlpha(meta.alpha) };
+  const bias = CANONICAL_LABELS.map((c) => (c === 'neutral' ? 0 : (meta.expressionBias?.[c] ?? 0)));
+  if (bias.some((b) => !Number.isFinite(b))) throw new RangeError(`${jsonPath}: expressionBias must hold finite numbers`);
+  return { members, alpha: meta.alpha, fusion: meta.fusion ?? fusionFromAlpha(meta.alpha), bias };
 }
 
 /** Column indexes that reorder a member's own label order into CANONICAL_LABELS. */
@@ -88,13 +107,13 @@ function toCanonical(labels: string[]): number[] {
  * vote's share, split evenly), over CANONICAL_LABELS. Landmarks are
  * the landmark branch's. Input `crop` [N,3,112,112] RGB 0..255, as the default members take.
  */
-export function buildEnsembleGraph(members: ExportedMember[], blend: number | Fusion, description: string): Uint8Array {
+export function buildEnsembleGraph(members: ExportedMember[], blend: number | Fusion, description: string, bias: ExpressionBias = NO_BIAS): Uint8Array {
   const foreign = members.flatMap((m) => m.features).find((f) => !(FEATURE_SETS as readonly string[]).includes(f));
   if (foreign) throw new RangeError(`feature set "${foreign}" is not the trunk's: heads on other members' features export as a stacked member (buildStackedHeadsGraph)`);
   const g = new OnnxGraphBuilder();
   const crop = g.input('crop', ['batch', 3, 112, 112]);
   const trunk = addTrunk(g, crop);
-  const { expression, bagged } = addHeadsAndVote(g, members, blend, (f) => trunk.features[f as FeatureSet], trunk.faceApiProbs, trunk.humanProbs);
+  const { expression, bagged } = addHeadsAndVote(g, members, blend, bias, (f) => trunk.features[f as FeatureSet], trunk.faceApiProbs, trunk.humanProbs);
   g.output(expression, 'expression', ['batch', CANONICAL_LABELS.length]);
   g.output(bagged, 'bagged', ['batch', CANONICAL_LABELS.length]);
   g.output(trunk.landmarks, 'landmarks', ['batch', 136]);
@@ -111,13 +130,14 @@ export function buildStackedHeadsGraph(
   blend: number | Fusion,
   widths: Record<string, number>,
   description: string,
+  bias: ExpressionBias = NO_BIAS,
 ): Uint8Array {
   const g = new OnnxGraphBuilder();
   const used = [...new Set(members.flatMap((m) => m.features))];
   const inputs = Object.fromEntries(used.map((f) => [f, g.input(f, ['batch', widths[f]])]));
   const faceApiProbs = g.input('faceApiProbs', ['batch', 7]);
   const humanProbs = g.input('humanProbs', ['batch', 7]);
-  const { expression, bagged } = addHeadsAndVote(g, members, blend, (f) => inputs[f], faceApiProbs, humanProbs);
+  const { expression, bagged } = addHeadsAndVote(g, members, blend, bias, (f) => inputs[f], faceApiProbs, humanProbs);
   g.output(expression, 'expression', ['batch', CANONICAL_LABELS.length]);
   g.output(bagged, 'bagged', ['batch', CANONICAL_LABELS.length]);
   return g.encode('fer-stream-bagged-heads', description);
@@ -127,6 +147,7 @@ function addHeadsAndVote(
   g: OnnxGraphBuilder,
   members: ExportedMember[],
   blend: number | Fusion,
+  bias: ExpressionBias,
   feature: (name: string) => string,
   faceApiProbs: string,
   humanProbs: string,
@@ -147,12 +168,43 @@ function addHeadsAndVote(
   const bagged = g.node('Mul', [sum, g.constant('one_over_k', [1 / heads.length], [1])]);
   const faceApi = g.node('Gather', [faceApiProbs, g.int64Constant('face_api_order', toCanonical(FACE_API_EXPRESSION_LABELS))], { attrs: { axis: 1 } });
   const human = g.node('Gather', [humanProbs, g.int64Constant('human_order', toCanonical(HUMAN_EMOTION_LABELS))], { attrs: { axis: 1 } });
-  const expression = addAll(g, [
+  const fused = addAll(g, [
     g.node('Mul', [bagged, g.constant('heads_weight', [wHeads], [1])]),
     g.node('Mul', [faceApi, g.constant('face_api_weight', [wFaceApi], [1])]),
     g.node('Mul', [human, g.constant('human_weight', [wHuman], [1])]),
   ]);
+  const expression = bias.every((b) => b === 0) ? fused : g.scope('calibration', () => addExpressionBias(g, fused, bias));
   return { expression, bagged };
+}
+
+/**
+ * p'(neutral) = p(neutral); p'(e) = p(e) * exp(bias e) * sum(p(expressions)) / sum(p(expressions) * exp(bias)):
+ * the expressions rescaled among themselves (ExpressionBias), as rescaleExpressions computes it. The sums are MatMuls
+ * with a [7, 1] mask (every provider has MatMul; the WebGPU placement report is the reason for each op here).
+ */
+function addExpressionBias(g: OnnxGraphBuilder, probs: string, bias: ExpressionBias): string {
+  const n = CANONICAL_LABELS.length;
+  const scaled = g.node('Mul', [probs, g.constant('scale', bias.map((b, c) => (c === NEUTRAL ? 0 : Math.exp(b))), [n])]);
+  const expressions = g.constant('expressions', CANONICAL_LABELS.map((_, c) => (c === NEUTRAL ? 0 : 1)), [n, 1]);
+  const before = g.node('MatMul', [probs, expressions]);
+  const after = g.node('Add', [g.node('MatMul', [scaled, expressions]), g.constant('epsilon', [1e-12], [1])]);
+  const neutral = g.node('Mul', [probs, g.constant('neutral', CANONICAL_LABELS.map((_, c) => (c === NEUTRAL ? 1 : 0)), [n])]);
+  return g.node('Add', [neutral, g.node('Mul', [scaled, g.node('Div', [before, after])])]);
+}
+
+/** The expression calibration of one row of CANONICAL_LABELS probabilities, as the graph computes it. */
+export function rescaleExpressions(probs: ArrayLike<number>, bias: ExpressionBias): Float64Array {
+  const out = Float64Array.from(probs);
+  let before = 0;
+  let after = 0;
+  for (let c = 0; c < out.length; c++) {
+    if (c === NEUTRAL) continue;
+    before += out[c];
+    out[c] *= Math.exp(bias[c]);
+    after += out[c];
+  }
+  for (let c = 0; c < out.length; c++) if (c !== NEUTRAL) out[c] *= before / (after + 1e-12);
+  return out;
 }
 
 /**

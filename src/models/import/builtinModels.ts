@@ -155,8 +155,8 @@ export const BUILTIN_MODELS: BuiltinModel[] = [
       DEFAULT_HEADS().replace(/\.json$/, '.bin'),
     ],
     build() {
-      const { members, fusion } = readHeads(DEFAULT_HEADS());
-      return buildEnsembleGraph(members, fusion, this.description);
+      const { members, fusion, bias } = readHeads(DEFAULT_HEADS());
+      return buildEnsembleGraph(members, fusion, this.description, bias);
     },
   },
   {
@@ -172,8 +172,8 @@ export const BUILTIN_MODELS: BuiltinModel[] = [
       "the accurate ensemble's trained heads (config/accurate-heads), their soft vote and the blend with the pretrained vote, as a stacked member: the trunk's feature sets and pretrained probabilities and OpenCV Zoo's features in -> expression [N,7], bagged [N,7]",
     sources: () => [ACCURATE_HEADS(), ACCURATE_HEADS().replace(/\.json$/, '.bin')],
     build() {
-      const { members, fusion } = readHeads(ACCURATE_HEADS());
-      return buildStackedHeadsGraph(members, fusion, { ...TRUNK_FEATURE_SIZES, 'opencv-fer': OPENCV_FER_FEATURES }, this.description);
+      const { members, fusion, bias } = readHeads(ACCURATE_HEADS());
+      return buildStackedHeadsGraph(members, fusion, { ...TRUNK_FEATURE_SIZES, 'opencv-fer': OPENCV_FER_FEATURES }, this.description, bias);
     },
   },
   {
