@@ -51,6 +51,27 @@ describe('face tracker on scripted detections', () => {
     assert.notEqual(after[0][0], before[1][0]);
   });
 
+  test('a scene cut with appearance (re-identification across cuts): a track takes back only a face known to look like it', () => {
+    const axis = (k: number, away = 0) => {
+      const d = new Float32Array(128);
+      d[k] = Math.cos(away);
+      d[k + 1] = Math.sin(away);
+      return d;
+    };
+    const after = (descriptor?: Float32Array, withDescriptor = true) => {
+      const tracker = new FaceTracker();
+      const before = run([[det(100)], [det(101)]], tracker);
+      if (withDescriptor) for (const t of tracker.active) t.descriptor = axis(0);
+      tracker.cut(2, true);
+      const [t] = tracker.update(2, [det(102)], descriptor ? new Map([[0, descriptor]]) : undefined);
+      return { same: t.id === before[1][0] };
+    };
+    assert.equal(after(axis(0, 0.3)).same, true, 'the same face (0.30 apart) keeps its track');
+    assert.equal(after(axis(0, 1.2)).same, false, 'someone else (1.13 apart) where the track was starts a track');
+    assert.equal(after(undefined).same, false, 'a face not described is never taken back by position alone');
+    assert.equal(after(axis(0, 0.3), false).same, false, 'a track with no descriptor ends at the cut');
+  });
+
   test('a weak candidate continues a tracked face the detector scored low, and never starts a track', () => {
     const tracker = new FaceTracker();
     const [face] = tracker.update(0, [det(100)]);

@@ -20,6 +20,15 @@ function unit(axis: number): Float32Array {
   return d;
 }
 
+/** Person 60 turned: 0.6 from their own descriptor, past the gallery's 0.5 but within REATTACH_MAX_DISTANCE. */
+const TURNED = (() => {
+  const d = new Float32Array(128);
+  const half = Math.asin(0.3);
+  d[0] = Math.cos(2 * half);
+  d[7] = Math.sin(2 * half);
+  return d;
+})();
+
 function frame(grey: number): RgbImage {
   return { width: 64, height: 48, data: new Uint8Array(64 * 48 * 3).fill(grey) };
 }
@@ -38,7 +47,7 @@ async function labelScript(script: number[][][], reid: 'off' | 'within-shots' | 
   const ensemble = {
     predict: async (faces: FaceInput[]) => faces.map(() => ({ probs: new Float64Array(7).fill(1 / 7), members: [] })),
   } as unknown as Ensemble;
-  const byY: Record<number, Float32Array> = { 100: unit(0), 108: unit(1) };
+  const byY: Record<number, Float32Array> = { 100: unit(0), 108: unit(1), 116: TURNED };
   // A face at x = 399 is entering the frame: its descriptor is poor, near nobody.
   const describer = {
     describe: async (faces: FaceInput[]) =>
@@ -108,6 +117,16 @@ describe('re-identification by appearance', () => {
     assert.equal(new Set(withinShots.flat()).size, 4, `a cut starts new IDs: ${JSON.stringify(withinShots)}`);
     const across = await labelScript(script, 'across-cuts', 5);
     assert.deepEqual(across[5], [across[0][1], across[0][0]], `the same two IDs, swapped with their places: ${JSON.stringify(across)}`);
+  });
+
+  test('across a cut, a face where a track was that looks like it (but not enough for the gallery) keeps the track; within shots it does not', async () => {
+    // Person 60 at x=100; a cut at frame 5 (the whole picture changes), then the same person a little lower and
+    // turned: 0.6 from their descriptor, which the gallery (0.5) would not re-identify.
+    const script: number[][][] = [...Array.from({ length: 5 }, () => [[100, 60]]), ...Array.from({ length: 5 }, () => [[102, 60, 116]])];
+    const across = await labelScript(script, 'across-cuts', 5);
+    assert.deepEqual(new Set(across.flat()), new Set([across[0][0]]), `one ID across the cut: ${JSON.stringify(across)}`);
+    const within = await labelScript(script, 'within-shots', 5);
+    assert.notEqual(within[5][0], within[0][0], 'within shots a cut ends every track');
   });
 
   test('two faces that meet and turn back keep their IDs by appearance, where motion alone swaps them', async () => {

@@ -126,7 +126,7 @@ export class VideoFaceLabeler {
     let k = 0;
     for (const [i, frame] of frames.entries()) {
       const sceneCut = this.cuts.isCut(frame.image);
-      if (sceneCut) this.tracker.cut();
+      if (sceneCut) this.tracker.cut(frame.frameIndex, this.options.reidentify?.acrossCuts === true);
       const { faces, weak } = found[i];
       // update() returns one track per detection, in detection order, each with its detection's box, then
       // the tracks that weak candidates continued: those are labelled now (rare, so not batched ahead).
@@ -181,7 +181,7 @@ export class VideoFaceLabeler {
         // Frame t may be placed once frame t-LANDMARK_LAG is labelled and observed.
         await applyUntil(LANDMARK_LAG - 1);
         const sceneCut = cuts[i];
-        if (sceneCut) this.tracker.cut();
+        if (sceneCut) this.tracker.cut(frame.frameIndex, this.options.reidentify?.acrossCuts === true);
         // With nothing tracked, every other frame too: a face that appears is found a frame later at worst,
         // and stretches without a face (or that the detector cannot see) cost half as much.
         const due =

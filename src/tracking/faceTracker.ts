@@ -42,6 +42,11 @@ export interface Track {
   lastDetectedFrame: number;
   /** The detection frame that did not find it (it is lost, and kept for `maxGapFrames` from here). */
   lostAt?: number;
+  /**
+   * Lost at a scene cut (`cut` with appearance): it may take a face back only if the face is known to look like
+   * it (descriptor within REATTACH_MAX_DISTANCE), never by where it is alone.
+   */
+  lostAtCut?: boolean;
   /** Frames this track labelled, and the sum of their box areas: how main a face it is. */
   frames: number;
   areaSum: number;
@@ -124,10 +129,24 @@ export class FaceTracker {
     return this.live;
   }
 
-  /** Ends every track (a scene cut). */
-  cut(): void {
-    this.live = [];
+  /**
+   * A scene cut. Without `byAppearance` every track ends. With it (re-identification across cuts), the tracks on
+   * screen may take back a face at the cut frame's detection (the next `update`), and only where the face looks
+   * like theirs; those that take none end there, as do tracks lost before the cut. A cut
+   * that is no cut (a large part of the picture changing at once) or a cut back to the same person keeps one
+   * track, while where the shot puts someone else the face starts a track of its own (re-identification may
+   * still find its ID). Why: a track ended at every cut came back only by re-identification, within the gallery's
+   * stricter bound, and often several detections later (docs/tracking.md, composites).
+   */
+  cut(frameIndex?: number, byAppearance = false): void {
     this.lost = [];
+    if (byAppearance && frameIndex !== undefined)
+      for (const t of this.live.filter((t) => t.descriptor)) {
+        t.lostAt = frameIndex;
+        t.lostAtCut = true;
+        this.lost.push(t);
+      }
+    this.live = [];
   }
 
   /** Ends a track that turned out not to be a face; its ID is never reported again. */
@@ -160,7 +179,7 @@ export class FaceTracker {
   ambiguous(frameIndex: number, detections: Detection[]): number[] {
     // A track detected on the previous frame is placed well by motion (with the detector on every frame, a
     // stale descriptor of a turned face did more harm than good: IDF1 0.880 -> 0.866 on the clips).
-    const uncertain = (t: Track) => frameIndex - t.motion.lastFrame > 1;
+    const uncertain = (t: Track) => t.lostAtCut === true || frameIndex - t.motion.lastFrame > 1;
     const candidates = [...this.live, ...this.lost.filter(this.withinGap(frameIndex))].filter(uncertain);
     const gated = candidates.map((t) => detections.map((d) => this.cost(t, d.box, frameIndex) < UNMATCHABLE));
     const risky = (c: number) =>
@@ -198,6 +217,7 @@ export class FaceTracker {
         const apart = distance(t, c);
         // Taking back a face where a lost track was, or where a live track's crop (not its motion) is, needs
         // the face to look like the track's: else it is someone else, who starts a track of their own.
+        if (t.lostAtCut && (apart === undefined || apart > REATTACH_MAX_DISTANCE)) return UNMATCHABLE;
         if (apart !== undefined && apart > REATTACH_MAX_DISTANCE && (lost || this.placedOnly(t, d.box, frameIndex))) return UNMATCHABLE;
         return motion + (apart === undefined ? 0 : APPEARANCE_WEIGHT * apart) + (lost ? LOST_PENALTY : 0);
       }),
@@ -216,11 +236,19 @@ export class FaceTracker {
     for (const t of candidates) t.redetectAt = undefined;
     const next: Track[] = [];
     const detected = (t: Track, d: Detection) => {
-      t.motion.update(d.box, frameIndex);
+      if (t.lostAtCut) {
+        // Over a cut only who it is carries on: its motion, landmarks, roll and crop calibration were the other
+        // shot's (kept, composite people13's face was rejected as no face at every detection for 40 frames).
+        t.motion = new BoxMotion(d.box, frameIndex);
+        t.history = [];
+        t.angle = 0;
+        t.calibration = undefined;
+      } else t.motion.update(d.box, frameIndex);
       t.box = d.box;
       t.detectorScore = d.score;
       t.lastDetectedFrame = frameIndex;
       t.lostAt = undefined;
+      t.lostAtCut = undefined;
       next.push(t);
     };
     detections.forEach((d, i) => {
@@ -244,7 +272,8 @@ export class FaceTracker {
     // The gap is counted from here, not from the last detection: a face followed by its landmarks since the
     // previous scheduled detection was seen until now.
     for (const t of this.live) if (!taken.has(t)) t.lostAt = frameIndex;
-    this.lost = [...this.lost.filter((t) => !taken.has(t)), ...this.live.filter((t) => !taken.has(t))];
+    // Tracks kept over a cut had this one detection to take their face back.
+    this.lost = [...this.lost.filter((t) => !taken.has(t) && !t.lostAtCut), ...this.live.filter((t) => !taken.has(t))];
     this.live = next;
     return next;
   }
