@@ -25,9 +25,8 @@ import { RAW_FRAMES, runVideoJob } from '../src/pipeline/videoJob.js';
 import type { ReidMode } from '../src/pipeline/videoFaceLabeler.js';
 import { iou as iouOf, type Box } from '../src/image/rgbImage.js';
 import { PACKAGE_ROOT, SHARED_DATA } from '../src/util/paths.js';
-import { makeRealComposite, personSources } from './realCompositeClips.js';
+import { compositeCast, makeRealComposite } from './realCompositeClips.js';
 import { swapCheck } from '../src/pipeline/swapCheck.js';
-import { seededRandom } from '../src/util/seededRandom.js';
 import { makeTrackingClips, type ClipTruth } from './trackingClips.js';
 
 const { values } = parseArgs({
@@ -114,10 +113,7 @@ for (const detectEvery of values['detect-every']!.split(',').map(Number))
         console.log('|---|---|---|---|---|---|---|');
         const groups = new Map<string, { idtp: number; n: number; idsw: number; fn: number; fp: number; gt: number; frames: number }>();
         for (const seed of values.composites!.split(',').map(Number)) {
-          const people = personSources(seed, compositeDir);
-          const random = seededRandom(seed * 104729);
-          const order = people.map((p) => ({ p, k: random() })).sort((a, b) => a.k - b.k);
-          const chosen = order.slice(0, 2 + (seed % 3)).map((o) => o.p);
+          const chosen = compositeCast(seed, compositeDir);
           const { video, truth } = await makeRealComposite(compositeDir, seed, chosen, detector);
           const r = await runVideoJob(video, detector, ensemble, {
             ...RAW_FRAMES,

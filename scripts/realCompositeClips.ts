@@ -88,6 +88,16 @@ export function personSources(seed: number, cacheDir: string): string[] {
   ];
 }
 
+/** The two to four people of composite `seed` (its `personSources`, in a seeded order): what bench:tracking scores. */
+export function compositeCast(seed: number, cacheDir: string): string[] {
+  const random = seededRandom(seed * 104729);
+  const order = personSources(seed, cacheDir).map((p) => ({ p, k: random() }));
+  return order
+    .sort((a, b) => a.k - b.k)
+    .slice(0, 2 + (seed % 3))
+    .map((o) => o.p);
+}
+
 /** Frames [start, end) of `source` (then `filter`, if any) as their own video, made once. */
 function stretch(source: string, start: number, end: number, filter: string | undefined, out: string): string {
   if (existsSync(out) || !existsSync(source)) return out;
