@@ -72,6 +72,26 @@ describe('face tracker on scripted detections', () => {
     assert.equal(after(axis(0, 0.3), false).same, false, 'a track with no descriptor ends at the cut');
   });
 
+  test("a face at 0.6 of a live track's size where its motion leads is taken only if it looks like the track", () => {
+    const axis = (away: number) => {
+      const d = new Float32Array(128);
+      d[0] = Math.cos(away);
+      d[1] = Math.sin(away);
+      return d;
+    };
+    const at20 = (descriptor: Float32Array) => {
+      const tracker = new FaceTracker();
+      const [first] = tracker.update(0, [det(100)]);
+      tracker.update(10, [det(100)]);
+      first.descriptor = axis(0);
+      // 36 px where a 60 px face was: the same face much further away, or someone smaller behind where it went.
+      const [t] = tracker.update(20, [det(112, 112, 36)], new Map([[0, descriptor]]));
+      return t.id === first.id;
+    };
+    assert.equal(at20(axis(0.3)), true, 'the same face (0.30 apart) keeps its track');
+    assert.equal(at20(axis(1.2)), false, 'someone else (1.13 apart) starts a track of their own');
+  });
+
   test('a weak candidate continues a tracked face the detector scored low, and never starts a track', () => {
     const tracker = new FaceTracker();
     const [face] = tracker.update(0, [det(100)]);

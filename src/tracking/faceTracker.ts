@@ -93,6 +93,8 @@ const UNMATCHABLE = 1e6;
  * track gives one ID to two people.
  */
 export const REATTACH_MAX_DISTANCE = 0.65;
+/** Size ratio to a track's prediction past which a detection must look like the track (unlikeItsMotion). */
+const RISKY_SCALE = 1.4;
 /**
  * Overlap a weak candidate (a box the detector scored below its threshold) needs with a live track's predicted
  * or last box to continue it: ByteTrack's second-pass threshold, tighter than a face's gate, since a weak box
@@ -183,7 +185,10 @@ export class FaceTracker {
     const candidates = [...this.live, ...this.lost.filter(this.withinGap(frameIndex))].filter(uncertain);
     const gated = candidates.map((t) => detections.map((d) => this.cost(t, d.box, frameIndex) < UNMATCHABLE));
     const risky = (c: number) =>
-      candidates.some((t, r) => t.descriptor && (this.live.includes(t) ? this.placedOnly(t, detections[c].box, frameIndex) : gated[r][c]));
+      candidates.some(
+        (t, r) =>
+          t.descriptor && (this.live.includes(t) ? gated[r][c] && this.unlikeItsMotion(t, detections[c].box, frameIndex) : gated[r][c]),
+      );
     return detections.flatMap((_, c) => {
       const tracks = gated.filter((row) => row[c]);
       return tracks.length >= 2 || tracks.some((row) => row.filter(Boolean).length >= 2) || risky(c) ? [c] : [];
@@ -218,7 +223,8 @@ export class FaceTracker {
         // Taking back a face where a lost track was, or where a live track's crop (not its motion) is, needs
         // the face to look like the track's: else it is someone else, who starts a track of their own.
         if (t.lostAtCut && (apart === undefined || apart > REATTACH_MAX_DISTANCE)) return UNMATCHABLE;
-        if (apart !== undefined && apart > REATTACH_MAX_DISTANCE && (lost || this.placedOnly(t, d.box, frameIndex))) return UNMATCHABLE;
+        if (apart !== undefined && apart > REATTACH_MAX_DISTANCE && (lost || this.unlikeItsMotion(t, d.box, frameIndex)))
+          return UNMATCHABLE;
         return motion + (apart === undefined ? 0 : APPEARANCE_WEIGHT * apart) + (lost ? LOST_PENALTY : 0);
       }),
     );
@@ -297,6 +303,17 @@ export class FaceTracker {
   /** A lost track can still be picked up at `frameIndex` (lost no more than `maxGapFrames` before). */
   private withinGap(frameIndex: number): (t: Track) => boolean {
     return (t) => frameIndex - (t.lostAt ?? t.lastDetectedFrame) <= this.maxGapFrames;
+  }
+
+  /**
+   * A face a live track reaches, but not as its motion says: only through its landmark-placed box, or at a size
+   * RISKY_SCALE or more off its prediction (faces do not shrink or grow that much between two detections; a
+   * crop carried on by a face that left does: composites people7 and people16, a woman's track taking a man's
+   * face at 0.55-0.63 of her size).
+   */
+  private unlikeItsMotion(track: Track, box: Box, frameIndex: number): boolean {
+    const k = sizeRatio(box, track.motion.at(frameIndex));
+    return this.placedOnly(track, box, frameIndex) || k >= RISKY_SCALE || k <= 1 / RISKY_SCALE;
   }
 
   /** Within the track's gate only thanks to its landmark-placed box, not its motion prediction. */
