@@ -10,8 +10,8 @@
  * trying other fusions without scoring the faces again).
  *   npm run fit:fusion -- config/default-ensemble.json [--objective mean|worst] [--write config/default-heads/heads.json]
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   chooseCalibratedFusion,
@@ -31,6 +31,7 @@ import { InferencePool } from '../src/models/ort/inferencePool.js';
 import { scoreFaceCrops } from '../src/pipeline/scoreFaceCrops.js';
 import { DEV_DOMAINS } from '../src/train/devDomains.js';
 import { PACKAGE_ROOT } from '../src/util/paths.js';
+import { writeFileAtomic } from '../src/util/atomicFile.js';
 
 const { values, positionals } = parseArgs({
   options: {
@@ -126,6 +127,23 @@ if (values.write) {
   console.log(
     `\nwrote fusion ${chosen.weights.join(', ')} and expression bias ${chosen.bias ? biasText(chosen.bias) : 'none'} into ${values.write}`,
   );
+  // The training report beside the heads gets every row, so that what was chosen and what it is worth out of fold
+  // (by person, per domain) travel with the heads.
+  const reportPath = join(dirname(resolve(values.write)), 'report.json');
+  if (existsSync(reportPath)) {
+    const report = JSON.parse(readFileSync(reportPath, 'utf8')) as Record<string, unknown>;
+    report.fusion = {
+      objective,
+      weights: chosen.weights,
+      expressionBias: chosen.bias,
+      estimates: rows.map(([row, e]) => ({
+        row,
+        domains: Object.fromEntries(e.map((x) => [x.name, { faces: x.faces, macroF1: x.macroF1, interval: x.interval }])),
+      })),
+    };
+    writeFileAtomic(reportPath, JSON.stringify(report, null, 2) + '\n');
+    console.log(`and the estimates into ${reportPath}`);
+  }
 }
 
 /** The heads file the manifest's bagged member is built from (default or accurate). */

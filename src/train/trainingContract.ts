@@ -72,4 +72,14 @@ export interface TrainingReport {
   seconds: { features: number; training: number; total: number };
   /** The providers the branches ran on (none when every feature came from the cache). */
   providers: Provider[];
+  /**
+   * Added by `fit:fusion --write` (train:default and train:accurate run it after training): the fusion weights and
+   * expression calibration chosen on the dev domains, with every row it printed, in-sample and out of fold by person.
+   */
+  fusion?: {
+    objective: 'mean' | 'worst';
+    weights: number[];
+    expressionBias?: number[];
+    estimates: { row: string; domains: Record<string, { faces: number; macroF1: number; interval: [number, number] }> }[];
+  };
 }
