@@ -3,7 +3,8 @@
  *   npm run eval:members -- [heads.json] [--features <manifest>] [--set <folder>]...
  * Defaults: config/default-heads/heads.json; the sets FER+ Test, fer2013_test and wild_expressions_dev. For the
  * accurate ensemble: `npm run eval:members -- config/accurate-heads/heads.json --features config/accurate-features.json`.
- * Every member alone, the members' soft vote, the pretrained vote and the exported blend, 6-class macro F1
+ * Every member alone, the members' soft vote, the pretrained vote and the ensemble as shipped (the heads file's fusion and
+ * expression calibration), 6-class macro F1
  * [95% bootstrap interval] / accuracy, from the cached features training uses (src/train/setFeatures.ts).
  */
 import { join, relative } from 'node:path';

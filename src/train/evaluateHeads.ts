@@ -1,5 +1,5 @@
 import { bootstrapMacroF1Difference, formatMacroF1, macroF1Summary, type MacroF1Summary } from '../eval/bootstrap.js';
-import { blendVotes, FEATURE_SETS, pretrainedVote, readHeads, meanOfHeads } from '../models/import/baggedEnsembleGraph.js';
+import { FEATURE_SETS, fusedExpressions, pretrainedVote, readHeads, meanOfHeads } from '../models/import/baggedEnsembleGraph.js';
 import { LSD_LABELS } from '../models/labels.js';
 import type { Device } from '../models/ort/device.js';
 import type { InferencePool } from '../models/ort/inferencePool.js';
@@ -54,7 +54,9 @@ export async function evaluateHeads(
     const members = await Promise.all(heads.members.map((m) => probsOn(m.weights, set, m.features)));
     const bagged = meanOfHeads(members);
     const pretrained = pretrainedVote(plain.faceApiProbs, plain.humanProbs, plain.count);
-    const ensemble = blendVotes(bagged, pretrained, heads.alpha);
+    // What the shipped graph computes: the heads file's fusion (training's alpha until fit:fusion chose one) and
+    // its expression calibration, if any.
+    const ensemble = fusedExpressions(bagged, plain.faceApiProbs, plain.humanProbs, plain.count, heads.fusion, heads.bias);
     const score = (model: string, probs: Float32Array) => {
       const { truth, pred } = lsdPairs(probs, labels);
       out.push({ set: name, faces: truth.length, model, summary: macroF1Summary([...LSD_LABELS], truth, pred), truth, pred });
@@ -62,7 +64,8 @@ export async function evaluateHeads(
     members.forEach((p, k) => score(`member ${k + 1} (${heads.members[k].features.join('+')})`, p));
     score('bagged heads (soft vote)', bagged);
     score('pretrained vote (face-api + human)', pretrained);
-    score(`ensemble (blend, alpha ${heads.alpha})`, ensemble);
+    const calibrated = heads.bias.some((v) => v !== 0) ? ', expression calibration' : '';
+    score(`ensemble (fusion ${heads.fusion.map((w) => w.toFixed(2)).join(' / ')}${calibrated})`, ensemble);
   }
   return out;
 }

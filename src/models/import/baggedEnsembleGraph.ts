@@ -223,6 +223,30 @@ export function meanOfHeads(members: Float32Array[]): Float32Array {
 /** The exported blend, as the graph computes it: (1 - alpha) * heads' vote + alpha * pretrained vote. */
 export const blendVotes = (heads: Float32Array, pretrained: Float32Array, alpha: number): Float32Array => heads.map((v, i) => (1 - alpha) * v + alpha * pretrained[i]);
 
+/**
+ * The ensemble's expression output as the graph computes it, from the heads' vote and the trunk's raw face-api and
+ * human outputs (`count` rows): the fusion, then the expression calibration.
+ */
+export function fusedExpressions(
+  bagged: Float32Array,
+  faceApiProbs: Float32Array,
+  humanProbs: Float32Array,
+  count: number,
+  fusion: Fusion,
+  bias: ExpressionBias = NO_BIAS,
+): Float32Array {
+  const a = toCanonical(FACE_API_EXPRESSION_LABELS);
+  const b = toCanonical(HUMAN_EMOTION_LABELS);
+  const [wHeads, wFaceApi, wHuman] = fusion;
+  const calibrated = bias.some((v) => v !== 0);
+  const out = new Float32Array(count * 7);
+  for (let i = 0; i < count; i++) {
+    const row = Array.from({ length: 7 }, (_, c) => wHeads * bagged[i * 7 + c] + wFaceApi * faceApiProbs[i * 7 + a[c]] + wHuman * humanProbs[i * 7 + b[c]]);
+    out.set(calibrated ? rescaleExpressions(row, bias) : row, i * 7);
+  }
+  return out;
+}
+
 /** Canonical-order probabilities of the pretrained vote from the trunk's raw member outputs (same as the graph). */
 export function pretrainedVote(faceApiProbs: Float32Array, humanProbs: Float32Array, count: number): Float32Array {
   const a = toCanonical(FACE_API_EXPRESSION_LABELS);
