@@ -24,9 +24,9 @@ import {
   type FusionObjective,
 } from '../src/eval/domainFusion.js';
 import { Ensemble } from '../src/models/ensemble.js';
-import { CANONICAL_LABELS, LSD_LABELS } from '../src/models/labels.js';
+import { LSD_LABELS } from '../src/models/labels.js';
 import { parseManifest } from '../src/models/manifest.js';
-import { readHeads, writeHeadsFusion } from '../src/models/import/baggedEnsembleGraph.js';
+import { expressionBiasByName, readHeads, writeHeadsFusion } from '../src/models/import/baggedEnsembleGraph.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
 import { scoreFaceCrops } from '../src/pipeline/scoreFaceCrops.js';
 import { DEV_DOMAINS } from '../src/train/devDomains.js';
@@ -96,7 +96,10 @@ const heads = readHeads(headsFile());
 const shipped = heads.fusion;
 const plain = chooseFusion(domains, grid, objective);
 const chosen = values.space === 'log' ? plain : chooseCalibratedFusion(domains, grid, objective);
-const biasText = (bias: number[]) => CANONICAL_LABELS.flatMap((c, k) => (c === 'neutral' ? [] : [`${c} ${bias[k].toFixed(2)}`])).join(', ');
+const biasText = (bias: number[]) =>
+  Object.entries(expressionBiasByName(bias))
+    .map(([c, v]) => `${c} ${v.toFixed(2)}`)
+    .join(', ');
 const rows: [string, DomainEstimate[]][] = [
   ['heads alone', scoreFusion(domains, [1, 0, 0])],
   ['face-api alone', scoreFusion(domains, [0, 1, 0])],
@@ -123,7 +126,7 @@ console.log(`| fusion | ${domains.map((d) => `${d.name} (${d.faces.length})`).jo
 console.log(`|---|${domains.map(() => '---').join('|')}|---|`);
 for (const [name, e] of rows) console.log(`| ${name} | ${format(e).join(' | ')} | ${mean(e)} |`);
 if (values.write) {
-  writeHeadsFusion(resolve(values.write), chosen.weights, chosen.bias ?? undefined);
+  writeHeadsFusion(resolve(values.write), chosen.weights, chosen.bias);
   console.log(
     `\nwrote fusion ${chosen.weights.join(', ')} and expression bias ${chosen.bias ? biasText(chosen.bias) : 'none'} into ${values.write}`,
   );

@@ -46,7 +46,7 @@ describe('face tracker on scripted detections', () => {
   test('a scene cut ends every track', () => {
     const tracker = new FaceTracker();
     const before = run([[det(100)], [det(101)]], tracker);
-    tracker.cut();
+    tracker.cut(2);
     const after = run([[det(102)]], tracker);
     assert.notEqual(after[0][0], before[1][0]);
   });

@@ -140,9 +140,9 @@ export class FaceTracker {
    * still find its ID). Why: a track ended at every cut came back only by re-identification, within the gallery's
    * stricter bound, and often several detections later (docs/tracking.md, composites).
    */
-  cut(frameIndex?: number, byAppearance = false): void {
+  cut(frameIndex: number, byAppearance = false): void {
     this.lost = [];
-    if (byAppearance && frameIndex !== undefined)
+    if (byAppearance)
       for (const t of this.live.filter((t) => t.descriptor)) {
         t.lostAt = frameIndex;
         t.lostAtCut = true;
@@ -186,8 +186,7 @@ export class FaceTracker {
     const gated = candidates.map((t) => detections.map((d) => this.cost(t, d.box, frameIndex) < UNMATCHABLE));
     const risky = (c: number) =>
       candidates.some(
-        (t, r) =>
-          t.descriptor && (this.live.includes(t) ? gated[r][c] && this.unlikeItsMotion(t, detections[c].box, frameIndex) : gated[r][c]),
+        (t, r) => t.descriptor && gated[r][c] && (!this.live.includes(t) || this.unlikeItsMotion(t, detections[c].box, frameIndex)),
       );
     return detections.flatMap((_, c) => {
       const tracks = gated.filter((row) => row[c]);

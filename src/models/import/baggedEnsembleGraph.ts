@@ -71,8 +71,12 @@ export function writeHeadsFusion(jsonPath: string, fusion: number[], bias: Expre
   if (bias.length !== CANONICAL_LABELS.length || bias[NEUTRAL] !== 0 || bias.some((b) => !Number.isFinite(b)))
     throw new RangeError(`an expression bias is ${CANONICAL_LABELS.length} finite numbers with neutral's 0, got ${bias.join(', ')}`);
   const meta = JSON.parse(readFileSync(jsonPath, 'utf8')) as Record<string, unknown>;
-  const expressionBias = Object.fromEntries(CANONICAL_LABELS.flatMap((c, k) => (k === NEUTRAL ? [] : [[c, bias[k]]])));
-  writeFileAtomic(jsonPath, JSON.stringify({ ...meta, fusion, expressionBias }, null, 2) + '\n');
+  writeFileAtomic(jsonPath, JSON.stringify({ ...meta, fusion, expressionBias: expressionBiasByName(bias) }, null, 2) + '\n');
+}
+
+/** An expression bias as the heads file keeps it: by expression name, neutral left out. */
+export function expressionBiasByName(bias: ExpressionBias): Record<string, number> {
+  return Object.fromEntries(CANONICAL_LABELS.flatMap((c, k) => (k === NEUTRAL ? [] : [[c, bias[k]]])));
 }
 
 export function readHeads(jsonPath: string): { members: ExportedMember[]; alpha: number; fusion: Fusion; bias: ExpressionBias } {
@@ -249,9 +253,5 @@ export function fusedExpressions(
 
 /** Canonical-order probabilities of the pretrained vote from the trunk's raw member outputs (same as the graph). */
 export function pretrainedVote(faceApiProbs: Float32Array, humanProbs: Float32Array, count: number): Float32Array {
-  const a = toCanonical(FACE_API_EXPRESSION_LABELS);
-  const b = toCanonical(HUMAN_EMOTION_LABELS);
-  const out = new Float32Array(count * 7);
-  for (let i = 0; i < count; i++) for (let c = 0; c < 7; c++) out[i * 7 + c] = 0.5 * (faceApiProbs[i * 7 + a[c]] + humanProbs[i * 7 + b[c]]);
-  return out;
+  return fusedExpressions(new Float32Array(count * 7), faceApiProbs, humanProbs, count, [0, 0.5, 0.5]);
 }
