@@ -112,13 +112,21 @@ describe('publishing to real brokers', { skip: missing(MOSQUITTO, 'mosquitto') |
       (topic.endsWith('/state') ? retained : mqttFrames).push({ ...JSON.parse(String(payload)), retain: packet.retain }),
     );
     cleanup.push(() => sub.endAsync());
-    const nc = await natsConnect({ servers: `127.0.0.1:${natsPort}`, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+    // The test's own NATS clients never reconnect: a client left redialling when the test ends can keep the
+    // process alive (seen once in five runs). Each broker life gets a fresh client instead.
     const natsFrames: Record<string, unknown>[] = [];
     const sc = StringCodec();
-    void (async () => {
-      for await (const m of nc.subscribe('fer.main.frames')) natsFrames.push(JSON.parse(sc.decode(m.data)));
-    })();
-    cleanup.push(() => nc.close());
+    const subscribeNats = async () => {
+      const nc = await natsConnect({ servers: `127.0.0.1:${natsPort}`, reconnect: false });
+      void (async () => {
+        for await (const m of nc.subscribe('fer.main.frames')) natsFrames.push(JSON.parse(sc.decode(m.data)));
+      })().catch(() => undefined);
+      cleanup.push(async () => {
+        if (!nc.isClosed()) await nc.close();
+        await nc.closed();
+      });
+    };
+    await subscribeNats();
     const stuck = new Socket();
     stuck.connect(natsPort, '127.0.0.1', () => {
       stuck.write('CONNECT {"verbose":false,"pedantic":false}\r\nSUB fer.> 1\r\n');
@@ -157,6 +165,7 @@ describe('publishing to real brokers', { skip: missing(MOSQUITTO, 'mosquitto') |
     const [m0, n0] = [mqttFrames.length, natsFrames.length];
     mosquitto = await startBroker('mqtt', mqttPort);
     nats = await startBroker('nats', natsPort);
+    await subscribeNats();
     await until(() => mqttFrames.length > m0 + 10 && natsFrames.length > n0 + 10, 60_000, 'frames after the brokers came back');
     assert.equal(await metric(d, 'fer_stream_publisher_connected', 'mqtt://'), 1);
     assert.equal(await metric(d, 'fer_stream_publisher_connected', 'nats://'), 1);
