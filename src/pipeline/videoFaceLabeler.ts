@@ -5,6 +5,7 @@ import type { Ensemble, FaceInput, FacePrediction } from '../models/ensemble.js'
 import type { FaceDescriber } from '../models/faceDescriber.js';
 import { FaceTracker, type Track } from '../tracking/faceTracker.js';
 import { IdentityGallery } from '../tracking/identityGallery.js';
+import { boxFromLandmarks } from '../tracking/landmarkGeometry.js';
 import { SceneCutDetector } from '../video/sceneCutDetector.js';
 import type { VideoFrame } from '../video/videoFrames.js';
 import type { FaceRecord, FrameRecord } from './faceRecords.js';
@@ -270,7 +271,14 @@ export class VideoFaceLabeler {
       detectorScore: t.detectorScore,
     }));
     const inputs = faces.map((f) => ({ image: frame.image, box: f.box, angle: f.angle }));
-    return { record, faces, inputs, descriptors: this.describe(frame.frameIndex, faces, inputs) };
+    return {
+      record,
+      faces,
+      inputs,
+      width: frame.image.width,
+      height: frame.image.height,
+      descriptors: this.describe(frame.frameIndex, faces, inputs),
+    };
   }
 
   /**
@@ -296,7 +304,7 @@ export class VideoFaceLabeler {
     return pending;
   }
 
-  private apply({ record, faces }: Placed, preds: FacePrediction[], descriptors: Map<number, Float32Array>): void {
+  private apply({ record, faces, width, height }: Placed, preds: FacePrediction[], descriptors: Map<number, Float32Array>): void {
     if (this.gallery && record.sceneCut && !this.options.reidentify?.acrossCuts) this.gallery.clear();
     // IDs on screen in this frame: a returning face is never given one of them.
     const onScreen = new Set(faces.filter((f) => !f.track.discarded && f.track.firstFrame !== record.frameIndex).map((f) => f.track.id));
@@ -313,12 +321,19 @@ export class VideoFaceLabeler {
       onScreen.add(f.track.id);
       // A crop that lost its face asks for a detection as soon as one can be placed deterministically (frames
       // up to frameIndex + LANDMARK_LAG - 1 may already be placed), rather than at the next scheduled one.
-      if (!this.tracker.observe(f.track, record.frameIndex, f.box, landmarks, f.source === 'detector'))
-        f.track.redetectAt ??= record.frameIndex + LANDMARK_LAG;
+      const fits = this.tracker.observe(f.track, record.frameIndex, f.box, landmarks, f.source === 'detector');
+      if (!fits) f.track.redetectAt ??= record.frameIndex + LANDMARK_LAG;
+      // Between detections the crop was placed by landmarks LANDMARK_LAG frames old; the landmarks the members
+      // found in it are this frame's, so the box they give is where the face is now (as the detector would draw
+      // it: the track's calibration). Composites 1-24: IDF1 0.803 -> 0.819, MOTA 0.692 -> 0.721 (docs/tracking.md).
+      const reported =
+        fits && f.source === 'landmarks' && landmarks && f.track.calibration
+          ? clipBox(boxFromLandmarks(landmarks, f.track.calibration).box, width, height)
+          : f.reported;
       const kept = this.options.keepLandmarks === false ? undefined : landmarks;
       const face: FaceRecord = {
         trackId: f.track.id,
-        box: f.reported,
+        box: reported,
         angle: f.angle,
         source: f.source,
         detectorScore: f.detectorScore,
@@ -362,6 +377,8 @@ interface Placed {
   /** `box` is the crop; `reported` its part inside the frame. */
   faces: { track: Track; box: Box; reported: Box; angle: number; source: FaceRecord['source']; detectorScore: number }[];
   inputs: FaceInput[];
+  width: number;
+  height: number;
   /** Appearance descriptors by face index, for the faces that needed one. */
   descriptors: Promise<Map<number, Float32Array>>;
 }
