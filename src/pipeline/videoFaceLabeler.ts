@@ -1,4 +1,4 @@
-import { looksLikeFace } from '../detection/faceLikeness.js';
+import { isClearView, looksLikeFace } from '../detection/faceLikeness.js';
 import type { Detection, DetectionSet, Detector } from '../detection/detector.js';
 import { clipBox, iou, type Box } from '../image/rgbImage.js';
 import type { Ensemble, FaceInput, FacePrediction } from '../models/ensemble.js';
@@ -317,7 +317,10 @@ export class VideoFaceLabeler {
         if (isNew) this.tracker.discard(f.track);
         return [];
       }
-      this.reidentify(f.track, record.frameIndex, descriptors.get(j), onScreen);
+      // Only a clear view's descriptor says who this is (the gallery, the track's own sample for re-attaching);
+      // the record keeps every descriptor for the whole-video pass.
+      const clear = !landmarks || isClearView(landmarks, f.box);
+      this.reidentify(f.track, record.frameIndex, clear ? descriptors.get(j) : undefined, onScreen);
       onScreen.add(f.track.id);
       // A crop that lost its face asks for a detection as soon as one can be placed deterministically (frames
       // up to frameIndex + LANDMARK_LAG - 1 may already be placed), rather than at the next scheduled one.
