@@ -6,7 +6,10 @@ export interface FaceRecord {
   box: Box;
   /** Roll (radians) the crop was turned by; 0 when there were no landmarks to align with yet. */
   angle: number;
-  /** `detector`: the box came from a detection on this frame; `landmarks`: placed by the previous frame's landmarks. */
+  /**
+   * `detector`: the box came from a detection on this frame; `landmarks`: the face was cropped where earlier
+   * frames' landmarks put it, and the box is where this frame's landmarks (found in that crop) put it.
+   */
   source: 'detector' | 'landmarks';
   /** Score of the detection that last confirmed this track. */
   detectorScore: number;
