@@ -319,8 +319,9 @@ export class VideoFaceLabeler {
       }
       // Only a clear view's descriptor says who this is (the gallery, the track's own sample for re-attaching);
       // the record keeps every descriptor for the whole-video pass.
-      const clear = !landmarks || isClearView(landmarks, f.box);
-      this.reidentify(f.track, record.frameIndex, clear ? descriptors.get(j) : undefined, onScreen);
+      const descriptor = descriptors.get(j);
+      const identifying = descriptor && (!landmarks || isClearView(landmarks, f.box)) ? descriptor : undefined;
+      this.reidentify(f.track, record.frameIndex, identifying, onScreen);
       onScreen.add(f.track.id);
       // A crop that lost its face asks for a detection as soon as one can be placed deterministically (frames
       // up to frameIndex + LANDMARK_LAG - 1 may already be placed), rather than at the next scheduled one.
@@ -343,7 +344,6 @@ export class VideoFaceLabeler {
         probs,
         landmarks: kept,
       };
-      const descriptor = descriptors.get(j);
       if (descriptor) face.descriptor = descriptor;
       return [face];
     });

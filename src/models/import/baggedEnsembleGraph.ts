@@ -94,7 +94,7 @@ export function readHeads(jsonPath: string): { members: ExportedMember[]; alpha:
     return { features: m.features, weights: { hidden: m.hidden, ...w } as HeadWeights };
   });
   if (offset !== all.length) throw new RangeError(`${jsonPath}: the .bin holds ${all.length} values, the heads ${offset}`);
-  const bias = CANONICAL_LABELS.map((c) => (c === 'neutral' ? 0 : (meta.expressionBias?.[c] ?? 0)));
+  const bias = CANONICAL_LABELS.map((c, k) => (k === NEUTRAL ? 0 : (meta.expressionBias?.[c] ?? 0)));
   if (bias.some((b) => !Number.isFinite(b))) throw new RangeError(`${jsonPath}: expressionBias must hold finite numbers`);
   return { members, alpha: meta.alpha, fusion: meta.fusion ?? fusionFromAlpha(meta.alpha), bias };
 }
