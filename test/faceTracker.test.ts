@@ -5,6 +5,14 @@ import { FaceTracker } from '../src/tracking/faceTracker.js';
 const det = (x: number, y = 100, size = 60, score = 0.9) => ({ box: { x, y, width: size, height: size }, score });
 
 /** Runs detections frame by frame (each observed as a detection) and returns the track ID of each detection. */
+/** A unit descriptor at angle `away` (radians) from the first axis: 2 sin(away / 2) from axis(0). */
+function axis(away: number): Float32Array {
+  const d = new Float32Array(128);
+  d[0] = Math.cos(away);
+  d[1] = Math.sin(away);
+  return d;
+}
+
 function run(frames: ReturnType<typeof det>[][], tracker = new FaceTracker()) {
   return frames.map((dets, f) => {
     const tracks = tracker.update(f, dets);
@@ -52,12 +60,6 @@ describe('face tracker on scripted detections', () => {
   });
 
   test('a scene cut with appearance (re-identification across cuts): a track takes back only a face known to look like it', () => {
-    const axis = (k: number, away = 0) => {
-      const d = new Float32Array(128);
-      d[k] = Math.cos(away);
-      d[k + 1] = Math.sin(away);
-      return d;
-    };
     const after = (descriptor?: Float32Array, withDescriptor = true) => {
       const tracker = new FaceTracker();
       const before = run([[det(100)], [det(101)]], tracker);
@@ -66,19 +68,13 @@ describe('face tracker on scripted detections', () => {
       const [t] = tracker.update(2, [det(102)], descriptor ? new Map([[0, descriptor]]) : undefined);
       return { same: t.id === before[1][0] };
     };
-    assert.equal(after(axis(0, 0.3)).same, true, 'the same face (0.30 apart) keeps its track');
-    assert.equal(after(axis(0, 1.2)).same, false, 'someone else (1.13 apart) where the track was starts a track');
+    assert.equal(after(axis(0.3)).same, true, 'the same face (0.30 apart) keeps its track');
+    assert.equal(after(axis(1.2)).same, false, 'someone else (1.13 apart) where the track was starts a track');
     assert.equal(after(undefined).same, false, 'a face not described is never taken back by position alone');
-    assert.equal(after(axis(0, 0.3), false).same, false, 'a track with no descriptor ends at the cut');
+    assert.equal(after(axis(0.3), false).same, false, 'a track with no descriptor ends at the cut');
   });
 
   test("a face at 0.6 of a live track's size where its motion leads is taken only if it looks like the track", () => {
-    const axis = (away: number) => {
-      const d = new Float32Array(128);
-      d[0] = Math.cos(away);
-      d[1] = Math.sin(away);
-      return d;
-    };
     const at20 = (descriptor: Float32Array) => {
       const tracker = new FaceTracker();
       const [first] = tracker.update(0, [det(100)]);
