@@ -26,15 +26,26 @@ const frame = (i: number): VideoFrame => ({
   receivedAtMs: Date.now(),
 });
 
-/** A labeler that takes `ms` per frame and records what it labelled. */
-function slowLabeler(ms: number, seen: number[]) {
+/**
+ * A labeler that takes `ms` per frame and records what it labelled; it prefetches (reads the pixels of) every
+ * even frame that waits, for `ms` too, recording each frame it was reading when told to release it.
+ */
+function slowLabeler(ms: number, seen: number[], readWhileReleased: number[] = []) {
+  const reading = new Set<number>();
   return {
+    reading,
+    readWhileReleased,
+    prefetch(f: VideoFrame): Promise<unknown> | undefined {
+      if (f.frameIndex % 2) return undefined;
+      reading.add(f.frameIndex);
+      return new Promise((r) => setTimeout(r, ms)).then(() => reading.delete(f.frameIndex));
+    },
     async label(frames: VideoFrame[]): Promise<FrameRecord[]> {
       await new Promise((r) => setTimeout(r, ms));
       seen.push(...frames.map((f) => f.frameIndex));
       return frames.map((f) => ({ frameIndex: f.frameIndex, ptsMs: f.ptsMs, faces: [], detected: true, sceneCut: false }));
     },
-  } as unknown as VideoFaceLabeler;
+  };
 }
 
 describe('live labelling: newest frame wins', () => {
@@ -42,11 +53,24 @@ describe('live labelling: newest frame wins', () => {
     const seen: number[] = [];
     const dropped: number[] = [];
     const released: number[] = [];
-    const frames = Array.from({ length: 10 }, (_, i) => ({ ...frame(i), release: () => released.push(i) }));
+    const labeler = slowLabeler(20, seen);
+    const frames = Array.from({ length: 10 }, (_, i) => ({
+      ...frame(i),
+      release: () => {
+        if (labeler.reading.has(i)) labeler.readWhileReleased.push(i);
+        released.push(i);
+      },
+    }));
     // All ten arrive at once while the first is being labelled: with 2 in flight, 0 and the newest (9) survive.
     const out = await lastValueFrom(
-      from(frames).pipe(labelNewest(slowLabeler(20, seen), { maxInFlight: 2, onDrop: (f) => dropped.push(f.frameIndex) }), toArray()),
+      from(frames).pipe(
+        labelNewest(labeler as unknown as VideoFaceLabeler, { maxInFlight: 2, onDrop: (f) => dropped.push(f.frameIndex) }),
+        toArray(),
+      ),
     );
+    // Dropped frames whose detection had started (2, 4, 6, 8) are released once it has read them.
+    await new Promise((r) => setTimeout(r, 40));
+    assert.deepEqual(labeler.readWhileReleased, [], 'no frame is released while its prefetched detection reads it');
     assert.deepEqual(
       out.map((r) => r.frameIndex),
       [0, 9],
@@ -67,7 +91,9 @@ describe('live labelling: newest frame wins', () => {
       const t = setInterval(() => (i < 6 ? s.next(frame(i++)) : (clearInterval(t), s.complete())), 15);
       return () => clearInterval(t);
     });
-    const out = await lastValueFrom(paced.pipe(labelNewest(slowLabeler(2, seen), { maxInFlight: 1 }), toArray()));
+    const out = await lastValueFrom(
+      paced.pipe(labelNewest(slowLabeler(2, seen) as unknown as VideoFaceLabeler, { maxInFlight: 1 }), toArray()),
+    );
     assert.deepEqual(
       out.map((r) => r.frameIndex),
       [0, 1, 2, 3, 4, 5],

@@ -35,6 +35,7 @@ export function labelNewest(labeler: VideoFaceLabeler, options: LabelNewestOptio
         busy = true;
         while (waiting.length && !stopped) {
           const frame = waiting.shift()!;
+          reading.delete(frame); // labelled now: label() awaits its detection before the frame is released
           try {
             const [record] = await labeler.label([frame]);
             options.onLabelled?.(frame);
@@ -50,6 +51,16 @@ export function labelNewest(labeler: VideoFaceLabeler, options: LabelNewestOptio
         if (ended && !stopped) subscriber.complete();
       };
 
+      // Detections started for waiting frames (labeler.prefetch): a dropped frame's pixels are released only once
+      // its detection no longer reads them.
+      const reading = new Map<VideoFrame, Promise<unknown>>();
+      const releaseWhenRead = (frame: VideoFrame) => {
+        const pending = reading.get(frame);
+        reading.delete(frame);
+        if (pending) void pending.then(() => frame.release?.());
+        else frame.release?.();
+      };
+
       const source = frames$.subscribe({
         next(frame) {
           waiting.push(frame);
@@ -57,8 +68,13 @@ export function labelNewest(labeler: VideoFaceLabeler, options: LabelNewestOptio
           const limit = busy ? maxWaiting : maxWaiting + 1;
           while (waiting.length > limit) {
             const old = waiting.shift()!;
-            old.release?.();
+            releaseWhenRead(old);
             options.onDrop?.(old);
+          }
+          // A frame that waits behind another may have its detection started now, beside the other's work.
+          if (busy && waiting.includes(frame)) {
+            const pending = labeler.prefetch(frame);
+            if (pending) reading.set(frame, pending);
           }
           if (!busy) void pump();
         },
@@ -71,7 +87,7 @@ export function labelNewest(labeler: VideoFaceLabeler, options: LabelNewestOptio
       return () => {
         stopped = true;
         source.unsubscribe();
-        for (const f of waiting.splice(0)) f.release?.();
+        for (const f of waiting.splice(0)) releaseWhenRead(f);
       };
     });
 }

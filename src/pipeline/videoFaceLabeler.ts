@@ -93,6 +93,8 @@ export class VideoFaceLabeler {
   /** A detection is wanted from this frame on: a face seemed to be coming in at the edge. */
   private lookAgainAt?: number;
   private edgeCandidates: Detection[] = [];
+  /** Detections started by `prefetch` for frames not labelled yet, by frame index. */
+  private readonly prefetched = new Map<number, Promise<DetectionSet>>();
 
   constructor(
     private readonly detector: Detector,
@@ -108,7 +110,28 @@ export class VideoFaceLabeler {
 
   /** Labels consecutive frames; one record per frame, in order. */
   async label(frames: VideoFrame[]): Promise<FrameRecord[]> {
+    // A prefetch for a frame before these (one dropped unlabelled) will not be used.
+    for (const k of this.prefetched.keys()) if (k < (frames[0]?.frameIndex ?? -Infinity)) this.prefetched.delete(k);
     return this.options.detectEvery > 1 ? this.labelTracked(frames) : this.labelDetected(frames);
+  }
+
+  /**
+   * Live mode: starts the detection of a frame that will be labelled later (it waits while an earlier one is
+   * labelled), if it is a scheduled detection frame (every `detectEvery`-th). Its detection then runs on a free
+   * worker beside the earlier frame's members rather than in front of its own. The detector depends on the
+   * pixels alone, so labels are the same. Resolves once the frame's pixels are no longer read (it may be
+   * dropped and released only then); undefined when nothing was started.
+   */
+  prefetch(frame: VideoFrame): Promise<unknown> | undefined {
+    if (this.options.detectEvery <= 1 || frame.frameIndex % this.options.detectEvery !== 0 || this.prefetched.has(frame.frameIndex))
+      return undefined;
+    const detection = this.detectOne(frame.image);
+    detection.catch(() => undefined); // observed when its frame is labelled; a failure must not be unhandled before then
+    this.prefetched.set(frame.frameIndex, detection);
+    return detection.then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   /**
@@ -172,8 +195,11 @@ export class VideoFaceLabeler {
     const scheduled = frames.map((f, i) => cuts[i] || f.frameIndex % this.options.detectEvery === 0);
     const early = new Map<number, Promise<DetectionSet>>();
     for (const [i, f] of frames.entries()) {
-      if (!scheduled[i] || early.size >= MAX_EARLY_DETECTIONS) continue;
-      const detection = this.detectOne(f.image);
+      if (!scheduled[i]) continue;
+      const ahead = this.prefetched.get(f.frameIndex);
+      this.prefetched.delete(f.frameIndex);
+      if (!ahead && early.size >= MAX_EARLY_DETECTIONS) continue;
+      const detection = ahead ?? this.detectOne(f.image);
       detection.catch(() => undefined); // observed when its frame is reached; a failure must not be unhandled before then
       early.set(i, detection);
     }
