@@ -26,7 +26,7 @@ interface Candidate {
 
 const pool = new InferencePool({ workers: 1 });
 const candidates: Candidate[] = [];
-for (const inputSize of [416, 608, 800, [608, 320]]) {
+for (const inputSize of [416, 608, 800, [608, 320], [416, 320]]) {
   const d = await TinyFaceDetector.load(pool, 'cpu', { inputSize, minScore: 0.5 });
   candidates.push({
     name: `tiny-face-detector@${[inputSize].flat().join('+')} (face-api, MIT, npm)`,
