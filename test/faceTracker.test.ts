@@ -5,20 +5,20 @@ import { FaceTracker } from '../src/tracking/faceTracker.js';
 const det = (x: number, y = 100, size = 60, score = 0.9) => ({ box: { x, y, width: size, height: size }, score });
 
 /** Runs detections frame by frame (each observed as a detection) and returns the track ID of each detection. */
-/** A unit descriptor at angle `away` (radians) from the first axis: 2 sin(away / 2) from axis(0). */
-function axis(away: number): Float32Array {
-  const d = new Float32Array(128);
-  d[0] = Math.cos(away);
-  d[1] = Math.sin(away);
-  return d;
-}
-
 function run(frames: ReturnType<typeof det>[][], tracker = new FaceTracker()) {
   return frames.map((dets, f) => {
     const tracks = tracker.update(f, dets);
     for (const t of tracks) tracker.observe(t, f, t.box, undefined, true);
     return dets.map((d) => tracks.find((t) => t.box === d.box)!.id);
   });
+}
+
+/** A unit descriptor at angle `away` (radians) from the first axis: 2 sin(away / 2) from axis(0). */
+function axis(away: number): Float32Array {
+  const d = new Float32Array(128);
+  d[0] = Math.cos(away);
+  d[1] = Math.sin(away);
+  return d;
 }
 
 describe('face tracker on scripted detections', () => {

@@ -30,8 +30,9 @@ const frame = (i: number): VideoFrame => ({
  * A labeler that takes `ms` per frame and records what it labelled; it prefetches (reads the pixels of) every
  * even frame that waits, for `ms` too, recording each frame it was reading when told to release it.
  */
-function slowLabeler(ms: number, seen: number[], readWhileReleased: number[] = []) {
+function slowLabeler(ms: number, seen: number[]) {
   const reading = new Set<number>();
+  const readWhileReleased: number[] = [];
   return {
     reading,
     readWhileReleased,

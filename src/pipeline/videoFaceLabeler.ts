@@ -123,7 +123,7 @@ export class VideoFaceLabeler {
    * dropped and released only then); undefined when nothing was started.
    */
   prefetch(frame: VideoFrame): Promise<unknown> | undefined {
-    if (this.options.detectEvery <= 1 || frame.frameIndex % this.options.detectEvery !== 0 || this.prefetched.has(frame.frameIndex))
+    if (this.options.detectEvery <= 1 || !this.detectionScheduled(frame.frameIndex) || this.prefetched.has(frame.frameIndex))
       return undefined;
     const detection = this.detectOne(frame.image);
     detection.catch(() => undefined); // observed when its frame is labelled; a failure must not be unhandled before then
@@ -132,6 +132,11 @@ export class VideoFaceLabeler {
       () => undefined,
       () => undefined,
     );
+  }
+
+  /** Every `detectEvery`-th frame has a detection whatever the tracker knows (scene cuts have one too). */
+  private detectionScheduled(frameIndex: number): boolean {
+    return frameIndex % this.options.detectEvery === 0;
   }
 
   /**
@@ -192,7 +197,7 @@ export class VideoFaceLabeler {
     // Scheduled detections (every detectEvery-th frame, scene cuts) depend on nothing the tracker knows, so
     // a few start now and run on the workers while the members label the frames before them.
     const cuts = frames.map((f) => this.cuts.isCut(f.image));
-    const scheduled = frames.map((f, i) => cuts[i] || f.frameIndex % this.options.detectEvery === 0);
+    const scheduled = frames.map((f, i) => cuts[i] || this.detectionScheduled(f.frameIndex));
     const early = new Map<number, Promise<DetectionSet>>();
     for (const [i, f] of frames.entries()) {
       if (!scheduled[i]) continue;
