@@ -102,6 +102,9 @@ async function run(streams: number, secs: number) {
     for (const v of viewers) await v.cancel().catch(() => undefined);
     const frames = c.messages.slice(from).filter((m) => m.type === 'frame');
     const latency = frames.map((m) => m.latencyMs as number);
+    // Scheduled detection frames (every 10th, the default detectEvery) against the frames tracked between them.
+    const detectionLatency = frames.filter((m) => (m.frameIndex as number) % 10 === 0).map((m) => m.latencyMs as number);
+    const trackedLatency = frames.filter((m) => (m.frameIndex as number) % 10 !== 0).map((m) => m.latencyMs as number);
     const drops = dropsOf(after) - dropsOf(before);
     const decoded = decodedOf(after) - decodedOf(before);
     d.proc.kill('SIGTERM');
@@ -115,6 +118,8 @@ async function run(streams: number, secs: number) {
       p50: quantile(latency, 0.5),
       p95: quantile(latency, 0.95),
       p99: quantile(latency, 0.99),
+      detection: `${quantile(detectionLatency, 0.5)} / ${quantile(detectionLatency, 0.95)}`,
+      tracked: `${quantile(trackedLatency, 0.5)} / ${quantile(trackedLatency, 0.95)}`,
     };
   } finally {
     d.proc.kill('SIGKILL');
@@ -124,11 +129,15 @@ async function run(streams: number, secs: number) {
 console.log(
   `640x480 at 30 fps, ${seconds} s per row (clip from ${source}), maxInFlight ${values['max-in-flight'] ?? 3}, preview ${values.preview}\n`,
 );
-console.log('| streams | labelled fps per stream | frames decoded | dropped | latency p50 | p95 | p99 (ms) |');
-console.log('|---|---|---|---|---|---|---|');
+console.log(
+  '| streams | labelled fps per stream | frames decoded | dropped | latency p50 | p95 | p99 (ms) | detection frames p50 / p95 | tracked frames p50 / p95 |',
+);
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (let n = values.only ? Number(values.only) : 1; n <= (values.only ? Number(values.only) : maxStreams); n++) {
   const r = await run(n, seconds);
-  console.log(`| ${n} | ${r.fps.toFixed(1)} | ${r.decoded} | ${r.drops} | ${r.p50} | ${r.p95} | ${r.p99} |`);
+  console.log(
+    `| ${n} | ${r.fps.toFixed(1)} | ${r.decoded} | ${r.drops} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.detection} | ${r.tracked} |`,
+  );
 }
 
 if (rssMinutes > 0) {

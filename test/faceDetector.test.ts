@@ -1,14 +1,62 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { decodeTinyFaceGrid, TINY_FACE_CELL } from '../src/detection/tinyFaceDecoder.js';
 import { TinyFaceDetector } from '../src/detection/tinyFaceDetector.js';
 import { readDlibBoxes } from '../src/eval/dlibBoxes.js';
 import { decodeImageFile } from '../src/image/decodeImage.js';
-import { iou } from '../src/image/rgbImage.js';
+import { iou, type RgbImage } from '../src/image/rgbImage.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
 import { shared, SHARED_MISSING } from './helpers/sharedData.js';
 
 const dir = shared('annotated_faces');
+const photos = shared('pyfeat_media');
+
+test('the face grid decodes a frame-shaped grid (rows != cols) cell by cell', () => {
+  // 2 rows x 3 cols x 5 anchors x 5 values; one box at row 1, col 2, anchor 0, centred in its cell.
+  const [rows, cols] = [2, 3];
+  const grid = new Float32Array(rows * cols * 25).fill(-20);
+  const o = ((1 * cols + 2) * 5 + 0) * 5;
+  grid.set([0, 0, 0, 0, 20], o); // sigmoid(0) = 0.5: the cell's centre; exp(0) = 1: the anchor's size
+  const [d] = decodeTinyFaceGrid(grid, rows, cols, 0.5);
+  const c = TINY_FACE_CELL;
+  assert.deepEqual([d.box.x + d.box.width / 2, d.box.y + d.box.height / 2], [2.5 * c, 1.5 * c]);
+  assert.equal(decodeTinyFaceGrid(grid, rows, cols, 0.5).length, 1);
+});
+
+describe('a frame runs on its own shape', { skip: !photos && SHARED_MISSING }, () => {
+  const pool = new InferencePool();
+  after(() => pool.close());
+
+  test('a wide photo finds the faces that the same photo letterboxed into a square (as face-api does) finds', async () => {
+    // Only the black rows below the photo differ, and the network sees far: scores move by a few hundredths
+    // (a face at 0.50 may cross minScore either way), boxes by a pixel. Clear faces are the same.
+    const detector = await TinyFaceDetector.load(pool, 'cpu', { inputSize: [608, 320] });
+    const shapes: number[][] = [];
+    const run = pool.runWhenRoom.bind(pool);
+    pool.runWhenRoom = (key, feeds) => (shapes.push([...Object.values(feeds)[0].dims]), run(key, feeds));
+    for (const file of ['multi_face.jpg']) {
+      const wide = await decodeImageFile(join(photos!, file));
+      const square: RgbImage = { width: wide.width, height: wide.width, data: new Uint8Array(wide.width * wide.width * 3) };
+      square.data.set(wide.data);
+      const fromWide = (await detector.detect([wide]))[0];
+      // 1000x667 shrunk to 608x406 and 320x213: the rows run up to the next multiple of 32, not to a square.
+      assert.deepEqual(shapes.splice(0).sort(), [
+        [1, 3, 224, 320],
+        [1, 3, 416, 608],
+      ]);
+      const fromSquare = (await detector.detect([square]))[0];
+      const clear = (faces: typeof fromWide) => faces.filter((f) => f.score >= 0.6);
+      assert.ok(clear(fromWide).length >= 1, file);
+      assert.equal(clear(fromWide).length, clear(fromSquare).length, file);
+      for (const f of clear(fromSquare)) {
+        const same = fromWide.find((w) => iou(w.box, f.box) > 0.95);
+        assert.ok(same, `${file}: the same box either way`);
+        assert.ok(Math.abs(same.score - f.score) < 0.05, `${file}: score ${same.score} against ${f.score}`);
+      }
+    }
+  });
+});
 
 describe('default face detector', { skip: !dir && SHARED_MISSING }, () => {
   const pool = new InferencePool();
