@@ -10,6 +10,7 @@
  * check (no ground truth) on every shared real video.
  *   npm run bench:tracking [-- --seeds 1,...,12] [--composites 1,...,36] [--detect-every 10,1]
  *     [--reid off,within-shots,across-cuts] [--identity-pass online,whole-video] [--join-distance 0.6]
+ *     [--defer-detections]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -38,9 +39,12 @@ const { values } = parseArgs({
     'identity-pass': { type: 'string', default: 'online,whole-video' },
     'join-distance': { type: 'string' },
     composites: { type: 'string', default: Array.from({ length: 36 }, (_, i) => i + 1).join(',') },
+    /** Associate each scheduled detection on the frame after it, as serve does (deferDetections). */
+    'defer-detections': { type: 'boolean', default: false },
   },
 });
 const seeds = values.seeds!.split(',').map(Number);
+const deferDetections = values['defer-detections'];
 /** Real composites looked at while choosing rules and thresholds; later seeds are held out. */
 const LOOKED_AT_COMPOSITES = 24;
 const reidModes = values.reid!.split(',') as ReidMode[];
@@ -71,6 +75,7 @@ for (const detectEvery of values['detect-every']!.split(',').map(Number))
         ...RAW_FRAMES,
         batchSize: 16,
         detectEvery,
+        deferDetections,
         reidentify: reidentify(reid),
       });
       const predicted: TrackedBox[][] = r.frames.map((f) => f.faces.map((x) => ({ id: x.trackId, box: x.box })));
@@ -119,6 +124,7 @@ for (const detectEvery of values['detect-every']!.split(',').map(Number))
             ...RAW_FRAMES,
             batchSize: 16,
             detectEvery,
+            deferDetections,
             reidentify: reidentify(reid),
             identityPass,
             joinDistance: values['join-distance'] ? Number(values['join-distance']) : undefined,
@@ -162,6 +168,7 @@ for (const detectEvery of values['detect-every']!.split(',').map(Number))
           ...RAW_FRAMES,
           batchSize: 16,
           detectEvery,
+          deferDetections,
           reidentify: reidentify(reid),
           identityPass,
         });
@@ -188,7 +195,13 @@ for (const detectEvery of values['detect-every']!.split(',').map(Number))
     ]) {
       const path = join(SHARED_DATA, ...parts);
       if (!existsSync(path)) continue;
-      const r = await runVideoJob(path, detector, ensemble, { ...RAW_FRAMES, batchSize: 16, detectEvery, reidentify: reidentify(reid) });
+      const r = await runVideoJob(path, detector, ensemble, {
+        ...RAW_FRAMES,
+        batchSize: 16,
+        detectEvery,
+        deferDetections,
+        reidentify: reidentify(reid),
+      });
       const lengths = new Map<number, number>();
       for (const f of r.frames) for (const x of f.faces) lengths.set(x.trackId, (lengths.get(x.trackId) ?? 0) + 1);
       const swaps = swapCheck(r.frames);

@@ -207,6 +207,13 @@ describe('live sources and supervision', () => {
     assert.equal(reid({ reid: 'on' }), 'within-shots');
     assert.equal(reid({ reid: 'off' }), 'off');
   });
+
+  test('a scheduled detection holds its frame up by default (tracking first); deferDetections: true defers it to the next frame', () => {
+    const defer = (extra: object) =>
+      parseServeConfig({ streams: [{ name: 'a', source: 'x', ...extra }] }, 'cfg.yaml').streams[0].deferDetections;
+    assert.equal(defer({}), false);
+    assert.equal(defer({ deferDetections: true }), true);
+  });
 });
 
 describe('bounded client queues and rotating files', () => {

@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { Detector } from '../src/detection/detector.js';
 import { TinyFaceDetector } from '../src/detection/tinyFaceDetector.js';
 import { iou } from '../src/image/rgbImage.js';
 import { DEFAULT_MANIFEST } from '../src/models/defaultManifest.js';
@@ -106,6 +107,37 @@ describe('video labelling', () => {
       // 0.776 measured; the crop itself (placed by landmarks two frames old) overlaps 0.726.
       assert.ok(overlaps.length > 150, `${overlaps.length} landmark-placed faces`);
       assert.ok(mean >= 0.75, `mean IoU with the detector-every-frame boxes ${mean.toFixed(3)}`);
+    },
+  );
+
+  test(
+    'deferred detections: a scheduled frame follows its landmarks, the next takes its detection; same track, boxes close to the waiting ones, pixels kept until read',
+    { skip: !SINGLE && SHARED_MISSING },
+    async () => {
+      // The detector as it is, telling whether a frame's pixels changed while it looked at them (released to the
+      // decoder, which writes the next frame into the same buffer, before the detection was done).
+      let overwritten = 0;
+      const watched: Detector = {
+        detect: (images) => detector.detect(images),
+        detectWithWeak: async (images) => {
+          const before = images.map((img) => Buffer.from(img.data));
+          const sets = await detector.detectWithWeak(images);
+          overwritten += images.filter((img, i) => !before[i].equals(img.data)).length;
+          return sets;
+        },
+      };
+      const run = (deferDetections: boolean) =>
+        scoreVideo(SINGLE!, watched, ensemble, { batchSize: 1, detectEvery: 5, maxFrames: 40, deferDetections });
+      const [waiting, deferred] = [await run(false), await run(true)];
+      const detectedAt = (r: typeof waiting) => r.frames.filter((f) => f.detected).map((f) => f.frameIndex);
+      assert.deepEqual(detectedAt(waiting), [0, 5, 10, 15, 20, 25, 30, 35]);
+      // Frame 0 has nothing tracked yet, so it waits for its detection.
+      assert.deepEqual(detectedAt(deferred), [0, 6, 11, 16, 21, 26, 31, 36]);
+      assert.equal(overwritten, 0, 'no detection saw its pixels change');
+      assert.ok(deferred.frames.every((f) => f.faces.length === 1));
+      assert.equal(new Set(deferred.frames.map((f) => f.faces[0].trackId)).size, 1);
+      const overlaps = deferred.frames.map((f, i) => iou(f.faces[0].box, waiting.frames[i].faces[0].box));
+      assert.ok(Math.min(...overlaps) >= 0.7, `least IoU with the waiting run's boxes ${Math.min(...overlaps).toFixed(3)}`);
     },
   );
 

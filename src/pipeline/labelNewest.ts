@@ -35,11 +35,14 @@ export function labelNewest(labeler: VideoFaceLabeler, options: LabelNewestOptio
         busy = true;
         while (waiting.length && !stopped) {
           const frame = waiting.shift()!;
-          reading.delete(frame); // labelled now: label() awaits its detection before the frame is released
+          reading.delete(frame); // labelled now: label() awaits its detection, unless it deferred it (below)
           try {
             const [record] = await labeler.label([frame]);
             options.onLabelled?.(frame);
-            frame.release?.();
+            // A deferred detection may still read the pixels: the frame goes back to the decoder once it is done.
+            const stillRead = labeler.stillReading(frame.frameIndex);
+            if (stillRead) void stillRead.then(() => frame.release?.());
+            else frame.release?.();
             if (!stopped) subscriber.next({ ...record, receivedAtMs: frame.receivedAtMs ?? Date.now() });
           } catch (err) {
             frame.release?.();

@@ -38,6 +38,12 @@ const REID_RETRY_EVERY = 10;
 /** Detections started ahead per batch; each is two pool requests, and the pool's queue is bounded. */
 const MAX_EARLY_DETECTIONS = 2;
 
+/**
+ * A deferred detection (`deferDetections`) is associated on a later frame at most this many frames after the one
+ * it looked at; further (frames dropped between them), that frame has a detection of its own instead.
+ */
+const MAX_DEFERRED_FRAMES = 2;
+
 export interface LabelerOptions {
   /**
    * Run the detector every `detectEvery` frames (and on scene cuts, and while no face is tracked).
@@ -59,6 +65,15 @@ export interface LabelerOptions {
    * hidden longer than `maxGapFrames`) gets that person's ID. Off when absent.
    */
   reidentify?: ReidentifyOptions;
+  /**
+   * Live: a scheduled detection (every `detectEvery`-th frame, while faces are tracked) does not hold its frame
+   * up. The frame is labelled as the frames between detections are (crops by the landmarks), the detector runs
+   * on its pixels meanwhile, and its faces are associated on the next frame (whose crops would otherwise come
+   * from that detection's boxes anyway). Scene cuts, frames with nothing tracked and the detections that the
+   * tracker asks for (a crop that lost its face, crops overlapping, a face coming in) wait for theirs as before.
+   * Default false: it costs tracking (composites' IDF1 -0.03 to -0.04, docs/live.md) for latency.
+   */
+  deferDetections?: boolean;
   /**
    * Keep each face's 68 landmarks in its record (default true). A whole video's records are held until it
    * is written, and the landmarks are most of a record: file mode keeps them only for `--landmarks`.
@@ -95,6 +110,8 @@ export class VideoFaceLabeler {
   private edgeCandidates: Detection[] = [];
   /** Detections started by `prefetch` for frames not labelled yet, by frame index. */
   private readonly prefetched = new Map<number, Promise<DetectionSet>>();
+  /** A scheduled detection left running past its frame (`deferDetections`), to be associated on the next. */
+  private deferred?: { frameIndex: number; detection: Promise<DetectionSet> };
 
   constructor(
     private readonly detector: Detector,
@@ -129,6 +146,18 @@ export class VideoFaceLabeler {
     detection.catch(() => undefined); // observed when its frame is labelled; a failure must not be unhandled before then
     this.prefetched.set(frame.frameIndex, detection);
     return detection.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  /**
+   * Live: resolves once a labelled frame's pixels are no longer read (its deferred detection may still read them
+   * after `label` returned: `deferDetections`); undefined when nothing reads them, so it may be released at once.
+   */
+  stillReading(frameIndex: number): Promise<unknown> | undefined {
+    if (this.deferred?.frameIndex !== frameIndex) return undefined;
+    return this.deferred.detection.then(
       () => undefined,
       () => undefined,
     );
@@ -216,18 +245,35 @@ export class VideoFaceLabeler {
         if (sceneCut) this.tracker.cut(frame.frameIndex, this.options.reidentify?.acrossCuts === true);
         // With nothing tracked, every other frame too: a face that appears is found a frame later at worst,
         // and stretches without a face (or that the detector cannot see) cost half as much.
-        const due =
-          scheduled[i] ||
-          (this.tracker.active.length === 0 && frame.frameIndex % IDLE_DETECT_EVERY === 0) ||
+        const tracking = this.tracker.active.length > 0;
+        // The detections the tracker asks for, beside the schedule: never deferred.
+        const asked =
           this.tracker.active.some((t) => t.redetectAt !== undefined && t.redetectAt <= frame.frameIndex) ||
           (this.lookAgainAt !== undefined && this.lookAgainAt <= frame.frameIndex);
+        let due = scheduled[i] || (!tracking && frame.frameIndex % IDLE_DETECT_EVERY === 0) || asked;
+        // A detection deferred from an earlier frame is this frame's, unless this frame has one of its own (a cut,
+        // the schedule) or frames were dropped since (then this frame is detected afresh).
+        let detection: Promise<DetectionSet> | undefined;
+        const carried = this.deferred;
+        this.deferred = undefined;
+        if (carried && !scheduled[i]) {
+          due = true;
+          if (frame.frameIndex - carried.frameIndex <= MAX_DEFERRED_FRAMES) detection = carried.detection;
+        }
+        if (this.options.deferDetections && scheduled[i] && !cuts[i] && tracking && !asked) {
+          this.deferred = { frameIndex: frame.frameIndex, detection: early.get(i) ?? this.detectOne(frame.image) };
+          this.deferred.detection.catch(() => undefined); // observed on the frame that associates it
+          due = false;
+        }
         let tracks: readonly Track[];
         if (due) {
-          const detection = early.get(i) ?? this.detectOne(frame.image);
+          detection ??= early.get(i) ?? this.detectOne(frame.image);
           detection.catch(() => undefined); // awaited below, after the frames before it are applied (which may fail first)
           // A detection is associated with everything before it.
           await applyUntil(0);
           const { faces, weak } = await detection;
+          // A deferred detection's boxes are an earlier frame's: associated here as this frame's (measured against
+          // association at its own frame with the boxes moved on by their velocity: worse; docs/live.md).
           tracks = this.tracker.update(frame.frameIndex, faces, await this.describeAmbiguous(frame, faces), weak);
           this.lookAgainAt = this.enteringFace(frame, weak, tracks) ? frame.frameIndex + LANDMARK_LAG : undefined;
         } else {

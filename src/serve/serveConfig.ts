@@ -41,6 +41,12 @@ const streamSpec = z.strictObject({
   /** Detector every this many frames; faces follow their landmarks in between. */
   detectEvery: z.number().int().positive().default(10),
   /**
+   * true: a scheduled detection holds no frame up: the detector looks at frame t while t is labelled by its
+   * landmarks, and its faces are associated on frame t+1. Lower latency on a loaded machine, worse tracking
+   * (composites' IDF1 -0.03 to -0.04; docs/live.md), so off by default: frame t waits for it, as in file mode.
+   */
+  deferDetections: z.boolean().default(false),
+  /**
    * Re-identification by appearance: a face that comes back after leaving keeps its ID, also across scene
    * cuts (`across-cuts`, the default), only within a shot (`within-shots`; `on` is its older name), or not
    * (`off`). The gallery of known faces is bounded (docs/tracking.md).

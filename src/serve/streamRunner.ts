@@ -75,6 +75,7 @@ export class StreamRunner {
     this.labeler = new VideoFaceLabeler(deps.detector, deps.ensemble, {
       detectEvery: spec.detectEvery,
       reidentify: reidentifyOptions(spec.reid, deps.describer),
+      deferDetections: spec.deferDetections,
     });
     this.tracks = new LiveTracks(spec.smooth);
     if (spec.preview) this.preview = new StreamPreview(spec.previewFps);
