@@ -28,11 +28,13 @@ const frame = (i: number): VideoFrame => ({
 
 /**
  * A labeler that takes `ms` per frame and records what it labelled; it prefetches (reads the pixels of) every
- * even frame that waits, for `ms` too, recording each frame it was reading when told to release it.
+ * even frame that waits, for `ms` too, and leaves the detection of every labelled frame divisible by 3 reading
+ * for `ms` after its label (deferDetections), recording each frame it was reading when told to release it.
  */
 function slowLabeler(ms: number, seen: number[]) {
   const reading = new Set<number>();
   const readWhileReleased: number[] = [];
+  const deferred = new Map<number, Promise<unknown>>();
   return {
     reading,
     readWhileReleased,
@@ -41,9 +43,19 @@ function slowLabeler(ms: number, seen: number[]) {
       reading.add(f.frameIndex);
       return new Promise((r) => setTimeout(r, ms)).then(() => reading.delete(f.frameIndex));
     },
+    stillReading(frameIndex: number): Promise<unknown> | undefined {
+      return deferred.get(frameIndex);
+    },
     async label(frames: VideoFrame[]): Promise<FrameRecord[]> {
       await new Promise((r) => setTimeout(r, ms));
       seen.push(...frames.map((f) => f.frameIndex));
+      for (const f of frames.filter((g) => g.frameIndex % 3 === 0)) {
+        reading.add(f.frameIndex);
+        deferred.set(
+          f.frameIndex,
+          new Promise((r) => setTimeout(r, ms)).then(() => reading.delete(f.frameIndex)),
+        );
+      }
       return frames.map((f) => ({ frameIndex: f.frameIndex, ptsMs: f.ptsMs, faces: [], detected: true, sceneCut: false }));
     },
   };
@@ -69,9 +81,10 @@ describe('live labelling: newest frame wins', () => {
         toArray(),
       ),
     );
-    // Dropped frames whose detection had started (2, 4, 6, 8) are released once it has read them.
+    // Dropped frames whose detection had started (2, 4, 6, 8), and labelled ones whose detection was deferred (0,
+    // 9), are released once it has read them.
     await new Promise((r) => setTimeout(r, 40));
-    assert.deepEqual(labeler.readWhileReleased, [], 'no frame is released while its prefetched detection reads it');
+    assert.deepEqual(labeler.readWhileReleased, [], 'no frame is released while a prefetched or deferred detection reads it');
     assert.deepEqual(
       out.map((r) => r.frameIndex),
       [0, 9],
