@@ -43,8 +43,10 @@ function slowLabeler(ms: number, seen: number[]) {
       reading.add(f.frameIndex);
       return new Promise((r) => setTimeout(r, ms)).then(() => reading.delete(f.frameIndex));
     },
-    stillReading(frameIndex: number): Promise<unknown> | undefined {
-      return deferred.get(frameIndex);
+    releaseLabelled(f: VideoFrame): void {
+      const pending = deferred.get(f.frameIndex);
+      if (pending) void pending.then(() => f.release?.());
+      else f.release?.();
     },
     async label(frames: VideoFrame[]): Promise<FrameRecord[]> {
       await new Promise((r) => setTimeout(r, ms));

@@ -39,10 +39,7 @@ export function labelNewest(labeler: VideoFaceLabeler, options: LabelNewestOptio
           try {
             const [record] = await labeler.label([frame]);
             options.onLabelled?.(frame);
-            // A deferred detection may still read the pixels: the frame goes back to the decoder once it is done.
-            const stillRead = labeler.stillReading(frame.frameIndex);
-            if (stillRead) void stillRead.then(() => frame.release?.());
-            else frame.release?.();
+            labeler.releaseLabelled(frame);
             if (!stopped) subscriber.next({ ...record, receivedAtMs: frame.receivedAtMs ?? Date.now() });
           } catch (err) {
             frame.release?.();

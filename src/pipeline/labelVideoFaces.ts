@@ -16,13 +16,8 @@ export function labelVideoFaces(labeler: VideoFaceLabeler, batchSize: number, ga
       concatMap(async (batch) => {
         try {
           const records = await labeler.label(batch);
-          // Records keep no pixels, and every crop and detection of the batch is done but a deferred one
-          // (deferDetections), whose frame is released once it has read it.
-          for (const f of batch) {
-            const stillRead = labeler.stillReading(f.frameIndex);
-            if (stillRead) void stillRead.then(() => f.release?.());
-            else f.release?.();
-          }
+          // Records keep no pixels, and every crop and detection of the batch is done but a deferred one.
+          for (const f of batch) labeler.releaseLabelled(f);
           return records;
         } catch (err) {
           const e = err as Error;

@@ -152,14 +152,14 @@ export class VideoFaceLabeler {
   }
 
   /**
-   * Live: resolves once a labelled frame's pixels are no longer read (its deferred detection may still read them
-   * after `label` returned: `deferDetections`); undefined when nothing reads them, so it may be released at once.
+   * Gives a labelled frame's pixels back to its source: now, or once its deferred detection (`deferDetections`),
+   * which may still read them after `label` returned, is done.
    */
-  stillReading(frameIndex: number): Promise<unknown> | undefined {
-    if (this.deferred?.frameIndex !== frameIndex) return undefined;
-    return this.deferred.detection.then(
-      () => undefined,
-      () => undefined,
+  releaseLabelled(frame: VideoFrame): void {
+    if (this.deferred?.frameIndex !== frame.frameIndex) return frame.release?.();
+    void this.deferred.detection.then(
+      () => frame.release?.(),
+      () => frame.release?.(),
     );
   }
 
