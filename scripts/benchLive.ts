@@ -105,10 +105,13 @@ async function run(streams: number, secs: number) {
     for (const v of viewers) await v.cancel().catch(() => undefined);
     const frames = c.messages.slice(from).filter((m) => m.type === 'frame');
     const latency = frames.map((m) => m.latencyMs as number);
-    // Scheduled detection frames (every 10th, the default detectEvery), the frames after them (where a deferred
-    // detection is associated) and the rest, tracked by their landmarks.
+    // Frames where a detection was associated (the message's `detected`; a deferred detection's is the frame after
+    // the one the detector looked at), the frames after them, and the rest, tracked by their landmarks.
+    const detectedAt = new Set(frames.filter((m) => m.detected === true).map((m) => `${m.stream}:${m.frameIndex}`));
+    const phaseOf = (m: Record<string, unknown>) =>
+      detectedAt.has(`${m.stream}:${m.frameIndex}`) ? 0 : detectedAt.has(`${m.stream}:${(m.frameIndex as number) - 1}`) ? 1 : 2;
     const split = (phase: (i: number) => boolean) => {
-      const v = frames.filter((m) => phase((m.frameIndex as number) % 10)).map((m) => m.latencyMs as number);
+      const v = frames.filter((m) => phase(phaseOf(m))).map((m) => m.latencyMs as number);
       return `${quantile(v, 0.5)} / ${quantile(v, 0.95)}`;
     };
     const drops = dropsOf(after) - dropsOf(before);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Detection, DetectionSet, Detector } from '../src/detection/detector.js';
 import type { RgbImage } from '../src/image/rgbImage.js';
-import type { Ensemble, FaceInput } from '../src/models/ensemble.js';
+import { uniformEnsemble } from './helpers/uniformEnsemble.js';
 import { VideoFaceLabeler } from '../src/pipeline/videoFaceLabeler.js';
 
 /**
@@ -15,9 +15,7 @@ async function detectedFrames(weakAt: (frame: number) => Detection[]): Promise<n
   const face: Detection = { box: { x: 300, y: 200, width: 80, height: 80 }, score: 0.9 };
   const sets = (images: RgbImage[]): DetectionSet[] => images.map((img) => ({ faces: [face], weak: weakAt(frames.indexOf(img)) }));
   const detector: Detector = { detect: async (images) => sets(images).map((s) => s.faces), detectWithWeak: async (images) => sets(images) };
-  const ensemble = {
-    predict: async (faces: FaceInput[]) => faces.map(() => ({ probs: new Float64Array(7).fill(1 / 7), members: [] })),
-  } as unknown as Ensemble;
+  const ensemble = uniformEnsemble();
   const labeler = new VideoFaceLabeler(detector, ensemble, { detectEvery: 10, rejectNonFaces: false });
   const records = await labeler.label(frames.map((image, frameIndex) => ({ image, frameIndex, ptsMs: frameIndex * 33 })));
   return records.filter((r) => r.detected).map((r) => r.frameIndex);

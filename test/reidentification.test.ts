@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Detection, Detector } from '../src/detection/detector.js';
 import type { RgbImage } from '../src/image/rgbImage.js';
-import type { Ensemble, FaceInput } from '../src/models/ensemble.js';
+import type { FaceInput } from '../src/models/ensemble.js';
+import { uniformEnsemble } from './helpers/uniformEnsemble.js';
 import type { FaceDescriber } from '../src/models/faceDescriber.js';
 import { VideoFaceLabeler } from '../src/pipeline/videoFaceLabeler.js';
 import { IdentityGallery } from '../src/tracking/identityGallery.js';
@@ -44,9 +45,7 @@ async function labelScript(script: number[][][], reid: 'off' | 'within-shots' | 
         script[frames.indexOf(img)].map(([x, h, y = 100]): Detection => ({ box: { x, y, width: h, height: h }, score: 0.9 })),
       ),
   };
-  const ensemble = {
-    predict: async (faces: FaceInput[]) => faces.map(() => ({ probs: new Float64Array(7).fill(1 / 7), members: [] })),
-  } as unknown as Ensemble;
+  const ensemble = uniformEnsemble();
   const byY: Record<number, Float32Array> = { 100: unit(0), 108: unit(1), 116: TURNED };
   // A face at x = 399 is entering the frame: its descriptor is poor, near nobody.
   const describer = {

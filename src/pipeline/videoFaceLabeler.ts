@@ -8,6 +8,7 @@ import { IdentityGallery } from '../tracking/identityGallery.js';
 import { boxFromLandmarks } from '../tracking/landmarkGeometry.js';
 import { SceneCutDetector } from '../video/sceneCutDetector.js';
 import type { VideoFrame } from '../video/videoFrames.js';
+import type { DetectionTurns } from './detectionTurns.js';
 import type { FaceRecord, FrameRecord } from './faceRecords.js';
 
 /**
@@ -44,6 +45,12 @@ const MAX_EARLY_DETECTIONS = 2;
  */
 const MAX_DEFERRED_FRAMES = 2;
 
+/**
+ * With `turns`, a scheduled detection gives way to another stream's at most this many frames in a row: a
+ * saturated machine still detects at least every `detectEvery` + 3 frames.
+ */
+const MAX_YIELDED_FRAMES = 3;
+
 export interface LabelerOptions {
   /**
    * Run the detector every `detectEvery` frames (and on scene cuts, and while no face is tracked).
@@ -74,6 +81,12 @@ export interface LabelerOptions {
    * Default false: it costs tracking (composites' IDF1 -0.03 to -0.04, docs/live.md) for latency.
    */
   deferDetections?: boolean;
+  /**
+   * Live streams sharing one worker pool: a scheduled detection that would start while another stream's
+   * detection frame is being worked on is moved to the next frame, and the schedule with it (detectionTurns.ts). Absent in file mode,
+   * where the schedule is fixed (every `detectEvery`-th frame) and results never depend on timing.
+   */
+  turns?: DetectionTurns;
   /**
    * Keep each face's 68 landmarks in its record (default true). A whole video's records are held until it
    * is written, and the landmarks are most of a record: file mode keeps them only for `--landmarks`.
@@ -108,6 +121,12 @@ export class VideoFaceLabeler {
   /** A detection is wanted from this frame on: a face seemed to be coming in at the edge. */
   private lookAgainAt?: number;
   private edgeCandidates: Detection[] = [];
+  /** The schedule's offset: frames where (frameIndex + phase) is a multiple of detectEvery (moved by `turns`). */
+  private phase = 0;
+  /** Frames in a row the schedule gave way to another stream's detection. */
+  private yielded = 0;
+  /** The frame the schedule last took its turn on (its answer stays yes when asked again). */
+  private turnTakenAt = -1;
   /** Detections started by `prefetch` for frames not labelled yet, by frame index. */
   private readonly prefetched = new Map<number, Promise<DetectionSet>>();
   /** A scheduled detection left running past its frame (`deferDetections`), to be associated on the next. */
@@ -163,9 +182,25 @@ export class VideoFaceLabeler {
     );
   }
 
-  /** Every `detectEvery`-th frame has a detection whatever the tracker knows (scene cuts have one too). */
+  /**
+   * Every `detectEvery`-th frame has a detection whatever the tracker knows (scene cuts have one too). With
+   * `turns` (live), a stream tracking faces gives its turn to another stream's running detection: its schedule
+   * moves on by one frame, for good, at most `MAX_YIELDED_FRAMES` in a row. Asked once per frame (prefetch or
+   * label, whichever comes first); the answer for that frame is then fixed.
+   */
   private detectionScheduled(frameIndex: number): boolean {
-    return frameIndex % this.options.detectEvery === 0;
+    const every = this.options.detectEvery;
+    if ((frameIndex + this.phase) % every !== 0) return false;
+    const turns = this.options.turns;
+    if (!turns || this.turnTakenAt === frameIndex) return true;
+    if (turns.busy && this.yielded < MAX_YIELDED_FRAMES && this.tracker.active.length > 0) {
+      this.phase = (this.phase + every - 1) % every;
+      this.yielded++;
+      return false;
+    }
+    this.yielded = 0;
+    this.turnTakenAt = frameIndex;
+    return true;
   }
 
   /**
@@ -283,6 +318,8 @@ export class VideoFaceLabeler {
         records.push(record);
         const placed = this.place(frame, tracks, record, true);
         const results = Promise.all([this.ensemble.predict(placed.inputs), placed.descriptors]);
+        // A detection frame's members on its fresh boxes are part of its turn.
+        if (due && this.options.turns) void this.options.turns.during(results).catch(() => undefined);
         results.catch(() => undefined); // observed in turn by applyUntil, but may fail while an earlier one is awaited
         unapplied.push({ placed, results });
       }
@@ -324,7 +361,8 @@ export class VideoFaceLabeler {
   }
 
   private async detectOne(image: VideoFrame['image']): Promise<DetectionSet> {
-    return (await this.detectSets([image]))[0];
+    const detection = this.detectSets([image]);
+    return (await (this.options.turns ? this.options.turns.during(detection) : detection))[0];
   }
 
   /** Faces and weak candidates (none from a detector that has no weak candidates). */

@@ -6,6 +6,7 @@ import { FaceDescriber } from '../models/faceDescriber.js';
 import { loadManifest } from '../models/manifest.js';
 import { placementLine } from '../models/ort/cpuPlacement.js';
 import { InferencePool } from '../models/ort/inferencePool.js';
+import { DetectionTurns } from '../pipeline/detectionTurns.js';
 import { LiveFileSink } from './liveFileSinks.js';
 import { LiveMetrics } from './liveMetrics.js';
 import { frameMessage, type StatusMessage } from './liveMessages.js';
@@ -98,6 +99,8 @@ export class LiveDaemon {
     };
     let describer: Promise<FaceDescriber> | undefined;
     const describerFor = (reid: string) => (reid === 'off' ? undefined : (describer ??= FaceDescriber.load(this.pool, this.config.device)));
+    // Every stream's labeler runs on this daemon's one pool: their scheduled detections take turns.
+    const turns = new DetectionTurns();
     for (const spec of this.config.streams) {
       const [ensemble, detector, faceDescriber] = await Promise.all([
         ensembleFor(spec.manifest),
@@ -115,6 +118,7 @@ export class LiveDaemon {
           detector,
           describer: faceDescriber,
           metrics: this.metrics,
+          turns,
           onFrame: (f) => this.onFrame(f),
           onStatus: (s) => this.onStatus(s),
           log: this.log,

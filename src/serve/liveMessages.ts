@@ -23,6 +23,8 @@ export interface FrameMessage {
   ptsMs: number;
   wallTimeMs: number;
   latencyMs: number;
+  /** The detector's faces were associated on this frame; false: each face followed its landmarks. */
+  detected: boolean;
   faces: LiveFace[];
 }
 
@@ -52,7 +54,7 @@ const round = (v: number, digits: number) => Number(v.toFixed(digits));
 /** A labelled frame as a message; landmarks only when asked (they are most of the bytes). */
 export function frameMessage(
   stream: string,
-  frame: { frameIndex: number; ptsMs: number; receivedAtMs: number },
+  frame: { frameIndex: number; ptsMs: number; receivedAtMs: number; detected: boolean },
   faces: FaceRecord[],
   mainTrackId: number | undefined,
   withLandmarks: boolean,
@@ -65,6 +67,7 @@ export function frameMessage(
     ptsMs: round(frame.ptsMs, 3),
     wallTimeMs: now,
     latencyMs: Math.max(0, now - frame.receivedAtMs),
+    detected: frame.detected,
     faces: faces.map((f) => {
       const face: LiveFace = {
         trackId: f.trackId,

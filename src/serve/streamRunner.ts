@@ -2,6 +2,7 @@ import { map, tap, type Subscription } from 'rxjs';
 import type { Detector } from '../detection/detector.js';
 import type { Ensemble } from '../models/ensemble.js';
 import type { FaceDescriber } from '../models/faceDescriber.js';
+import type { DetectionTurns } from '../pipeline/detectionTurns.js';
 import { labelNewest, type LiveRecord } from '../pipeline/labelNewest.js';
 import { LiveTracks } from '../pipeline/liveTracks.js';
 import { reidentifyOptions, VideoFaceLabeler } from '../pipeline/videoFaceLabeler.js';
@@ -27,6 +28,8 @@ export interface StreamRunnerDeps {
   /** Present when the stream re-identifies faces by appearance. */
   describer?: FaceDescriber;
   metrics: LiveMetrics;
+  /** Shared by the streams of one pool: their scheduled detections take turns (detectionTurns.ts). */
+  turns?: DetectionTurns;
   onFrame: (frame: PublishedFrame) => void;
   onStatus: (status: StatusMessage) => void;
   log: (line: string) => void;
@@ -74,6 +77,7 @@ export class StreamRunner {
   ) {
     this.labeler = new VideoFaceLabeler(deps.detector, deps.ensemble, {
       detectEvery: spec.detectEvery,
+      turns: deps.turns,
       reidentify: reidentifyOptions(spec.reid, deps.describer),
       deferDetections: spec.deferDetections,
     });
