@@ -9,7 +9,7 @@
  * held out; each with the online IDs and after the whole-video identity pass. Hamilton by eye, and the swap
  * check (no ground truth) on every shared real video.
  *   npm run bench:tracking [-- --seeds 1,...,12] [--composites 1,...,36] [--detect-every 10,1]
- *     [--reid off,within-shots,across-cuts] [--identity-pass online,whole-video] [--join-distance 0.6]
+ *     [--reid off,within-shots,across-cuts] [--identity-pass online,whole-video] [--join-distance 0.6] [--bridge-gap 15]
  *     [--defer-detections]
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -38,6 +38,7 @@ const { values } = parseArgs({
     'reid-distance': { type: 'string' },
     'identity-pass': { type: 'string', default: 'online,whole-video' },
     'join-distance': { type: 'string' },
+    'bridge-gap': { type: 'string' },
     composites: { type: 'string', default: Array.from({ length: 36 }, (_, i) => i + 1).join(',') },
     /** Associate each scheduled detection on the frame after it, as serve does (deferDetections). */
     'defer-detections': { type: 'boolean', default: false },
@@ -128,6 +129,7 @@ for (const detectEvery of values['detect-every']!.split(',').map(Number))
             reidentify: reidentify(reid),
             identityPass,
             joinDistance: values['join-distance'] ? Number(values['join-distance']) : undefined,
+            bridgeGap: values['bridge-gap'] ? Number(values['bridge-gap']) : undefined,
           });
           const predicted = r.frames.map((f, i) =>
             f.faces.map((x) => ({ id: x.trackId, box: x.box })).filter((p) => !ignored(p.box, truth.frames[i], truth.ignore[i])),

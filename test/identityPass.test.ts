@@ -51,6 +51,62 @@ describe('the whole-video identity pass and the swap check', () => {
     assert.deepEqual(ids(across.frames), [[1], [1], [3]], 'person 1 (track 3) is 1.41 from person 0');
   });
 
+  test('a short ID in the gap of another, where that one ended and began again, is joined to it within 0.65 or without a look; never when a second face begins there, far away, or over a cut', () => {
+    // Person 0 is track 1 (frames 0-1 and 6-7), lost for a moment as track 2 (frames 3-4) at the same place, with a
+    // turned face's look (0.6 from the frontal one: beyond the join's 0.55) or none.
+    const gapOf = (second: (x: number) => FaceRecord, other: FaceRecord[] = []) =>
+      frames(
+        [face(1, 0, look(0))],
+        [face(1, 1, look(0))],
+        [],
+        [second(2), ...other],
+        [second(3)],
+        [],
+        [face(1, 4, look(0))],
+        [face(1, 4, look(0))],
+      );
+    const join = (input: FrameRecord[], bridgeGap?: number) =>
+      ids(joinTracklets(input, { maxDistance: 0.55, acrossCuts: true, bridgeGap }).frames);
+    const turned = (x: number) => face(2, x, look(0, 0.6));
+    const all1 = [[1], [1], [], [1], [1], [], [1], [1]];
+    assert.deepEqual(join(gapOf(turned)), all1);
+    assert.deepEqual(join(gapOf((x) => face(2, x))), all1, 'no descriptor: place and time alone');
+    assert.deepEqual(
+      join(gapOf(turned), 0)
+        .flat()
+        .filter((id) => id === 2).length,
+      2,
+      'bridges off: not joined',
+    );
+    assert.deepEqual(
+      join(gapOf((x) => face(2, x, look(0, 0.7))))
+        .flat()
+        .filter((id) => id === 2).length,
+      2,
+      'beyond 0.65',
+    );
+    assert.deepEqual(
+      join(gapOf((x) => face(2, x + 100, look(0, 0.6))))
+        .flat()
+        .filter((id) => id === 2).length,
+      2,
+      'far away',
+    );
+    // A second face begins at the same place at the same time: which one continues track 1 is not known.
+    const two = join(gapOf(turned, [face(3, 8, look(2))]));
+    assert.equal(two.flat().filter((id) => id === 2).length, 2, 'two candidates: neither bridged');
+    const cut = gapOf(turned);
+    cut[3].sceneCut = true;
+    cut[6].sceneCut = true;
+    assert.equal(
+      join(cut)
+        .flat()
+        .filter((id) => id === 2).length,
+      2,
+      'over a cut: not bridged',
+    );
+  });
+
   test('swap check: a jump onto where another face was, and two people in one track by appearance', () => {
     // Track 1 follows person 0 at x=0, then jumps onto track 2's place (x=100) and shows person 1.
     const input = frames(

@@ -23,6 +23,8 @@ export interface VideoJobOptions extends ScoreVideoOptions {
   identityPass?: boolean;
   /** The identity pass's largest mean descriptor distance between two IDs of one person (JOIN_MAX_DISTANCE). */
   joinDistance?: number;
+  /** The identity pass's bridges (joinTracklets' bridgeGap; 0: off); for the benchmark. */
+  bridgeGap?: number;
 }
 
 /** The job's whole-video steps left out (no smoothing, every face, no filling): the benches' raw records. */
@@ -85,6 +87,7 @@ export async function runVideoJob(
   if (o.reidentify && o.identityPass !== false)
     ({ frames, joins } = joinTracklets(frames, {
       maxDistance: o.joinDistance ?? JOIN_MAX_DISTANCE,
+      bridgeGap: o.bridgeGap,
       acrossCuts: o.reidentify.acrossCuts === true,
     }));
   if (o.smooth > 1) frames = smoothTracks(frames, o.smooth);
