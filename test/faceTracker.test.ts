@@ -51,6 +51,17 @@ describe('face tracker on scripted detections', () => {
     assert.notEqual(ids[5][0], ids[0][0], 'a face 500 px away is someone else');
   });
 
+  test('a face lost while moving and found again near where it was lost, its motion having carried on, keeps its ID', () => {
+    // 20 px a frame for four frames, then unseen for ten: the motion has it 200 px on; it stopped and is found 45 px
+    // from its last box (overlap 0.14, under the gate's 0.2, but 0.75 of its size away).
+    const moving = [[det(100)], [det(120)], [det(140)], [det(160)], ...Array.from({ length: 10 }, () => [])];
+    const back = run([...moving, [det(205)]]);
+    assert.equal(back[14][0], back[0][0], JSON.stringify(back));
+    // Further than MAX_GATE face sizes from both where it was and where its motion leads: someone else.
+    const other = run([...moving, [det(262)]]);
+    assert.notEqual(other[14][0], other[0][0], JSON.stringify(other));
+  });
+
   test('a scene cut ends every track', () => {
     const tracker = new FaceTracker();
     const before = run([[det(100)], [det(101)]], tracker);
