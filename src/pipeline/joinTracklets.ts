@@ -2,7 +2,7 @@ import { coPresentIds } from './coPresence.js';
 import type { FrameRecord } from './faceRecords.js';
 import { euclidean, REID_MAX_DISTANCE } from '../tracking/identityGallery.js';
 import { REATTACH_MAX_DISTANCE } from '../tracking/faceTracker.js';
-import type { Box } from '../image/rgbImage.js';
+import { centreDistance, type Box } from '../image/rgbImage.js';
 
 /**
  * The whole-video identity pass (file mode): the online tracker must decide at each frame, so a person who
@@ -121,11 +121,12 @@ export function joinTracklets(records: FrameRecord[], options: JoinOptions): Joi
     Math.min(a.samples.length, b.samples.length) > 1 ? options.maxDistance : Math.min(options.maxDistance, REID_MAX_DISTANCE);
   const distance = (a: Group, b: Group) => {
     if (!compatible(a, b, together, options.acrossCuts)) return Infinity;
-    // A bridge without descriptors on one side joins last, at the bridge's bound.
     const d = a.samples.length && b.samples.length ? meanDistance(a.samples, b.samples) : Infinity;
     if (d <= bound(a, b)) return d;
-    if (bridged(a, b)) return Number.isFinite(d) ? (d <= REATTACH_MAX_DISTANCE ? d : Infinity) : REATTACH_MAX_DISTANCE;
-    return Infinity;
+    if (!bridged(a, b)) return Infinity;
+    // A bridge without descriptors on one side joins last, at the bridge's bound.
+    if (!Number.isFinite(d)) return REATTACH_MAX_DISTANCE;
+    return d <= REATTACH_MAX_DISTANCE ? d : Infinity;
   };
   // Distances between every pair of groups, updated as groups merge (a few hundred tracks at most in practice).
   const d: number[][] = active.map((a) => active.map((b) => (a === b ? Infinity : distance(a, b))));
@@ -172,18 +173,23 @@ function findBridges(spans: Span[], maxGap: number): Map<number, Set<number>> {
   if (maxGap <= 0) return bridges;
   const near = (a: Span, b: Span) => {
     const gap = b.first - a.last;
-    if (a.id === b.id) return false;
     // Over a cut, where someone was says nothing about who comes next.
-    if (gap < 1 || gap > maxGap || a.lastShot !== b.firstShot) return false;
+    if (a.id === b.id || gap < 1 || gap > maxGap || a.lastShot !== b.firstShot) return false;
     const w = Math.max(a.lastBox.width, b.firstBox.width);
     const scale = w / Math.min(a.lastBox.width, b.firstBox.width);
-    const dx = a.lastBox.x + a.lastBox.width / 2 - (b.firstBox.x + b.firstBox.width / 2);
-    const dy = a.lastBox.y + a.lastBox.height / 2 - (b.firstBox.y + b.firstBox.height / 2);
-    return scale <= BRIDGE_MAX_SCALE && Math.hypot(dx, dy) <= BRIDGE_MAX_SHIFT * w;
+    return scale <= BRIDGE_MAX_SCALE && centreDistance(a.lastBox, b.firstBox) <= BRIDGE_MAX_SHIFT * w;
   };
-  const before = new Map(spans.map((b) => [b, spans.filter((a) => near(a, b))]));
+  // Each pair looked at once: every run's possible successors and predecessors.
+  const after = new Map<Span, Span[]>(spans.map((s) => [s, []]));
+  const before = new Map<Span, Span[]>(spans.map((s) => [s, []]));
+  for (const a of spans)
+    for (const b of spans)
+      if (near(a, b)) {
+        after.get(a)!.push(b);
+        before.get(b)!.push(a);
+      }
   for (const a of spans) {
-    const next = spans.filter((b) => near(a, b));
+    const next = after.get(a)!;
     if (next.length !== 1 || before.get(next[0])!.length !== 1) continue;
     const [id, other] = [a.id, next[0].id];
     if (!bridges.has(id)) bridges.set(id, new Set());

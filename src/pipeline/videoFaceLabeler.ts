@@ -83,8 +83,9 @@ export interface LabelerOptions {
   deferDetections?: boolean;
   /**
    * Live streams sharing one worker pool: a scheduled detection that would start while another stream's
-   * detection frame is being worked on is moved to the next frame, and the schedule with it (detectionTurns.ts). Absent in file mode,
-   * where the schedule is fixed (every `detectEvery`-th frame) and results never depend on timing.
+   * detection frame is being worked on is moved to the next frame, and the schedule with it (detectionTurns.ts).
+   * Absent in file mode, where the schedule is fixed (every `detectEvery`-th frame) and results never depend on
+   * timing.
    */
   turns?: DetectionTurns;
   /**
@@ -318,8 +319,8 @@ export class VideoFaceLabeler {
         records.push(record);
         const placed = this.place(frame, tracks, record, true);
         const results = Promise.all([this.ensemble.predict(placed.inputs), placed.descriptors]);
-        // A detection frame's members on its fresh boxes are part of its turn.
-        if (due && this.options.turns) void this.options.turns.during(results).catch(() => undefined);
+        // A detection frame's members on its fresh boxes are part of its turn (`results` is observed just below).
+        if (due) this.options.turns?.during(results);
         results.catch(() => undefined); // observed in turn by applyUntil, but may fail while an earlier one is awaited
         unapplied.push({ placed, results });
       }
