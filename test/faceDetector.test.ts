@@ -34,17 +34,25 @@ describe('a frame runs on its own shape', { skip: !photos && SHARED_MISSING }, (
     const detector = await TinyFaceDetector.load(pool, 'cpu', { inputSize: [608, 320] });
     const shapes: number[][] = [];
     const run = pool.runWhenRoom.bind(pool);
-    pool.runWhenRoom = (key, feeds) => (shapes.push([...Object.values(feeds)[0].dims]), run(key, feeds));
+    const bytes: boolean[] = [];
+    pool.runWhenRoom = (key, feeds) => {
+      const [input] = Object.values(feeds);
+      shapes.push([...input.dims]);
+      bytes.push(input.data instanceof Uint8Array);
+      return run(key, feeds);
+    };
     for (const file of ['multi_face.jpg']) {
       const wide = await decodeImageFile(join(photos!, file));
       const square: RgbImage = { width: wide.width, height: wide.width, data: new Uint8Array(wide.width * wide.width * 3) };
       square.data.set(wide.data);
       const fromWide = (await detector.detect([wide]))[0];
       // 1000x667 shrunk to 608x406 and 320x213: the rows run up to the next multiple of 32, not to a square.
+      // The pixels go interleaved (NHWC), as bytes.
       assert.deepEqual(shapes.splice(0).sort(), [
-        [1, 3, 224, 320],
-        [1, 3, 416, 608],
+        [1, 224, 320, 3],
+        [1, 416, 608, 3],
       ]);
+      assert.deepEqual(bytes.splice(0), [true, true]);
       const fromSquare = (await detector.detect([square]))[0];
       const clear = (faces: typeof fromWide) => faces.filter((f) => f.score >= 0.6);
       assert.ok(clear(fromWide).length >= 1, file);

@@ -46,7 +46,8 @@ describe('importer: ONNX Runtime output equals the same weights run by @tensorfl
     for (const size of [416, 608]) {
       const hwc = await rgbSquare(crops[0], size);
       const ref = (await faceapi.nets.tinyFaceDetector.forward(tf.tensor4d(Float32Array.from(hwc), [1, size, size, 3]), size)).dataSync();
-      const out = await pool.run('tiny-face-detector', { input: { data: hwcToNchw(hwc, size), dims: [1, 3, size, size] } });
+      // The detector takes the pixels interleaved, as face-api does, and as bytes (widened on the worker).
+      const out = await pool.run('tiny-face-detector', { input: { data: Uint8Array.from(hwc), dims: [1, size, size, 3] } });
       // The grid holds raw logits in the tens; compare relative to their scale.
       const scale = Math.max(1, ...Array.from(ref as Float32Array, Math.abs));
       const diff = maxAbsDiff(ref, out.grid.data) / scale;

@@ -48,7 +48,7 @@ describe('ONNX Runtime WebGPU provider on a real Vulkan driver', () => {
   // Every graph fer-stream builds and runs: the detector, both ensembles (the accurate one is the trunk, OpenCV
   // Zoo's features and its heads) and the face describer. Inputs in 0..255, as crops are.
   const BUILTIN_INPUTS: Record<string, Record<string, number[]>> = {
-    'tiny-face-detector': { input: [1, 3, 320, 320] },
+    'tiny-face-detector': { input: [1, 320, 320, 3] },
     'bagged-default': { crop: [2, 3, 112, 112] },
     'trunk-features': { crop: [2, 3, 112, 112] },
     'opencv-fer-features': { data: [2, 3, 112, 112] },

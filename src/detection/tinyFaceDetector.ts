@@ -1,5 +1,5 @@
 import { resampleToTensor } from '../image/resampleToTensor.js';
-import { shrinkToTensor, shrunkSize } from '../image/shrinkToTensor.js';
+import { shrinkToPixels, shrunkSize } from '../image/shrinkToTensor.js';
 import { clipBox, iou, type RgbImage } from '../image/rgbImage.js';
 import { ensureBuiltinModel } from '../models/import/modelImporter.js';
 import type { InputSpec } from '../models/manifest.js';
@@ -36,7 +36,7 @@ export interface TinyFaceDetectorOptions {
 
 /**
  * Face detector on face-api's Tiny Face Detector weights (chosen by measurement: see docs/detectors.md).
- * The image is letterboxed into a square at its top-left, as face-api does, so boxes map back by one scale.
+ * The image is letterboxed at its top-left, as face-api does (padded only to multiples of 32), so boxes map back by one scale.
  */
 export class TinyFaceDetector implements Detector {
   private constructor(
@@ -106,23 +106,25 @@ export class TinyFaceDetector implements Detector {
     const slot = small
       ? { width: s, height: s }
       : { width: toCells(Math.max(...shrunk.map((z) => z.width))), height: toCells(Math.max(...shrunk.map((z) => z.height))) };
-    const spec: InputSpec = { width: s, height: s, layout: 'NCHW', color: 'RGB', scale: 1, mean: [0], std: [1] };
+    // The network takes interleaved pixels (NHWC). A frame is posted as bytes; a small image's border resample
+    // is fractional, so it stays float (every value as the planar tensor held before).
+    const spec: InputSpec = { width: s, height: s, layout: 'NHWC', color: 'RGB', scale: 1, mean: [0], std: [1] };
     const per = 3 * slot.width * slot.height;
-    const batch = new Float32Array(images.length * per);
+    const batch = small ? new Float32Array(images.length * per) : new Uint8Array(images.length * per);
     const regions = await Promise.all(
       images.map(async (img, i) => {
         const side = Math.max(img.width, img.height) * (small ? CROP_BORDER : 1);
-        if (small) {
+        if (batch instanceof Float32Array) {
           const region = { x: (img.width - side) / 2, y: (img.height - side) / 2, width: side, height: side };
           resampleToTensor(img, region, spec, batch, i * per);
           return region;
         }
         // A frame or photo larger than the network: shrunk natively, letterboxed at the top-left.
-        await shrinkToTensor(img, s, batch, i * per, slot);
+        await shrinkToPixels(img, s, batch, i * per, slot);
         return { x: 0, y: 0, width: side, height: side };
       }),
     );
-    const { grid } = await this.pool.runWhenRoom(this.key, { input: { data: batch, dims: [images.length, 3, slot.height, slot.width] } });
+    const { grid } = await this.pool.runWhenRoom(this.key, { input: { data: batch, dims: [images.length, slot.height, slot.width, 3] } });
     const [rows, cols] = [grid.dims[1], grid.dims[2]];
     const cellsPer = rows * cols * 25;
     return images.map((img, i) => {

@@ -108,13 +108,18 @@ export const BUILTIN_MODELS: BuiltinModel[] = [
   },
   {
     id: 'tiny-face-detector',
-    description: 'face-api TinyFaceDetector: [N,3,S,S] RGB 0..255 (S multiple of 32) -> YOLO grid NHWC [N,S/32,S/32,25]',
+    description:
+      'face-api TinyFaceDetector: [N,H,W,3] RGB 0..255, pixel-interleaved as decoded (H, W multiples of 32) -> YOLO grid NHWC [N,H/32,W/32,25]',
     sources: () => shards(TINY_FACE(), ['tiny_face_detector_model.bin']),
     build() {
       const g = new OnnxGraphBuilder();
-      const input = g.input('input', ['batch', 3, 'size', 'size']);
+      // Interleaved pixels, as sharp and the decoder give them: the caller posts them as bytes (widened on the
+      // inference worker), with no per-pixel loop to planes on the main thread; the network's own layout is
+      // one Transpose away.
+      const pixels = g.input('input', ['batch', 'height', 'width', 3]);
+      const input = g.node('Transpose', [pixels], { attrs: { perm: [0, 3, 1, 2] } });
       const grid = g.scope('tiny_face', () => addTinyFaceDetectorNet(g, readTfjsWeightsManifest(TINY_FACE()), input));
-      g.output(grid, 'grid', ['batch', 'cells', 'cells', 25]);
+      g.output(grid, 'grid', ['batch', 'rows', 'cols', 25]);
       return g.encode('tiny-face-detector', this.description);
     },
   },

@@ -7,7 +7,7 @@ import { modelCacheDir } from '../../util/paths.js';
 import { BUILTIN_MODELS, type BuiltinModel } from './builtinModels.js';
 
 /** Bump when the importer's output for the same weights changes, so cached graphs are rebuilt. */
-const IMPORTER_VERSION = 8;
+const IMPORTER_VERSION = 9;
 
 export function builtinModel(id: string): BuiltinModel {
   const model = BUILTIN_MODELS.find((m) => m.id === id);

@@ -37,7 +37,7 @@ function separable(g: OnnxGraphBuilder, map: WeightMap, x: string, prefix: strin
   );
 }
 
-/** `input`: NCHW [N,3,S,S] RGB 0..255, the image padded to a square at bottom/right. Returns NHWC grid. */
+/** `input`: NCHW [N,3,H,W] RGB 0..255, the image padded at bottom/right to multiples of 32. Returns NHWC grid. */
 export function addTinyFaceDetectorNet(g: OnnxGraphBuilder, map: WeightMap, input: string): string {
   const mean = channelConstant(g, 'mean_rgb', TINY_FACE_MEAN_RGB);
   let x = g.node('Div', [g.node('Sub', [input, mean]), g.constant('div255', [255], [1])]);

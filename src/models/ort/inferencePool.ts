@@ -4,7 +4,7 @@ import { cpuPlacedNodes } from './cpuPlacement.js';
 import { mayUseGpu } from './gpuPresence.js';
 import type { CropFeed } from './cropFeed.js';
 import { DeviceUnavailableError, type Device, type Provider } from './device.js';
-import type { TensorData, TensorInfo } from './onnxRuntime.js';
+import type { TensorData, TensorFeed, TensorInfo } from './onnxRuntime.js';
 import type { WorkerRequest, WorkerResponse } from './workerProtocol.js';
 
 export interface LoadedModel {
@@ -76,7 +76,7 @@ const MAX_RESTARTS = 5;
 
 interface Waiting {
   key: string;
-  feeds: Record<string, TensorData>;
+  feeds: Record<string, TensorFeed>;
   crops?: CropFeed[];
   resolve: (out: Record<string, TensorData>) => void;
   reject: (err: Error) => void;
@@ -239,7 +239,7 @@ export class InferencePool {
    * that share the pool (pipelined batches, a fixed-batch member's one-face requests, the detector) never
    * overfill it; they wait in line instead.
    */
-  async runWhenRoom(key: string, feeds: Record<string, TensorData>, crops?: CropFeed[]): Promise<Record<string, TensorData>> {
+  async runWhenRoom(key: string, feeds: Record<string, TensorFeed>, crops?: CropFeed[]): Promise<Record<string, TensorData>> {
     while (!this.hasRoom && !this.closed) await this.capacity();
     return this.run(key, feeds, crops);
   }
@@ -249,7 +249,7 @@ export class InferencePool {
    * inputs the worker cuts from shared pixels itself (cropFeed.ts); their images must stay unchanged until
    * this settles.
    */
-  run(key: string, feeds: Record<string, TensorData>, crops?: CropFeed[]): Promise<Record<string, TensorData>> {
+  run(key: string, feeds: Record<string, TensorFeed>, crops?: CropFeed[]): Promise<Record<string, TensorData>> {
     if (this.closed) return Promise.reject(new Error('inference pool is closed'));
     if (this.queue.length >= this.maxQueue) return Promise.reject(new QueueFullError(this.maxQueue));
     return new Promise((resolve, reject) => {

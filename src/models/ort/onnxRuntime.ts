@@ -12,6 +12,15 @@ export interface TensorData {
   dims: number[];
 }
 
+/**
+ * A model input as posted to an inference worker: float32, or bytes (pixels as decoded) that the worker widens
+ * to float32 for a float input, so that a frame crosses the thread boundary at a quarter of the size.
+ */
+export interface TensorFeed {
+  data: Float32Array | Uint8Array;
+  dims: number[];
+}
+
 export interface TensorInfo {
   name: string;
   shape: (number | string)[];
@@ -23,7 +32,7 @@ export interface LoadedSession {
   fallbackReason?: string;
   inputs: TensorInfo[];
   outputs: TensorInfo[];
-  run(feeds: Record<string, TensorData>): Promise<Record<string, TensorData>>;
+  run(feeds: Record<string, TensorFeed>): Promise<Record<string, TensorData>>;
   release(): Promise<void>;
 }
 
@@ -108,7 +117,8 @@ export async function loadSession(model: string | Uint8Array, device: Device, th
     outputs: tensorInfo(session.outputMetadata, session.outputNames),
     async run(feeds) {
       const ortFeeds: Record<string, ort.Tensor> = {};
-      for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', t.data, t.dims);
+      for (const [name, t] of Object.entries(feeds))
+        ortFeeds[name] = new ort.Tensor('float32', t.data instanceof Uint8Array ? new Float32Array(t.data) : t.data, t.dims);
       const results = await session.run(ortFeeds);
       const out: Record<string, TensorData> = {};
       for (const [name, t] of Object.entries(results)) {
