@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { lastValueFrom, take, toArray } from 'rxjs';
+import { lastValueFrom, take, tap, toArray } from 'rxjs';
 import { FlowGate } from '../src/video/flowGate.js';
 import { ffmpegTools } from '../src/video/ffmpegBinaries.js';
 import { FrameCutter } from '../src/video/frameCutter.js';
@@ -148,6 +148,79 @@ describe('ffmpeg frame source', () => {
     const ps = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout;
     assert.ok(!ps.includes('kill-me-unique'), 'no ffmpeg left reading the file');
   });
+
+  test('FrameCutter filled in place (a socket reading into its free space) gives the frames push gives', () => {
+    const bytes = Uint8Array.from({ length: 35 }, (_, i) => i);
+    const cutter = new FrameCutter(10);
+    const inPlace: Uint8Array[] = [];
+    let at = 0;
+    for (const wanted of [4, 6, 10, 3, 9, 3]) {
+      const room = cutter.space();
+      const n = Math.min(wanted, room.length);
+      room.set(bytes.subarray(at, at + n));
+      at += n;
+      const frame = cutter.wrote(n);
+      if (frame) inPlace.push(frame);
+    }
+    const pushed = new FrameCutter(10);
+    assert.deepEqual(
+      inPlace.map((f) => [...f]),
+      pushed.push(bytes.subarray(0, at)).map((f) => [...f]),
+    );
+    assert.equal(inPlace.length, 3);
+    assert.equal(cutter.pendingBytes, pushed.pendingBytes);
+  });
+
+  // ffmpeg writes the frames to a unix socket it listens on, in a folder of its own (video/frameSocket.ts).
+  const socketFolders = () => readdirSync(tmpdir()).filter((name) => name.startsWith('fer-frames-')).length;
+
+  test(
+    'frames come over a unix socket into shared buffers; its folder is gone once a run ends, fails or is dropped',
+    { skip: !SINGLE && SHARED_MISSING },
+    async () => {
+      const before = socketFolders();
+      const info = await probeVideo(SINGLE!);
+      let open = 0;
+      const frames = await lastValueFrom(
+        videoFrames(info).pipe(
+          tap(() => (open = Math.max(open, socketFolders() - before))),
+          toArray(),
+        ),
+      );
+      assert.equal(frames.length, 72);
+      assert.equal(open, 1, 'one socket folder while decoding');
+      assert.ok(frames.every((f) => f.image.data.buffer instanceof SharedArrayBuffer));
+      assert.equal((await lastValueFrom(videoFrames(info).pipe(take(2), toArray()))).length, 2);
+      // ffmpeg fails before it listens: the source stops trying to connect and says why.
+      await assert.rejects(lastValueFrom(videoFrames(info, { inputArgs: ['-i', join(tmp, 'missing.mp4')] })), VideoError);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(socketFolders(), before, 'no socket folder left behind');
+    },
+  );
+
+  test(
+    "without a unix socket at hand (a temporary folder's path too long for one) the same frames come through ffmpeg's stdout",
+    { skip: !SINGLE && SHARED_MISSING },
+    async () => {
+      const overSocket = await allFrames(SINGLE!);
+      const long = join(tmp, 'x'.repeat(110));
+      mkdirSync(long, { recursive: true });
+      const saved = process.env.TMPDIR;
+      process.env.TMPDIR = long;
+      try {
+        const overPipe = await allFrames(SINGLE!);
+        assert.equal(readdirSync(long).length, 0, 'no socket was tried there');
+        assert.equal(overPipe.length, overSocket.length);
+        overPipe.forEach((f, i) => {
+          assert.equal(f.ptsMs, overSocket[i].ptsMs);
+          assert.ok(Buffer.from(f.image.data).equals(Buffer.from(overSocket[i].image.data)), `frame ${i} differs`);
+        });
+      } finally {
+        if (saved === undefined) delete process.env.TMPDIR;
+        else process.env.TMPDIR = saved;
+      }
+    },
+  );
 
   test(
     'damage in the middle is decoded past: frames as ffprobe counts them, the damage reported',

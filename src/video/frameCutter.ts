@@ -1,7 +1,7 @@
 /**
- * Cuts a byte stream into frames of exactly `frameBytes`, carrying a partial frame over to the next chunk.
- * Each frame is a copy, so it stays valid after the stream's buffers are reused; its buffer is only
- * reused after `recycle()`.
+ * Cuts a byte stream into frames of exactly `frameBytes`, carrying a partial frame over to the next chunk:
+ * given chunks (`push`, a copy) or filled in place (`space`, then `wrote`). A frame stays valid after the
+ * stream's buffers are reused; its buffer is only reused after `recycle()`.
  */
 export class FrameCutter {
   private partial: Uint8Array;
@@ -13,22 +13,34 @@ export class FrameCutter {
     this.partial = sharedFrame(frameBytes);
   }
 
-  /** Frames completed by this chunk, in order. */
+  /** Frames completed by this chunk, in order (each byte copied once, into its frame). */
   push(chunk: Uint8Array): Uint8Array[] {
     const frames: Uint8Array[] = [];
     let at = 0;
     while (at < chunk.length) {
-      const take = Math.min(this.frameBytes - this.filled, chunk.length - at);
-      this.partial.set(chunk.subarray(at, at + take), this.filled);
-      this.filled += take;
+      const room = this.space();
+      const take = Math.min(room.length, chunk.length - at);
+      room.set(chunk.subarray(at, at + take));
       at += take;
-      if (this.filled === this.frameBytes) {
-        frames.push(this.partial);
-        this.partial = this.spare.pop() ?? sharedFrame(this.frameBytes);
-        this.filled = 0;
-      }
+      const frame = this.wrote(take);
+      if (frame) frames.push(frame);
     }
     return frames;
+  }
+
+  /** Where the next bytes go: the unfilled rest of the frame being filled (a reader may write straight into it). */
+  space(): Uint8Array {
+    return this.partial.subarray(this.filled);
+  }
+
+  /** Says that `bytes` were written at the start of `space()`; returns the frame they completed, if they did. */
+  wrote(bytes: number): Uint8Array | undefined {
+    this.filled += bytes;
+    if (this.filled < this.frameBytes) return undefined;
+    const frame = this.partial;
+    this.partial = this.spare.pop() ?? sharedFrame(this.frameBytes);
+    this.filled = 0;
+    return frame;
   }
 
   /**

@@ -4,6 +4,7 @@ import type { RgbImage } from '../image/rgbImage.js';
 import type { FlowGate } from './flowGate.js';
 import { ffmpegTools } from './ffmpegBinaries.js';
 import { FrameCutter } from './frameCutter.js';
+import { FrameSocket } from './frameSocket.js';
 import { shortfall } from './declaredLength.js';
 import type { VideoInfo } from './probeVideo.js';
 import { VideoError } from './videoError.js';
@@ -51,7 +52,8 @@ const STDERR_TAIL_LINES = 12;
 
 /**
  * Every decoded frame of `info`'s first video stream, as RGB, in decode-output order, by one ffmpeg process:
- * raw frames through a pipe cut by exact size, rotation applied, no frame rate conversion
+ * raw frames read straight into shared frame buffers (frameSocket.ts; ffmpeg's stdout where that is not at hand)
+ * and cut by exact size, rotation applied, no frame rate conversion
  * (passthrough, so variable-rate video keeps every frame and its own time). Unsubscribing kills ffmpeg.
  * It completes only when ffmpeg exits 0 with no partial frame and no sign of a cut-short file; otherwise it
  * errors with a VideoError carrying the exit code, the tail of stderr and the frames delivered.
@@ -61,6 +63,7 @@ export function videoFrames(info: VideoInfo, options: VideoFramesOptions = {}): 
     const tools = ffmpegTools();
     const { width, height } = info;
     const frameBytes = width * height * 3;
+    const socket = FrameSocket.open();
     const args = [
       '-hide_banner',
       '-nostdin',
@@ -83,9 +86,9 @@ export function videoFrames(info: VideoInfo, options: VideoFramesOptions = {}): 
       'rawvideo',
       '-pix_fmt',
       'rgb24',
-      'pipe:1',
+      ...(socket ? socket.outputArgs : ['pipe:1']),
     ];
-    const proc = spawn(tools.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(tools.ffmpeg, args, { stdio: ['ignore', socket ? 'ignore' : 'pipe', 'pipe'] });
     const cutter = new FrameCutter(frameBytes);
     const pts: number[] = [];
     const waiting: Uint8Array[] = [];
@@ -100,6 +103,7 @@ export function videoFrames(info: VideoInfo, options: VideoFramesOptions = {}): 
     const fail = (err: VideoError) => {
       if (finished) return;
       finished = true;
+      socket?.close();
       subscriber.error(err);
     };
     const details = (code?: number | null, signal?: string | null) => ({
@@ -131,12 +135,24 @@ export function videoFrames(info: VideoInfo, options: VideoFramesOptions = {}): 
       }
     };
 
-    proc.stdout.on('data', (chunk: Buffer) => {
-      waiting.push(...cutter.push(chunk));
-      flush();
-    });
-    proc.stderr.setEncoding('utf8');
-    proc.stderr.on('data', (text: string) => {
+    // ffmpeg's exit, kept until every byte it wrote has been read: a socket may still hold frames after it.
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    if (socket)
+      socket.start(
+        cutter,
+        (frame) => {
+          waiting.push(frame);
+          flush();
+        },
+        () => settle(),
+      );
+    else
+      proc.stdout!.on('data', (chunk: Buffer) => {
+        waiting.push(...cutter.push(chunk));
+        flush();
+      });
+    proc.stderr!.setEncoding('utf8');
+    proc.stderr!.on('data', (text: string) => {
       const lines = (stderrRest + text).split(/\r?\n/);
       stderrRest = lines.pop() ?? '';
       for (const line of lines) {
@@ -156,13 +172,24 @@ export function videoFrames(info: VideoInfo, options: VideoFramesOptions = {}): 
       flush();
     });
 
-    const gateOff = options.gate?.onChange((open) => (open ? proc.stdout.resume() : proc.stdout.pause()));
-    if (options.gate && !options.gate.open) proc.stdout.pause();
+    const reader = socket ?? proc.stdout!;
+    const gateOff = options.gate?.onChange((open) => (open ? reader.resume() : reader.pause()));
+    if (options.gate && !options.gate.open) reader.pause();
 
     proc.on('error', (err) => fail(new VideoError('spawn-failed', `cannot start ffmpeg (${tools.ffmpeg}): ${err.message}`)));
     proc.on('close', (code, signal) => {
       if (killTimer) clearTimeout(killTimer);
-      if (finished) return;
+      exit = { code, signal };
+      // A failed ffmpeg has nothing more worth reading; one that never connected has nothing to read at all.
+      if (socket && (code !== 0 || !socket.connected)) socket.close();
+      settle();
+    });
+
+    // The end of the run, once ffmpeg has exited and its frames are all read.
+    function settle() {
+      if (!exit || (socket && !socket.done) || finished) return;
+      socket?.close();
+      const { code, signal } = exit;
       const where = `${info.path}: decoding stopped after ${delivered} frame(s)`;
       if (code !== 0) {
         const last = tail[tail.length - 1] ?? 'no message';
@@ -189,7 +216,7 @@ export function videoFrames(info: VideoInfo, options: VideoFramesOptions = {}): 
       if (short) options.acceptShort!(`${where}: ${short}`);
       finished = true;
       subscriber.complete();
-    });
+    }
 
     // Why a run that ffmpeg finished is still not the whole file: a partial last frame, ffmpeg's own
     // end-of-file complaint, or fewer frames than the container declares (a live source declares none).
@@ -200,8 +227,9 @@ export function videoFrames(info: VideoInfo, options: VideoFramesOptions = {}): 
     }
 
     function stop() {
+      socket?.close(); // ffmpeg, blocked on a full socket or not, gets a broken pipe
       if (proc.exitCode !== null || proc.signalCode !== null) return;
-      proc.stdout.resume(); // a paused pipe would keep ffmpeg blocked on write
+      proc.stdout?.resume(); // a paused pipe would keep ffmpeg blocked on write
       proc.kill('SIGTERM');
       killTimer = setTimeout(() => proc.kill('SIGKILL'), 2000);
       killTimer.unref();
