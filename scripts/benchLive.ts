@@ -114,6 +114,18 @@ async function run(streams: number, secs: number) {
       const v = frames.filter((m) => phase(phaseOf(m))).map((m) => m.latencyMs as number);
       return `${quantile(v, 0.5)} / ${quantile(v, 0.95)}`;
     };
+    // The daemon's own cost: its CPU (main thread and inference workers; ffmpeg is apart) and the main isolate's
+    // garbage collection (prom-client's default metrics), over the measured seconds.
+    // A series not yet in the text (no collection of that kind so far) counts 0.
+    const sample = (text: string, name: string, labels = '') =>
+      Number(new RegExp(`^fer_stream_${name}${labels.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+    const during = (name: string, labels = '') => sample(after, name, labels) - sample(before, name, labels);
+    const gc = (kinds: string[], what: 'sum' | 'count') =>
+      kinds.reduce((a, k) => a + during(`nodejs_gc_duration_seconds_${what}`, `{kind="${k}"}`), 0) / secs;
+    const cpu = during('process_cpu_seconds_total') / secs;
+    const gcAll = gc(['major', 'minor', 'incremental', 'weakcb'], 'sum') * 1000;
+    const gcFull = gc(['major'], 'sum') * 1000;
+    const majors = gc(['major'], 'count');
     const drops = dropsOf(after) - dropsOf(before);
     const decoded = decodedOf(after) - decodedOf(before);
     d.proc.kill('SIGTERM');
@@ -130,6 +142,8 @@ async function run(streams: number, secs: number) {
       detection: split((i) => i === 0),
       next: split((i) => i === 1),
       tracked: split((i) => i > 1),
+      cpu,
+      gc: `${gcAll.toFixed(1)} / ${gcFull.toFixed(1)} (${majors.toFixed(1)}/s)`,
     };
   } finally {
     d.proc.kill('SIGKILL');
@@ -140,13 +154,13 @@ console.log(
   `640x480 at 30 fps, ${seconds} s per row (clip from ${source}), maxInFlight ${values['max-in-flight'] ?? 3}, preview ${values.preview}, deferred detections ${values.defer}\n`,
 );
 console.log(
-  '| streams | labelled fps per stream | frames decoded | dropped | latency p50 | p95 | p99 (ms) | detection frames p50 / p95 | the frames after them | the others |',
+  '| streams | labelled fps per stream | frames decoded | dropped | latency p50 | p95 | p99 (ms) | detection frames p50 / p95 | the frames after them | the others | daemon CPU (cores) | main thread GC ms/s: all / full (full per s) |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (let n = values.only ? Number(values.only) : 1; n <= (values.only ? Number(values.only) : maxStreams); n++) {
   const r = await run(n, seconds);
   console.log(
-    `| ${n} | ${r.fps.toFixed(1)} | ${r.decoded} | ${r.drops} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.detection} | ${r.next} | ${r.tracked} |`,
+    `| ${n} | ${r.fps.toFixed(1)} | ${r.decoded} | ${r.drops} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.detection} | ${r.next} | ${r.tracked} | ${r.cpu.toFixed(2)} | ${r.gc} |`,
   );
 }
 
