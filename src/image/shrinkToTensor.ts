@@ -60,8 +60,7 @@ export async function shrinkToPixels(
   out: Uint8Array,
   offset: number,
   slot: { width: number; height: number },
-): Promise<number> {
+): Promise<void> {
   const { data: small, width: w, height: h } = await shrink(image, side, slot);
   for (let y = 0; y < h; y++) out.set(small.subarray(y * w * 3, (y + 1) * w * 3), offset + y * slot.width * 3);
-  return Math.max(image.width, image.height) / side;
 }

@@ -26,8 +26,7 @@ export class FrameSocket {
   private closed = false;
   private paused = false;
   private onDone?: () => void;
-  /** True once the socket has been read to its end (or closed for good): every byte ffmpeg sent is in. */
-  done = false;
+  private ended = false;
 
   private constructor(
     private readonly dir: string,
@@ -46,6 +45,11 @@ export class FrameSocket {
   /** ffmpeg's output: listen on the socket's path and write the raw frames to whoever connects. */
   get outputArgs(): string[] {
     return ['-listen', '1', `unix:${this.path}`];
+  }
+
+  /** True once the socket has been read to its end (or closed for good): every byte ffmpeg sent is in. */
+  get done(): boolean {
+    return this.ended;
   }
 
   /** Whether a connection was made: ffmpeg got as far as its output, and `done` will follow its end. */
@@ -112,8 +116,8 @@ export class FrameSocket {
   }
 
   private finish(): void {
-    if (this.done) return;
-    this.done = true;
+    if (this.ended) return;
+    this.ended = true;
     this.onDone?.();
   }
 }
