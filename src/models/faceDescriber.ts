@@ -1,15 +1,21 @@
 import { cropRegion } from '../image/cropRegion.js';
 import { resampleToTensor } from '../image/resampleToTensor.js';
 import type { FaceInput } from './ensemble.js';
+import { faceChip } from './faceChip.js';
 import { FACE_RECOGNITION_INPUT_SIZE } from './import/faceRecognitionNet.js';
 import { ensureBuiltinModel } from './import/modelImporter.js';
 import type { InputSpec } from './manifest.js';
 import type { Device } from './ort/device.js';
 import type { InferencePool } from './ort/inferencePool.js';
 
+/** A face to describe; with its 68 landmarks (image pixels) it is aligned on the net's template (faceChip.ts). */
+export interface FaceToDescribe extends FaceInput {
+  landmarks?: Float32Array;
+}
+
 const MODEL_KEY = 'builtin/face-recognition';
 
-/** face-api's own framing: the detection box, padded to a centred square, 150x150 RGB 0..255. */
+/** 150x150 RGB 0..255; a face without landmarks is framed as face-api frames it: its box, padded to a centred square. */
 const INPUT: InputSpec = { width: FACE_RECOGNITION_INPUT_SIZE, height: FACE_RECOGNITION_INPUT_SIZE, layout: 'NCHW', color: 'RGB', scale: 1, mean: [0], std: [1] };
 const CROP = { fit: 'pad', margin: 0 } as const;
 
@@ -27,11 +33,16 @@ export class FaceDescriber {
     return new FaceDescriber(pool);
   }
 
-  async describe(faces: FaceInput[]): Promise<Float32Array[]> {
+  async describe(faces: FaceToDescribe[]): Promise<Float32Array[]> {
     if (faces.length === 0) return [];
     const size = 3 * FACE_RECOGNITION_INPUT_SIZE * FACE_RECOGNITION_INPUT_SIZE;
     const batch = new Float32Array(size * faces.length);
-    faces.forEach((face, i) => resampleToTensor(face.image, cropRegion(face.image.width, face.image.height, face.box, CROP), INPUT, batch, i * size, face.angle ?? 0));
+    faces.forEach((face, i) => {
+      const { region, angle } = face.landmarks
+        ? faceChip(face.landmarks, FACE_RECOGNITION_INPUT_SIZE)
+        : { region: cropRegion(face.image.width, face.image.height, face.box, CROP), angle: face.angle ?? 0 };
+      resampleToTensor(face.image, region, INPUT, batch, i * size, angle);
+    });
     const out = await this.pool.runWhenRoom(MODEL_KEY, { input: { data: batch, dims: [faces.length, 3, FACE_RECOGNITION_INPUT_SIZE, FACE_RECOGNITION_INPUT_SIZE] } });
     return faces.map((_, i) => out.descriptor.data.slice(i * 128, (i + 1) * 128));
   }

@@ -36,12 +36,13 @@ export interface JoinResult {
 }
 
 /**
- * The default `maxDistance`, between the online gallery's 0.5 for one pair of faces and dlib's own cut between
- * people (0.6 on LFW pairs): a mean over many pairs is steadier than one pair, and the cannot-link rule keeps
- * apart everyone ever on screen together. Chosen on the real composites looked at (npm run bench:tracking --
- * --identity-pass whole-video --join-distance D, seeds 1-24): at 0.6 two different people's IDs were joined in
- * two of the 24 (means 0.584 and 0.595: small, half-hidden faces), at 0.55 and 0.5 none; IDF1 0.807 / 0.794 /
- * 0.793 at 0.6 / 0.55 / 0.5. One ID given to two people is the worse error for per-person outputs.
+ * The default `maxDistance`, the online gallery's bound for one pair of faces (a mean over many pairs is steadier
+ * than one pair, and the cannot-link rule keeps apart everyone ever on screen together). Chosen on the real
+ * composites looked at (npm run bench:tracking -- --identity-pass whole-video --join-distance D, seeds 1-24): with
+ * box-framed descriptors, at 0.6 two different people's IDs were joined in two of the 24 (means 0.584 and 0.595:
+ * small, half-hidden faces), at 0.55 and 0.5 none; IDF1 0.807 / 0.794 / 0.793 at 0.6 / 0.55 / 0.5. With faces
+ * aligned by their landmarks (faceChip.ts), 0.6 against 0.55: IDF1 0.850 / 7 switches against 0.849 / 8, no ID
+ * on two people either way: too little to loosen it. One ID given to two people is the worse error.
  */
 export const JOIN_MAX_DISTANCE = 0.55;
 

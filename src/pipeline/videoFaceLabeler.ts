@@ -222,9 +222,10 @@ export class VideoFaceLabeler {
       const sceneCut = this.cuts.isCut(frame.image);
       if (sceneCut) this.tracker.cut(frame.frameIndex, this.options.reidentify?.acrossCuts === true);
       const { faces, weak } = found[i];
+      const framePreds = preds.slice(k, (k += faces.length));
       // update() returns one track per detection, in detection order, each with its detection's box, then
       // the tracks that weak candidates continued: those are labelled now (rare, so not batched ahead).
-      const tracks = this.tracker.update(frame.frameIndex, faces, await this.describeAmbiguous(frame, faces), weak);
+      const tracks = this.tracker.update(frame.frameIndex, faces, await this.describeAmbiguous(frame, faces, framePreds), weak);
       const placed = this.place(
         frame,
         tracks,
@@ -232,9 +233,8 @@ export class VideoFaceLabeler {
         false,
       );
       const continued = placed.inputs.slice(faces.length);
-      const framePreds = preds.slice(k, (k += faces.length));
       if (continued.length) framePreds.push(...(await this.ensemble.predict(continued)));
-      this.apply(placed, framePreds, await placed.descriptors);
+      this.apply(placed, framePreds, await this.describePlaced(placed, framePreds));
       records.push(placed.record);
     }
     return records;
@@ -318,7 +318,10 @@ export class VideoFaceLabeler {
         const record: FrameRecord = { frameIndex: frame.frameIndex, ptsMs: frame.ptsMs, faces: [], detected: due, sceneCut };
         records.push(record);
         const placed = this.place(frame, tracks, record, true);
-        const results = Promise.all([this.ensemble.predict(placed.inputs), placed.descriptors]);
+        // Descriptors are taken on the landmarks the members find, so after them.
+        const results = this.ensemble
+          .predict(placed.inputs)
+          .then(async (preds): Promise<[FacePrediction[], Map<number, Float32Array>]> => [preds, await this.describePlaced(placed, preds)]);
         // A detection frame's members on its fresh boxes are part of its turn (`results` is observed just below).
         if (due) this.options.turns?.during(results);
         results.catch(() => undefined); // observed in turn by applyUntil, but may fail while an earlier one is awaited
@@ -337,11 +340,18 @@ export class VideoFaceLabeler {
    * Descriptors of the detections motion cannot place alone (faces crossing, close together), when
    * re-identification is on: their appearance decides which track each continues.
    */
-  private async describeAmbiguous(frame: VideoFrame, found: Detection[]): Promise<Map<number, Float32Array> | undefined> {
+  private async describeAmbiguous(
+    frame: VideoFrame,
+    found: Detection[],
+    preds?: FacePrediction[],
+  ): Promise<Map<number, Float32Array> | undefined> {
     const describer = this.options.reidentify?.describer;
     const ambiguous = describer ? this.tracker.ambiguous(frame.frameIndex, found) : [];
     if (!ambiguous.length) return undefined;
-    const descriptors = await describer!.describe(ambiguous.map((c) => ({ image: frame.image, box: found[c].box })));
+    const faces = ambiguous.map((c) => ({ image: frame.image, box: found[c].box, angle: 0 }));
+    // Descriptors are compared framed alike, on the face's landmarks: the members run first where they have not.
+    const landmarks = preds ? ambiguous.map((c) => preds[c].landmarks) : (await this.ensemble.predict(faces)).map((p) => p.landmarks);
+    const descriptors = await describer!.describe(faces.map((f, k) => ({ ...f, landmarks: landmarks[k] })));
     return new Map(ambiguous.map((c, k) => [c, descriptors[k]]));
   }
 
@@ -393,18 +403,17 @@ export class VideoFaceLabeler {
       inputs,
       width: frame.image.width,
       height: frame.image.height,
-      descriptors: this.describe(frame.frameIndex, faces, inputs),
+      described: this.toDescribe(frame.frameIndex, faces),
     };
   }
 
   /**
-   * Starts appearance descriptors for the faces that need one (re-identification on): a track's first
-   * detection, and a detection of a track whose latest sample is old. Decided at placement, in frame order.
+   * The faces that need an appearance descriptor (re-identification on): a track's first detection, and a
+   * detection of a track whose latest sample is old. Decided at placement, in frame order.
    */
-  private describe(frameIndex: number, faces: Placed['faces'], inputs: FaceInput[]): Promise<Map<number, Float32Array>> {
-    const describer = this.options.reidentify?.describer;
-    if (!describer) return Promise.resolve(new Map());
-    const wanted = faces.flatMap((f, j) => {
+  private toDescribe(frameIndex: number, faces: Placed['faces']): number[] {
+    if (!this.options.reidentify?.describer) return [];
+    return faces.flatMap((f, j) => {
       const t = f.track;
       if (
         f.source !== 'detector' ||
@@ -415,9 +424,14 @@ export class VideoFaceLabeler {
       t.describedAt = frameIndex;
       return [j];
     });
-    const pending = describer.describe(wanted.map((j) => inputs[j])).then((d) => new Map(wanted.map((j, n) => [j, d[n]])));
-    pending.catch(() => undefined); // observed where the frame is applied
-    return pending;
+  }
+
+  /** The descriptors of a placed frame's faces that need one, each aligned by the landmarks the members gave it. */
+  private async describePlaced({ described, inputs }: Placed, preds: FacePrediction[]): Promise<Map<number, Float32Array>> {
+    const describer = this.options.reidentify?.describer;
+    if (!describer || !described.length) return new Map();
+    const d = await describer.describe(described.map((j) => ({ ...inputs[j], landmarks: preds[j].landmarks })));
+    return new Map(described.map((j, n) => [j, d[n]]));
   }
 
   private apply({ record, faces, width, height }: Placed, preds: FacePrediction[], descriptors: Map<number, Float32Array>): void {
@@ -498,6 +512,6 @@ interface Placed {
   inputs: FaceInput[];
   width: number;
   height: number;
-  /** Appearance descriptors by face index, for the faces that needed one. */
-  descriptors: Promise<Map<number, Float32Array>>;
+  /** The faces (indices) that need an appearance descriptor. */
+  described: number[];
 }
