@@ -99,6 +99,21 @@ describe('face tracker on scripted detections', () => {
     assert.equal(at20(axis(1.2)), false, 'someone else (1.13 apart) starts a track of their own');
   });
 
+  test('with farTakeoverNeedsLook, a face 0.7 face sizes from where a still track is and goes must look like it', () => {
+    const at20 = (descriptor: Float32Array, farTakeoverNeedsLook: boolean) => {
+      const tracker = new FaceTracker({ farTakeoverNeedsLook });
+      const [first] = tracker.update(0, [det(100)]);
+      tracker.update(10, [det(100)]);
+      first.descriptor = axis(0);
+      // 42 px (0.7 of a 60 px face) beside where a still face was: the same face moved, or someone beside it.
+      const [t] = tracker.update(20, [det(142)], new Map([[0, descriptor]]));
+      return t.id === first.id;
+    };
+    assert.equal(at20(axis(1.2), false), true, 'without it motion decides: taken');
+    assert.equal(at20(axis(1.2), true), false, 'someone else (1.13 apart) starts a track of their own');
+    assert.equal(at20(axis(0.3), true), true, 'the same face (0.30 apart) keeps its track');
+  });
+
   test('a weak candidate continues a tracked face the detector scored low, and never starts a track', () => {
     const tracker = new FaceTracker();
     const [face] = tracker.update(0, [det(100)]);

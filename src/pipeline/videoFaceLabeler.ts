@@ -61,6 +61,8 @@ export interface LabelerOptions {
   /** Frames per detector call. */
   detectBatch?: number;
   maxGapFrames?: number;
+  /** See TrackerOptions.farTakeoverNeedsLook: set where a whole-video identity pass follows (runVideoJob). */
+  farTakeoverNeedsLook?: boolean;
   sceneCutThreshold?: number;
   /**
    * Drop detections whose landmarks do not fill the box as a face's do (synthetic patterns, textures);
@@ -140,7 +142,7 @@ export class VideoFaceLabeler {
   ) {
     if (!Number.isInteger(options.detectEvery) || options.detectEvery < 1)
       throw new RangeError(`detectEvery must be a positive integer, got ${options.detectEvery}`);
-    this.tracker = new FaceTracker({ maxGapFrames: options.maxGapFrames });
+    this.tracker = new FaceTracker({ maxGapFrames: options.maxGapFrames, farTakeoverNeedsLook: options.farTakeoverNeedsLook });
     this.cuts = new SceneCutDetector(options.sceneCutThreshold);
     if (options.reidentify) this.gallery = new IdentityGallery({ maxDistance: options.reidentify.maxDistance });
   }

@@ -81,10 +81,12 @@ export async function runVideoJob(
   ensemble: Ensemble,
   o: VideoJobOptions,
 ): Promise<VideoJobResult> {
-  const scored = await scoreVideo(video, detector, ensemble, o);
+  const identityPass = o.reidentify !== undefined && o.identityPass !== false;
+  // A track split online is joined again by the identity pass, so the tracker may refuse a doubtful takeover.
+  const scored = await scoreVideo(video, detector, ensemble, { ...o, farTakeoverNeedsLook: identityPass });
   let frames = scored.frames;
   let joins = 0;
-  if (o.reidentify && o.identityPass !== false)
+  if (o.reidentify && identityPass)
     ({ frames, joins } = joinTracklets(frames, {
       maxDistance: o.joinDistance ?? JOIN_MAX_DISTANCE,
       bridgeGap: o.bridgeGap,

@@ -16,6 +16,14 @@ export interface TrackerOptions {
   maxCentreShift?: number;
   /** Frames a track that the detector missed can still be picked up again with its ID (short occlusions). */
   maxGapFrames?: number;
+  /**
+   * A detection more than FAR_TAKEOVER face sizes from both a track's prediction and its last box continues
+   * the track only if it looks like it (descriptor within REATTACH_MAX_DISTANCE). Refusing sometimes splits
+   * one person's track (a fast face, a jump), an ID switch that only a whole-video identity pass joins again;
+   * taking someone else gives one ID to two people, which nothing undoes. So file mode, which has that pass,
+   * sets it; `serve` does not (composites, docs/tracking.md). Default false.
+   */
+  farTakeoverNeedsLook?: boolean;
 }
 
 /** A face followed across frames. Its box is the latest detection, or where its landmarks place it. */
@@ -97,6 +105,12 @@ export const REATTACH_MAX_DISTANCE = 0.6;
 /** Size ratio to a track's prediction past which a detection must look like the track (unlikeItsMotion). */
 const RISKY_SCALE = 1.4;
 /**
+ * With `farTakeoverNeedsLook`, the centre shift (in face sizes) from both the prediction and the last box past
+ * which a detection must look like the track. Composites 1-24 (whole-video pass; chosen there at 0.4 / 0.5 / 0.7
+ * with the box-framed descriptors, 0.5 again with aligned ones): it removed the one ID on two people left there.
+ */
+const FAR_TAKEOVER = 0.5;
+/**
  * Overlap a weak candidate (a box the detector scored below its threshold) needs with a live track's predicted
  * or last box to continue it: ByteTrack's second-pass threshold, tighter than a face's gate, since a weak box
  * is only trusted where a face is expected. (0.3 let a piece of a half-hidden face continue a track, which
@@ -121,11 +135,13 @@ export class FaceTracker {
   private readonly minIou: number;
   private readonly maxGapFrames: number;
   private readonly maxCentreShift: number;
+  private readonly farTakeoverNeedsLook: boolean;
 
   constructor(options: TrackerOptions = {}) {
     this.minIou = options.minIou ?? 0.2;
     this.maxCentreShift = options.maxCentreShift ?? 0.6;
     this.maxGapFrames = options.maxGapFrames ?? 30;
+    this.farTakeoverNeedsLook = options.farTakeoverNeedsLook ?? false;
   }
 
   get active(): readonly Track[] {
@@ -312,8 +328,12 @@ export class FaceTracker {
    * face at 0.55-0.63 of her size).
    */
   private unlikeItsMotion(track: Track, box: Box, frameIndex: number): boolean {
-    const k = sizeRatio(box, track.motion.at(frameIndex));
-    return this.placedOnly(track, box, frameIndex) || k >= RISKY_SCALE || k <= 1 / RISKY_SCALE;
+    const predicted = track.motion.at(frameIndex);
+    const k = sizeRatio(box, predicted);
+    if (this.placedOnly(track, box, frameIndex) || k >= RISKY_SCALE || k <= 1 / RISKY_SCALE) return true;
+    if (!this.farTakeoverNeedsLook) return false;
+    const shift = Math.min(centreDistance(predicted, box), centreDistance(track.box, box));
+    return shift > FAR_TAKEOVER * Math.sqrt(predicted.width * predicted.height);
   }
 
   /** Within the track's gate only thanks to its landmark-placed box, not its motion prediction. */
