@@ -99,19 +99,23 @@ describe('face tracker on scripted detections', () => {
     assert.equal(at20(axis(1.2)), false, 'someone else (1.13 apart) starts a track of their own');
   });
 
-  test('with farTakeoverNeedsLook, a face 0.7 face sizes from where a still track is and goes must look like it', () => {
-    const at20 = (descriptor: Float32Array, farTakeoverNeedsLook: boolean) => {
-      const tracker = new FaceTracker({ farTakeoverNeedsLook });
+  test('a face far from where a still track is and goes must look like it: from a face size on, or half of one in file mode', () => {
+    const at20 = (x: number, descriptor: Float32Array, farTakeover?: number) => {
+      const tracker = new FaceTracker({ farTakeover });
       const [first] = tracker.update(0, [det(100)]);
       tracker.update(10, [det(100)]);
       first.descriptor = axis(0);
-      // 42 px (0.7 of a 60 px face) beside where a still face was: the same face moved, or someone beside it.
-      const [t] = tracker.update(20, [det(142)], new Map([[0, descriptor]]));
+      // Beside where a still 60 px face was: the same face moved, or someone beside it.
+      const [t] = tracker.update(20, [det(x)], new Map([[0, descriptor]]));
       return t.id === first.id;
     };
-    assert.equal(at20(axis(1.2), false), true, 'without it motion decides: taken');
-    assert.equal(at20(axis(1.2), true), false, 'someone else (1.13 apart) starts a track of their own');
-    assert.equal(at20(axis(0.3), true), true, 'the same face (0.30 apart) keeps its track');
+    const someoneElse = axis(1.2); // 1.13 apart
+    const same = axis(0.3); // 0.30 apart
+    assert.equal(at20(142, someoneElse), true, '0.7 face sizes away, online: motion decides');
+    assert.equal(at20(172, someoneElse), false, '1.2 face sizes away, online: someone else starts a track of their own');
+    assert.equal(at20(172, same), true, '1.2 face sizes away, online: the same face keeps its track');
+    assert.equal(at20(142, someoneElse, 0.5), false, '0.7 face sizes away with a whole-video pass to follow: someone else');
+    assert.equal(at20(142, same, 0.5), true, '0.7 face sizes away with a whole-video pass to follow: the same face');
   });
 
   test('a weak candidate continues a tracked face the detector scored low, and never starts a track', () => {

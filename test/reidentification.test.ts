@@ -5,6 +5,8 @@ import type { RgbImage } from '../src/image/rgbImage.js';
 import type { FaceInput } from '../src/models/ensemble.js';
 import { uniformEnsemble } from './helpers/uniformEnsemble.js';
 import type { FaceDescriber } from '../src/models/faceDescriber.js';
+import type { FrameRecord } from '../src/pipeline/faceRecords.js';
+import { joinTracklets } from '../src/pipeline/joinTracklets.js';
 import { VideoFaceLabeler } from '../src/pipeline/videoFaceLabeler.js';
 import { IdentityGallery } from '../src/tracking/identityGallery.js';
 
@@ -39,6 +41,10 @@ function frame(grey: number): RgbImage {
  * Who a face is comes from its height, or with a y, from the y (100 or 108).
  */
 async function labelScript(script: number[][][], reid: 'off' | 'within-shots' | 'across-cuts', cutAt = Infinity): Promise<number[][]> {
+  return (await labelRecords(script, reid, cutAt)).map((r) => r.faces.map((x) => x.trackId));
+}
+
+async function labelRecords(script: number[][][], reid: 'off' | 'within-shots' | 'across-cuts', cutAt = Infinity): Promise<FrameRecord[]> {
   const detector: Detector = {
     detect: async (images) =>
       images.map((img) =>
@@ -58,8 +64,7 @@ async function labelScript(script: number[][][], reid: 'off' | 'within-shots' | 
     reidentify: reid === 'off' ? undefined : { describer, acrossCuts: reid === 'across-cuts' },
   });
   const frames = script.map((_, f) => frame(f < cutAt ? 40 : 220));
-  const records = await labeler.label(frames.map((image, frameIndex) => ({ image, frameIndex, ptsMs: frameIndex * 33 })));
-  return records.map((r) => r.faces.map((x) => x.trackId));
+  return labeler.label(frames.map((image, frameIndex) => ({ image, frameIndex, ptsMs: frameIndex * 33 })));
 }
 
 // Person 60 at x=100 for 5 frames, gone for 40 (longer than the tracker's 30-frame gap), back at x=400.
@@ -166,9 +171,19 @@ describe('re-identification after a poor first sight', () => {
       [[399, 60]],
       ...Array.from({ length: 15 }, (): [number, number][] => [[400, 60]]),
     ];
-    const ids = await labelScript(script, 'across-cuts');
+    const records = await labelRecords(script, 'across-cuts');
+    const ids = records.map((r) => r.faces.map((x) => x.trackId));
     assert.notEqual(ids[45][0], ids[0][0], 'unknown at first sight');
     assert.equal(ids[60][0], ids[0][0], `re-identified later: ${JSON.stringify(ids.slice(44).flat())}`);
+    // The frames before it keep the provisional ID online; the record says which ID it became, and the whole-video
+    // pass gives them the person's ID (their descriptor alone, near no one, would not).
+    const renamed = records.flatMap((r) => r.adopted ?? []);
+    assert.deepEqual(renamed, [{ provisional: ids[45][0], id: ids[0][0] }]);
+    const joined = joinTracklets(records, { maxDistance: 0.55, acrossCuts: true, bridgeGap: 0 }).frames;
+    assert.ok(
+      joined.every((r) => r.faces.every((x) => x.trackId === ids[0][0])),
+      JSON.stringify(joined.slice(44).map((r) => r.faces.map((x) => x.trackId))),
+    );
   });
 });
 

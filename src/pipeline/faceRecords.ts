@@ -33,4 +33,9 @@ export interface FrameRecord {
   /** True when the detector ran on this frame. */
   detected: boolean;
   sceneCut: boolean;
+  /**
+   * Re-identification gave a new track, reported so far under `provisional`, a known person's `id` on this frame:
+   * the same face, so a whole-video pass may give its earlier frames that ID too.
+   */
+  adopted?: { provisional: number; id: number }[];
 }

@@ -109,9 +109,22 @@ export function joinTracklets(records: FrameRecord[], options: JoinOptions): Joi
       }
     }
   }
+  let joins = 0;
+  // A track that re-identification renamed is one face throughout: its provisional ID joins the person's first.
+  for (const f of records)
+    for (const { provisional, id } of f.adopted ?? []) {
+      const from = groups.get(provisional);
+      const to = groups.get(id);
+      if (!from || !to || from === to) continue;
+      to.ids.push(...from.ids);
+      for (const s of from.shots) to.shots.add(s);
+      to.samples.push(...from.samples);
+      for (const x of from.ids) groups.set(x, to);
+      joins++;
+    }
   const bridges = findBridges(spans, options.bridgeGap ?? BRIDGE_MAX_GAP);
-  const active = [...groups.values()]
-    .filter((g) => g.samples.length || bridges.has(g.ids[0]))
+  const active = [...new Set(groups.values())]
+    .filter((g) => g.samples.length || g.ids.length > 1 || g.ids.some((id) => bridges.has(id)))
     .map((g) => ({ ...g, samples: spread(g.samples) }));
   const together = coPresentIds(records);
   const bridged = (a: Group, b: Group) => a.ids.some((x) => b.ids.some((y) => bridges.get(x)?.has(y)));
@@ -132,7 +145,6 @@ export function joinTracklets(records: FrameRecord[], options: JoinOptions): Joi
   // Distances between every pair of groups, updated as groups merge (a few hundred tracks at most in practice).
   const d: number[][] = active.map((a) => active.map((b) => (a === b ? Infinity : distance(a, b))));
   const alive = active.map(() => true);
-  let joins = 0;
   for (;;) {
     let best: [number, number] | undefined;
     for (let i = 0; i < active.length; i++)

@@ -61,8 +61,8 @@ export interface LabelerOptions {
   /** Frames per detector call. */
   detectBatch?: number;
   maxGapFrames?: number;
-  /** See TrackerOptions.farTakeoverNeedsLook: set where a whole-video identity pass follows (runVideoJob). */
-  farTakeoverNeedsLook?: boolean;
+  /** TrackerOptions.farTakeover: lower where a whole-video identity pass follows (runVideoJob). */
+  farTakeover?: number;
   sceneCutThreshold?: number;
   /**
    * Drop detections whose landmarks do not fill the box as a face's do (synthetic patterns, textures);
@@ -142,7 +142,7 @@ export class VideoFaceLabeler {
   ) {
     if (!Number.isInteger(options.detectEvery) || options.detectEvery < 1)
       throw new RangeError(`detectEvery must be a positive integer, got ${options.detectEvery}`);
-    this.tracker = new FaceTracker({ maxGapFrames: options.maxGapFrames, farTakeoverNeedsLook: options.farTakeoverNeedsLook });
+    this.tracker = new FaceTracker({ maxGapFrames: options.maxGapFrames, farTakeover: options.farTakeover });
     this.cuts = new SceneCutDetector(options.sceneCutThreshold);
     if (options.reidentify) this.gallery = new IdentityGallery({ maxDistance: options.reidentify.maxDistance });
   }
@@ -453,7 +453,7 @@ export class VideoFaceLabeler {
       // the record keeps every descriptor for the whole-video pass.
       const descriptor = descriptors.get(j);
       const identifying = descriptor && (!landmarks || isClearView(landmarks, f.box)) ? descriptor : undefined;
-      this.reidentify(f.track, record.frameIndex, identifying, onScreen);
+      this.reidentify(f.track, record, identifying, onScreen);
       onScreen.add(f.track.id);
       // A crop that lost its face asks for a detection as soon as one can be placed deterministically (frames
       // up to frameIndex + LANDMARK_LAG - 1 may already be placed), rather than at the next scheduled one.
@@ -490,13 +490,15 @@ export class VideoFaceLabeler {
    * A new track that looks like someone seen before takes their ID (from then on; its samples so far join
    * that person's); every sample goes to the gallery.
    */
-  private reidentify(track: Track, frameIndex: number, descriptor: Float32Array | undefined, onScreen: ReadonlySet<number>): void {
+  private reidentify(track: Track, record: FrameRecord, descriptor: Float32Array | undefined, onScreen: ReadonlySet<number>): void {
+    const { frameIndex } = record;
     if (!this.gallery) return;
     if (!descriptor) return this.gallery.touch(track.id, frameIndex);
     if (this.mayReidentify(track, frameIndex)) {
       // Never the ID of someone on screen now, or at any time since this track began (co-presence).
       const known = this.gallery.match(descriptor, onScreen, track.firstFrame);
       if (known) {
+        (record.adopted ??= []).push({ provisional: track.id, id: known.id });
         this.gallery.merge(track.id, known.id);
         this.tracker.adopt(track, known.id);
         track.reidentified = true;

@@ -6,6 +6,7 @@ import { scoreVideo, type ScoreVideoOptions } from './scoreVideo.js';
 import { interpolateGaps, selectFaces, type FaceMode } from './selectFaces.js';
 import { smoothTracks } from './smoothTracks.js';
 import { JOIN_MAX_DISTANCE, joinTracklets } from './joinTracklets.js';
+import { FAR_TAKEOVER_WITH_PASS } from '../tracking/faceTracker.js';
 
 /** How a video's frames become the faces its outputs report (the settings that decide its outputs). */
 export interface VideoJobOptions extends ScoreVideoOptions {
@@ -83,7 +84,7 @@ export async function runVideoJob(
 ): Promise<VideoJobResult> {
   const identityPass = o.reidentify !== undefined && o.identityPass !== false;
   // A track split online is joined again by the identity pass, so the tracker may refuse a doubtful takeover.
-  const scored = await scoreVideo(video, detector, ensemble, { ...o, farTakeoverNeedsLook: identityPass });
+  const scored = await scoreVideo(video, detector, ensemble, { ...o, farTakeover: identityPass ? FAR_TAKEOVER_WITH_PASS : undefined });
   let frames = scored.frames;
   let joins = 0;
   if (o.reidentify && identityPass)

@@ -17,13 +17,13 @@ export interface TrackerOptions {
   /** Frames a track that the detector missed can still be picked up again with its ID (short occlusions). */
   maxGapFrames?: number;
   /**
-   * A detection more than FAR_TAKEOVER face sizes from both a track's prediction and its last box continues
-   * the track only if it looks like it (descriptor within REATTACH_MAX_DISTANCE). Refusing sometimes splits
-   * one person's track (a fast face, a jump), an ID switch that only a whole-video identity pass joins again;
-   * taking someone else gives one ID to two people, which nothing undoes. So file mode, which has that pass,
-   * sets it; `serve` does not (composites, docs/tracking.md). Default false.
+   * A detection more than this many face sizes from both a track's prediction and its last box continues the
+   * track only if it looks like it (descriptor within REATTACH_MAX_DISTANCE). Refusing sometimes splits one
+   * person's track (a fast face, a jump), an ID switch that only a whole-video identity pass joins again; taking
+   * someone else gives one ID to two people, which nothing undoes. So file mode, which has that pass, asks it
+   * from FAR_TAKEOVER_WITH_PASS face sizes on; `serve` from FAR_TAKEOVER (the default; docs/tracking.md).
    */
-  farTakeoverNeedsLook?: boolean;
+  farTakeover?: number;
 }
 
 /** A face followed across frames. Its box is the latest detection, or where its landmarks place it. */
@@ -105,11 +105,18 @@ export const REATTACH_MAX_DISTANCE = 0.6;
 /** Size ratio to a track's prediction past which a detection must look like the track (unlikeItsMotion). */
 const RISKY_SCALE = 1.4;
 /**
- * With `farTakeoverNeedsLook`, the centre shift (in face sizes) from both the prediction and the last box past
- * which a detection must look like the track. Composites 1-24 (whole-video pass; chosen there at 0.4 / 0.5 / 0.7
- * with the box-framed descriptors, 0.5 again with aligned ones): it removed the one ID on two people left there.
+ * The default `farTakeover`, for online IDs (`serve`): a face more than a face size from where a track is and
+ * where it goes must look like it. Composites, online IDs, 1-24 / 25-36 / 49-60: IDF1 0.832 / 0.760 / 0.833 ->
+ * 0.832 / 0.758 / 0.846, switches 24 / 14 / 6 -> 29 / 16 / 6, and people50's ID on two people gone (at 0.5: 0.826
+ * / 32 and 0.757 / 18 on the first two).
  */
-const FAR_TAKEOVER = 0.5;
+export const FAR_TAKEOVER = 1;
+/**
+ * `farTakeover` where a whole-video identity pass follows (file mode, batch), which joins a split track again.
+ * Composites, whole-video pass, 1-24 / 25-36 / 49-60: 0.849 / 0.773 / 0.837 (8 / 6 / 2 switches) without the
+ * rule -> 0.849 / 0.775 / 0.847 (6 / 6 / 4), and the IDs on two people of people7 and people50 gone.
+ */
+export const FAR_TAKEOVER_WITH_PASS = 0.5;
 /**
  * Overlap a weak candidate (a box the detector scored below its threshold) needs with a live track's predicted
  * or last box to continue it: ByteTrack's second-pass threshold, tighter than a face's gate, since a weak box
@@ -135,13 +142,13 @@ export class FaceTracker {
   private readonly minIou: number;
   private readonly maxGapFrames: number;
   private readonly maxCentreShift: number;
-  private readonly farTakeoverNeedsLook: boolean;
+  private readonly farTakeover: number;
 
   constructor(options: TrackerOptions = {}) {
     this.minIou = options.minIou ?? 0.2;
     this.maxCentreShift = options.maxCentreShift ?? 0.6;
     this.maxGapFrames = options.maxGapFrames ?? 30;
-    this.farTakeoverNeedsLook = options.farTakeoverNeedsLook ?? false;
+    this.farTakeover = options.farTakeover ?? FAR_TAKEOVER;
   }
 
   get active(): readonly Track[] {
@@ -331,9 +338,8 @@ export class FaceTracker {
     const predicted = track.motion.at(frameIndex);
     const k = sizeRatio(box, predicted);
     if (this.placedOnly(track, box, frameIndex) || k >= RISKY_SCALE || k <= 1 / RISKY_SCALE) return true;
-    if (!this.farTakeoverNeedsLook) return false;
     const shift = Math.min(centreDistance(predicted, box), centreDistance(track.box, box));
-    return shift > FAR_TAKEOVER * Math.sqrt(predicted.width * predicted.height);
+    return shift > this.farTakeover * Math.sqrt(predicted.width * predicted.height);
   }
 
   /** Within the track's gate only thanks to its landmark-placed box, not its motion prediction. */
