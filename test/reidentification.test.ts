@@ -23,7 +23,7 @@ function unit(axis: number): Float32Array {
   return d;
 }
 
-/** Person 60 turned: 0.58 from their own descriptor, past the gallery's 0.55 but within REATTACH_MAX_DISTANCE (0.6). */
+/** Person 60 turned: 0.58 from their own descriptor, past the gallery's 0.5 but within REATTACH_MAX_DISTANCE (0.6). */
 const TURNED = (() => {
   const d = new Float32Array(128);
   const half = Math.asin(0.29);
@@ -125,7 +125,7 @@ describe('re-identification by appearance', () => {
 
   test('across a cut, a face where a track was that looks like it (but not enough for the gallery) keeps the track; within shots it does not', async () => {
     // Person 60 at x=100; a cut at frame 5 (the whole picture changes), then the same person a little lower and
-    // turned: 0.58 from their descriptor, which the gallery (0.55) would not re-identify.
+    // turned: 0.58 from their descriptor, which the gallery (0.5) would not re-identify.
     const script: number[][][] = [...Array.from({ length: 5 }, () => [[100, 60]]), ...Array.from({ length: 5 }, () => [[102, 60, 116]])];
     const across = await labelScript(script, 'across-cuts', 5);
     assert.deepEqual(new Set(across.flat()), new Set([across[0][0]]), `one ID across the cut: ${JSON.stringify(across)}`);

@@ -36,8 +36,8 @@ export interface JoinResult {
 }
 
 /**
- * The default `maxDistance`, the online gallery's bound for one pair of faces (a mean over many pairs is steadier
- * than one pair, and the cannot-link rule keeps apart everyone ever on screen together). Chosen on the real
+ * The default `maxDistance`, a little above the online gallery's bound for one pair of faces (a mean over many
+ * pairs is steadier than one pair, and the cannot-link rule keeps apart everyone ever on screen together). Chosen on the real
  * composites looked at (npm run bench:tracking -- --identity-pass whole-video --join-distance D, seeds 1-24): with
  * box-framed descriptors, at 0.6 two different people's IDs were joined in two of the 24 (means 0.584 and 0.595:
  * small, half-hidden faces), at 0.55 and 0.5 none; IDF1 0.807 / 0.794 / 0.793 at 0.6 / 0.55 / 0.5. With faces
