@@ -29,7 +29,7 @@ const detector = await TinyFaceDetector.load(pool, 'cpu', { inputSize: [608, 320
 const describer = await FaceDescriber.load(pool, 'cpu');
 // The tracker describes a face aligned by the landmarks the default members find on it; so does this.
 const ensemble = await Ensemble.load(loadManifest(DEFAULT_MANIFEST), pool, 'cpu');
-type Sample = { person: string; video: string; frame: number; d: Float32Array };
+type Sample = { person: string; d: Float32Array };
 const samples: Sample[] = [];
 
 async function describeVideo(video: string, boxesAt: (frame: number, found: Box[]) => { person: string; box: Box }[], every: number) {
@@ -41,7 +41,7 @@ async function describeVideo(video: string, boxesAt: (frame: number, found: Box[
       const inputs = faces.map((x) => ({ image: f.image, box: x.box }));
       const landmarks = (await ensemble.predict(inputs)).map((p) => p.landmarks);
       const ds = await describer.describe(inputs.map((x, i) => ({ ...x, landmarks: landmarks[i] })));
-      faces.forEach((x, i) => samples.push({ person: x.person, video, frame: f.frameIndex, d: ds[i] }));
+      faces.forEach((x, i) => samples.push({ person: x.person, d: ds[i] }));
     }
     f.release?.();
   }
@@ -68,7 +68,7 @@ for (const c of readdirSync(wild, { withFileTypes: true }).filter((d) => d.isDir
     const face = { image, box: { x: 0, y: 0, width: image.width, height: image.height } };
     const [p] = await ensemble.predict([face]);
     const [d] = await describer.describe([{ ...face, landmarks: p.landmarks }]);
-    photos.push({ person: f.replace(/_\d+\.\w+$/, ''), video: c.name, frame: 0, d });
+    photos.push({ person: f.replace(/_\d+\.\w+$/, ''), d });
   }
 await pool.close();
 

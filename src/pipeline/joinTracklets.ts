@@ -116,9 +116,7 @@ export function joinTracklets(records: FrameRecord[], options: JoinOptions): Joi
       const from = groups.get(provisional);
       const to = groups.get(id);
       if (!from || !to || from === to) continue;
-      to.ids.push(...from.ids);
-      for (const s of from.shots) to.shots.add(s);
-      to.samples.push(...from.samples);
+      absorb(to, from);
       for (const x of from.ids) groups.set(x, to);
       joins++;
     }
@@ -154,9 +152,8 @@ export function joinTracklets(records: FrameRecord[], options: JoinOptions): Joi
     const [i, j] = best;
     const a = active[i];
     const b = active[j];
-    a.ids.push(...b.ids);
-    for (const s of b.shots) a.shots.add(s);
-    a.samples = spread([...a.samples, ...b.samples]);
+    absorb(a, b);
+    a.samples = spread(a.samples);
     alive[j] = false;
     joins++;
     for (let k = 0; k < active.length; k++) if (k !== i && alive[k]) d[i][k] = d[k][i] = distance(a, active[k]);
@@ -172,6 +169,13 @@ export function joinTracklets(records: FrameRecord[], options: JoinOptions): Joi
     faces: f.faces.map((face) => ({ ...face, trackId: renamed.get(face.trackId) ?? face.trackId })),
   }));
   return { frames, joins };
+}
+
+/** Joins group `from` into `into`: its IDs, shots and descriptor samples (appended, in order). */
+function absorb(into: Group, from: Group): void {
+  into.ids.push(...from.ids);
+  for (const s of from.shots) into.shots.add(s);
+  into.samples.push(...from.samples);
 }
 
 /**

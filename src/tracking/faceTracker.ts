@@ -96,26 +96,28 @@ const UNMATCHABLE = 1e6;
  * Largest descriptor distance at which a lost track may take back a face, or a live track a face that only its
  * landmark-placed crop reaches (its crop may have drifted onto a neighbour). Measured on real faces
  * (npm run bench:reid-distances, faces aligned by their landmarks: 2,982 same-person and 5,274 different-people
- * pairs): 98.4% of same-person pairs lie within it and 0.04% of different-people pairs (3.3% among the photos of
- * 377 people in wild_expressions_dev, against 21.7% within the old 0.65 with box-framed descriptors). (0.65 with the box-framed
- * descriptors before, the same point of that same-person distribution; with aligned ones 0.65 let synthetic clip 7's
- * two people share an ID over its cut.) A refused face starts a track of its own, which re-identification or the
- * whole-video identity pass may still give the right ID; a face taken by the wrong track gives one ID to two people.
+ * pairs in the shared videos): 98.4% of same-person pairs lie within it and 0.04% of different-people pairs; among
+ * the photos of 377 people in wild_expressions_dev, 3.3% of different-people pairs (21.7% within the old 0.65 with
+ * box-framed descriptors). Kept at 0.65 with aligned descriptors, synthetic clip 7's two people shared an ID over its
+ * cut. A refused face starts a track of its own, which re-identification or the whole-video identity pass may still
+ * give the right ID; a face taken by the wrong track gives one ID to two people.
  */
 export const REATTACH_MAX_DISTANCE = 0.6;
 /** Size ratio to a track's prediction past which a detection must look like the track (unlikeItsMotion). */
 const RISKY_SCALE = 1.4;
 /**
  * The default `farTakeover`, for online IDs (`serve`): a face more than a face size from where a track is and
- * where it goes must look like it. Composites, online IDs, 1-24 / 25-36 / 49-60: IDF1 0.832 / 0.760 / 0.833 ->
- * 0.832 / 0.758 / 0.846, switches 24 / 14 / 6 -> 29 / 16 / 6, and people50's ID on two people gone (at 0.5: 0.826
- * / 32 and 0.757 / 18 on the first two).
+ * where it goes must look like it. Composites, online IDs, 1-24 / 25-36 / 49-60, measured with the gallery at 0.55
+ * (docs/tracking.md has the final numbers at 0.50): IDF1 0.832 / 0.760 / 0.833 -> 0.832 / 0.758 / 0.846, switches
+ * 24 / 14 / 6 -> 29 / 16 / 6, and people50's ID on two people gone (at 0.5 face sizes: 0.826 / 32 and 0.757 / 18 on
+ * the first two).
  */
 export const FAR_TAKEOVER = 1;
 /**
  * `farTakeover` where a whole-video identity pass follows (file mode, batch), which joins a split track again.
- * Composites, whole-video pass, 1-24 / 25-36 / 49-60: 0.849 / 0.773 / 0.837 (8 / 6 / 2 switches) without the
- * rule -> 0.849 / 0.775 / 0.847 (6 / 6 / 4), and the IDs on two people of people7 and people50 gone.
+ * Composites, whole-video pass, 1-24 / 25-36 / 49-60, gallery at 0.55 as above: 0.849 / 0.773 / 0.837 (8 / 6 / 2
+ * switches) without the rule -> 0.849 / 0.775 / 0.847 (6 / 6 / 4), and the IDs on two people of people7 and
+ * people50 gone.
  */
 export const FAR_TAKEOVER_WITH_PASS = 0.5;
 /**

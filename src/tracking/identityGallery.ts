@@ -12,8 +12,9 @@ export interface GalleryOptions {
    * bench:reid-distances): in the shared videos (129 faces of 4 people) no two different people were within
    * 0.55 (the closest 0.568), 89.0% of same-person pairs within 0.50; but among the 768 photos of 377 named people
    * in wild_expressions_dev, 0.08% of different-people pairs are within 0.50 and 0.67% within 0.55 (0.38% within
-   * 0.50 with the box-framed descriptors before). 0.50: fewer false matches than before, more true ones; 0.55
-   * tracked the composites no better (docs/tracking.md).
+   * 0.50 with the box-framed descriptors before). 0.50: fewer false matches than before, more true ones. 0.55
+   * tracked the composites a little better (online IDF1 +0.007 to +0.009; docs/tracking.md), but they hold four
+   * people, too few to show a false match among many.
    */
   maxDistance?: number;
   /** Descriptors kept per ID: the first sight and the latest ones (a face turns, the light changes). */
