@@ -7,6 +7,7 @@ import {
   macroF1,
   outOfFold,
   scoreFusion,
+  searchWorstGap,
   fusedLabels,
   type FusionDomain,
 } from '../src/eval/domainFusion.js';
@@ -61,6 +62,20 @@ describe('fusion chosen on several domains', () => {
     const heldPlain = mean(outOfFold(domains, (train) => chooseFusion(train, grid, 'mean')));
     const heldCalibrated = mean(outOfFold(domains, (train) => chooseCalibratedFusion(train, grid, 'mean')));
     assert.ok(heldCalibrated > heldPlain + 0.1, `out of fold ${heldCalibrated} against ${heldPlain}`);
+  });
+
+  test('the worst-gap search reaches a bar that only a calibration reaches, and says how far short an unreachable one is', () => {
+    const start = { weights: [0.5, 0.5], bias: [0, 0, 0, 0, 0, 0, 0] };
+    const plain = scoreFusion(domains, start.weights).map((d) => d.macroF1);
+    // Surprised faces are called afraid: the weights alone stay far below 0.95 on both domains.
+    assert.ok(Math.max(...plain) < 0.9, `weights alone ${plain}`);
+    const reached = searchWorstGap(domains, [0.95, 0.95], start, { restarts: 2, steps: 300 });
+    assert.ok(reached.score >= 0, `worst gap ${reached.score}, scores ${reached.scores}`);
+    assert.ok(reached.bias![LSD_INDICES[5]] - reached.bias![LSD_INDICES[2]] > Math.log(0.6 / 0.4), 'surprise raised against fear');
+    assert.equal(reached.bias![0], 0, 'neutral has no bias');
+    // A bar above a perfect score is out of reach: the gap it reports is what is missing, not a made-up success.
+    const unreachable = searchWorstGap(domains, [1.05, 0.95], start, { restarts: 1, steps: 100 });
+    assert.ok(Math.abs(unreachable.score - (unreachable.scores[0] - 1.05)) < 1e-12 && unreachable.score < 0);
   });
 
   test('no bias, no change: the labels of a zero calibration are the weights alone', () => {
