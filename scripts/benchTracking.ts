@@ -6,11 +6,12 @@
  * is printed under the table.
  * Real composites (scripts/realCompositeClips.ts: two to four of the four distinct people in the shared
  * videos on one canvas) are a second group, seeds 1-24 looked at while the identity rules were built, 25 and up
- * held out; each with the online IDs and after the whole-video identity pass. Hamilton by eye, and the swap
+ * held out; each with the online IDs and after the whole-video identity pass; `--motion seamless` plays each
+ * source forward and back instead of looping it (no face jumps at a loop). Hamilton by eye, and the swap
  * check (no ground truth) on every shared real video.
  *   npm run bench:tracking [-- --seeds 1,...,12] [--composites 1,...,36] [--detect-every 10,1]
- *     [--reid off,within-shots,across-cuts] [--identity-pass online,whole-video] [--join-distance 0.6] [--bridge-gap 15]
- *     [--defer-detections]
+ *     [--reid off,within-shots,across-cuts] [--identity-pass online,whole-video] [--join-distance 0.6] [--bridge-gap 15] [--far-takeover 0.5]
+ *     [--defer-detections] [--motion looped|seamless]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -26,7 +27,7 @@ import { RAW_FRAMES, runVideoJob } from '../src/pipeline/videoJob.js';
 import type { ReidMode } from '../src/pipeline/videoFaceLabeler.js';
 import { iou as iouOf, type Box } from '../src/image/rgbImage.js';
 import { PACKAGE_ROOT, SHARED_DATA } from '../src/util/paths.js';
-import { compositeCast, makeRealComposite } from './realCompositeClips.js';
+import { compositeCast, compositeMotionOf, makeRealComposite } from './realCompositeClips.js';
 import { swapCheck } from '../src/pipeline/swapCheck.js';
 import { makeTrackingClips, type ClipTruth } from './trackingClips.js';
 
@@ -39,13 +40,18 @@ const { values } = parseArgs({
     'identity-pass': { type: 'string', default: 'online,whole-video' },
     'join-distance': { type: 'string' },
     'bridge-gap': { type: 'string' },
+    /** The tracker's far-takeover distance in face sizes (FAR_TAKEOVER online, FAR_TAKEOVER_WITH_PASS with the pass). */
+    'far-takeover': { type: 'string' },
     composites: { type: 'string', default: Array.from({ length: 36 }, (_, i) => i + 1).join(',') },
+    /** How each composite's sources repeat: looped (a jump at each seam, the numbers before 2026-12-06) or seamless. */
+    motion: { type: 'string', default: 'looped' },
     /** Associate each scheduled detection on the frame after it, as serve does (deferDetections). */
     'defer-detections': { type: 'boolean', default: false },
   },
 });
 const seeds = values.seeds!.split(',').map(Number);
 const deferDetections = values['defer-detections'];
+const compositeMotion = compositeMotionOf(values.motion!);
 /** Real composites looked at while choosing rules and thresholds; later seeds are held out. */
 const LOOKED_AT_COMPOSITES = 24;
 const reidModes = values.reid!.split(',') as ReidMode[];
@@ -120,7 +126,7 @@ for (const detectEvery of values['detect-every']!.split(',').map(Number))
         const groups = new Map<string, { idtp: number; n: number; idsw: number; fn: number; fp: number; gt: number; frames: number }>();
         for (const seed of values.composites!.split(',').map(Number)) {
           const chosen = compositeCast(seed, compositeDir);
-          const { video, truth } = await makeRealComposite(compositeDir, seed, chosen, detector);
+          const { video, truth } = await makeRealComposite(compositeDir, seed, chosen, detector, compositeMotion);
           const r = await runVideoJob(video, detector, ensemble, {
             ...RAW_FRAMES,
             batchSize: 16,
@@ -130,6 +136,7 @@ for (const detectEvery of values['detect-every']!.split(',').map(Number))
             identityPass,
             joinDistance: values['join-distance'] ? Number(values['join-distance']) : undefined,
             bridgeGap: values['bridge-gap'] ? Number(values['bridge-gap']) : undefined,
+            farTakeover: values['far-takeover'] ? Number(values['far-takeover']) : undefined,
           });
           const predicted = r.frames.map((f, i) =>
             f.faces.map((x) => ({ id: x.trackId, box: x.box })).filter((p) => !ignored(p.box, truth.frames[i], truth.ignore[i])),
@@ -173,6 +180,7 @@ for (const detectEvery of values['detect-every']!.split(',').map(Number))
           deferDetections,
           reidentify: reidentify(reid),
           identityPass,
+          farTakeover: values['far-takeover'] ? Number(values['far-takeover']) : undefined,
         });
         const truth = notes.frames.map((f) => f.faces.map((x) => ({ id: persons.indexOf(x.person) + 1, box: x.box })));
         const predicted = notes.frames.map((f) => r.frames[f.frame].faces.map((x) => ({ id: x.trackId, box: x.box })));

@@ -4,7 +4,7 @@
  * person had gone unmatched, whether a detection or a landmark-placed crop gave it, and the scene cuts the
  * video had (a cut ends or suspends every track). `--dump from,to` prints truth and output boxes per frame.
  * What a switch count does not say: which mechanism to fix (docs/tracking.md, "Tracks over a cut").
- *   npm run bench:tracking:explain -- --composites 2,8,10 [--identity-pass whole-video] [--dump 36,44]
+ *   npm run bench:tracking:explain -- --composites 2,8,10 [--identity-pass whole-video] [--dump 36,44] [--motion seamless]
  */
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,7 +17,7 @@ import { loadManifest } from '../src/models/manifest.js';
 import { InferencePool } from '../src/models/ort/inferencePool.js';
 import { RAW_FRAMES, runVideoJob } from '../src/pipeline/videoJob.js';
 import { PACKAGE_ROOT } from '../src/util/paths.js';
-import { compositeCast, makeRealComposite } from './realCompositeClips.js';
+import { compositeCast, compositeMotionOf, makeRealComposite } from './realCompositeClips.js';
 
 const { values } = parseArgs({
   options: {
@@ -25,6 +25,7 @@ const { values } = parseArgs({
     'identity-pass': { type: 'string', default: 'online' },
     'detect-every': { type: 'string', default: '10' },
     dump: { type: 'string' },
+    motion: { type: 'string', default: 'looped' },
   },
 });
 const pool = new InferencePool({ workers: 2 });
@@ -37,7 +38,7 @@ const round = (b: Box) => `${Math.round(b.x)},${Math.round(b.y)},${Math.round(b.
 
 for (const seed of values.composites!.split(',').map(Number)) {
   const cast = compositeCast(seed, compositeDir);
-  const { video, truth } = await makeRealComposite(compositeDir, seed, cast, detector);
+  const { video, truth } = await makeRealComposite(compositeDir, seed, cast, detector, compositeMotionOf(values.motion!));
   const r = await runVideoJob(video, detector, ensemble, {
     ...RAW_FRAMES,
     batchSize: 16,

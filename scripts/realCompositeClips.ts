@@ -103,6 +103,12 @@ function stretch(source: string, start: number, end: number, filter: string | un
   if (existsSync(out) || !existsSync(source)) return out;
   mkdirSync(dirname(out), { recursive: true });
   const cropFilter = filter ? `,${filter}` : '';
+  encode(source, ['-vf', `trim=start_frame=${start}:end_frame=${end},setpts=PTS-STARTPTS${cropFilter}`], 16, out);
+  return out;
+}
+
+/** `source` through `filterArgs` into `out`: H.264 at `crf`, video only. */
+function encode(source: string, filterArgs: string[], crf: number, out: string): void {
   const { ffmpeg } = ffmpegTools();
   execFileSync(ffmpeg, [
     '-v',
@@ -110,18 +116,16 @@ function stretch(source: string, start: number, end: number, filter: string | un
     '-y',
     '-i',
     source,
-    '-vf',
-    `trim=start_frame=${start}:end_frame=${end},setpts=PTS-STARTPTS${cropFilter}`,
+    ...filterArgs,
     '-an',
     '-c:v',
     'libx264',
     '-crf',
-    '16',
+    String(crf),
     '-pix_fmt',
     'yuv420p',
     out,
   ]);
-  return out;
 }
 
 /**
@@ -154,6 +158,38 @@ function bridgeGaps(boxes: (Box | undefined)[]): (Box | undefined)[] {
   return out;
 }
 
+/**
+ * How each source repeats over a composite's 200 frames. `looped`: from its end back to its start, so a person
+ * who moves in the source jumps at the seam (up to 1.3 face widths in one frame, with no cut: what no real
+ * person does, and most of the online switches the composites counted short of a cut; docs/tracking.md). `seamless`:
+ * forward then backward (a ping-pong), so every person moves continuously.
+ */
+export type CompositeMotion = 'looped' | 'seamless';
+
+/** A command line's `--motion`, checked once. */
+export function compositeMotionOf(value: string): CompositeMotion {
+  if (value !== 'looped' && value !== 'seamless') throw new Error(`--motion must be looped or seamless, got ${value}`);
+  return value;
+}
+
+/** Frames 0..n-1 then n-2..1: a ping-pong period, which repeats without a jump. */
+function pingPong<T>(frames: T[]): T[] {
+  return [...frames, ...frames.slice(1, -1).reverse()];
+}
+
+/** `source` as its ping-pong period (`frames` decoded frames forward, then backward without the two ends), made once. */
+function pingPongSource(source: string, frames: number, cacheDir: string): string {
+  const out = join(cacheDir, `${source.replace(/\W+/g, '_')}.pingpong.mp4`);
+  if (existsSync(out)) return out;
+  // Counted in decoded frames (trim by frame number, one output frame per input frame): the truth's boxes are
+  // per decoded frame, and the .mov sources have a variable rate.
+  const filter =
+    `[0:v]setpts=N/${FPS}/TB,split[a][b];[b]reverse,trim=start_frame=1:end_frame=${frames - 1},setpts=N/${FPS}/TB[r];` +
+    `[a][r]concat=n=2:v=1:a=0,setpts=N/${FPS}/TB[out]`;
+  encode(source, ['-filter_complex', filter, '-map', '[out]', ...ffmpegTools().passthroughArgs], 12, out);
+  return out;
+}
+
 interface Layer {
   source: string;
   scale: number;
@@ -164,22 +200,26 @@ interface Layer {
 }
 
 /**
- * Makes composite clip `seed` into `dir` (clip<seed>.mp4 and .json) from `sources` (2-4 paths), or returns
- * what is there.
+ * Makes composite clip `seed` into `dir` (people<seed>.mp4 and .json, `-seamless` before the extension for that
+ * motion) from `cast` (2-4 single-person videos), or returns what is there.
  */
 export async function makeRealComposite(
   dir: string,
   seed: number,
-  sources: string[],
+  cast: string[],
   detector: Detector,
+  motion: CompositeMotion = 'looped',
 ): Promise<{ video: string; truth: CompositeTruth }> {
   mkdirSync(dir, { recursive: true });
-  const video = join(dir, `people${seed}.mp4`);
-  const truthFile = join(dir, `people${seed}.json`);
+  const name = motion === 'seamless' ? `people${seed}-seamless` : `people${seed}`;
+  const video = join(dir, `${name}.mp4`);
+  const truthFile = join(dir, `${name}.json`);
   if (existsSync(video) && existsSync(truthFile)) return { video, truth: JSON.parse(readFileSync(truthFile, 'utf8')) };
   const random = seededRandom(seed * 7919);
   const tracks: Awaited<ReturnType<typeof sourceTrack>>[] = [];
-  for (const s of sources) tracks.push(await sourceTrack(s, detector, dir));
+  for (const s of cast) tracks.push(await sourceTrack(s, detector, dir));
+  const sources = motion === 'seamless' ? cast.map((s, k) => pingPongSource(s, tracks[k].boxes.length, dir)) : cast;
+  if (motion === 'seamless') tracks.forEach((t, k) => (tracks[k] = { ...t, boxes: pingPong(t.boxes) }));
   const n = sources.length;
   const layers: Layer[] = sources.map((source, k) => {
     const t = tracks[k];
@@ -207,7 +247,7 @@ export async function makeRealComposite(
   // Camera shake: the whole canvas moves a few pixels, the same for every layer.
   const shake = (i: number) => ({ x: Math.round(6 * Math.sin(i * 1.7 + seed)), y: Math.round(4 * Math.cos(i * 2.3 + seed)) });
 
-  const truth: CompositeTruth = { seed, sources, frames: [], ignore: [] };
+  const truth: CompositeTruth = { seed, sources: cast, frames: [], ignore: [] };
   for (let i = 0; i < COMPOSITE_FRAMES; i++) {
     const rects = layers.map((l, k) => ({ ...l.at(i), width: tracks[k].width * l.scale, height: tracks[k].height * l.scale }));
     const faces: { id: number; box: Box }[] = [];

@@ -26,6 +26,8 @@ export interface VideoJobOptions extends ScoreVideoOptions {
   joinDistance?: number;
   /** The identity pass's bridges (joinTracklets' bridgeGap; 0: off); for the benchmark. */
   bridgeGap?: number;
+  /** TrackerOptions.farTakeover (face sizes); default FAR_TAKEOVER_WITH_PASS with the identity pass; for the benchmark. */
+  farTakeover?: number;
 }
 
 /** The job's whole-video steps left out (no smoothing, every face, no filling): the benches' raw records. */
@@ -84,7 +86,10 @@ export async function runVideoJob(
 ): Promise<VideoJobResult> {
   const identityPass = o.reidentify !== undefined && o.identityPass !== false;
   // A track split online is joined again by the identity pass, so the tracker may refuse a doubtful takeover.
-  const scored = await scoreVideo(video, detector, ensemble, { ...o, farTakeover: identityPass ? FAR_TAKEOVER_WITH_PASS : undefined });
+  const scored = await scoreVideo(video, detector, ensemble, {
+    ...o,
+    farTakeover: o.farTakeover ?? (identityPass ? FAR_TAKEOVER_WITH_PASS : undefined),
+  });
   let frames = scored.frames;
   let joins = 0;
   if (o.reidentify && identityPass)
