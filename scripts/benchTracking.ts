@@ -165,6 +165,10 @@ for (const detectEvery of values['detect-every']!.split(',').map(Number))
           console.log(
             `| **${name}** | | **${((2 * g.idtp) / g.n).toFixed(3)}** | ${g.idsw} (${((1000 * g.idsw) / g.frames).toFixed(1)} per 1,000 frames) | ${(1 - (g.fn + g.fp + g.idsw) / g.gt).toFixed(3)} | | |`,
           );
+        // What identity alone could reach with these boxes: every box matched to a person (CLEAR-MOT's matching)
+        // carrying that person's one ID. The gap from there to 1 is boxes missed or extra, not IDs.
+        for (const [name, g] of groups)
+          console.log(`\n${name}: IDF1 with every matched box's ID right, about ${((2 * (g.gt - g.fn)) / g.n).toFixed(3)}`);
 
         // Hamilton, identities by eye every 10th frame (bench/hamilton-identities.json; its two people are in
         // bench:reid-distances, on which maxDistance was chosen, and in composites: not held out).
