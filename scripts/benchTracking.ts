@@ -52,6 +52,7 @@ const { values } = parseArgs({
 const seeds = values.seeds!.split(',').map(Number);
 const deferDetections = values['defer-detections'];
 const compositeMotion = compositeMotionOf(values.motion!);
+const farTakeover = values['far-takeover'] ? Number(values['far-takeover']) : undefined;
 /** Real composites looked at while choosing rules and thresholds; later seeds are held out. */
 const LOOKED_AT_COMPOSITES = 24;
 const reidModes = values.reid!.split(',') as ReidMode[];
@@ -136,7 +137,7 @@ for (const detectEvery of values['detect-every']!.split(',').map(Number))
             identityPass,
             joinDistance: values['join-distance'] ? Number(values['join-distance']) : undefined,
             bridgeGap: values['bridge-gap'] ? Number(values['bridge-gap']) : undefined,
-            farTakeover: values['far-takeover'] ? Number(values['far-takeover']) : undefined,
+            farTakeover,
           });
           const predicted = r.frames.map((f, i) =>
             f.faces.map((x) => ({ id: x.trackId, box: x.box })).filter((p) => !ignored(p.box, truth.frames[i], truth.ignore[i])),
@@ -184,7 +185,7 @@ for (const detectEvery of values['detect-every']!.split(',').map(Number))
           deferDetections,
           reidentify: reidentify(reid),
           identityPass,
-          farTakeover: values['far-takeover'] ? Number(values['far-takeover']) : undefined,
+          farTakeover,
         });
         const truth = notes.frames.map((f) => f.faces.map((x) => ({ id: persons.indexOf(x.person) + 1, box: x.box })));
         const predicted = notes.frames.map((f) => r.frames[f.frame].faces.map((x) => ({ id: x.trackId, box: x.box })));

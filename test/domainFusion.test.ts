@@ -8,6 +8,7 @@ import {
   outOfFold,
   scoreFusion,
   searchWorstGap,
+  bestSingleComponent,
   fusedLabels,
   type FusionDomain,
 } from '../src/eval/domainFusion.js';
@@ -69,6 +70,11 @@ describe('fusion chosen on several domains', () => {
     const plain = scoreFusion(domains, start.weights).map((d) => d.macroF1);
     // Surprised faces are called afraid: the weights alone stay far below 0.95 on both domains.
     assert.ok(Math.max(...plain) < 0.9, `weights alone ${plain}`);
+    const alone = [0, 1].map((k) => scoreFusion(domains, k === 0 ? [1, 0] : [0, 1]).map((d) => d.macroF1));
+    assert.deepEqual(
+      bestSingleComponent(domains),
+      domains.map((_, i) => Math.max(alone[0][i], alone[1][i])),
+    );
     const reached = searchWorstGap(domains, [0.95, 0.95], start, { restarts: 2, steps: 300 });
     assert.ok(reached.score >= 0, `worst gap ${reached.score}, scores ${reached.scores}`);
     assert.ok(reached.bias![LSD_INDICES[5]] - reached.bias![LSD_INDICES[2]] > Math.log(0.6 / 0.4), 'surprise raised against fear');

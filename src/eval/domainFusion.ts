@@ -181,6 +181,16 @@ export function scoreFusion(domains: FusionDomain[], weights: number[], bias?: n
   });
 }
 
+/** Each domain's macro F1 under its best single component (every weight on one component): what issue #21 measures against. */
+export function bestSingleComponent(domains: FusionDomain[]): number[] {
+  const components = domains[0]?.faces[0]?.parts.length ?? 0;
+  return domains.map((d) => {
+    const truth = d.faces.map((f) => f.label);
+    const alone = (k: number) => Array.from({ length: components }, (_, j) => (j === k ? 1 : 0));
+    return Math.max(...Array.from({ length: components }, (_, k) => macroF1(truth, fusedLabels(d.faces, alone(k)))));
+  });
+}
+
 /** What searchWorstGap found: the fusion, each domain's macro F1 under it and the worst domain's gap to its bar. */
 export interface WorstGapResult extends FusionChoice {
   scores: number[];
@@ -202,13 +212,9 @@ export function searchWorstGap(
   const { restarts = 8, steps = 1000, seed = 1 } = options;
   const random = seededRandom(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const truths = domains.map((d) => d.faces.map((f) => f.label));
   const evaluate = (weights: number[], bias: number[]): WorstGapResult => {
-    const scores = domains.map((d) =>
-      macroF1(
-        d.faces.map((f) => f.label),
-        fusedLabels(d.faces, weights, bias),
-      ),
-    );
+    const scores = domains.map((d, i) => macroF1(truths[i], fusedLabels(d.faces, weights, bias)));
     return { weights, bias, scores, score: Math.min(...scores.map((s, i) => s - bars[i])) };
   };
   const components = start.weights.length;
